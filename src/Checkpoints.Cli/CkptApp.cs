@@ -1,0 +1,45 @@
+using System.CommandLine;
+
+namespace Checkpoints.Cli;
+
+/// <summary>The `ckpt` command tree. Each command lives in its own file under Commands/.</summary>
+internal static class CkptApp
+{
+    public static RootCommand Build(CliConsole console)
+    {
+        var root = new RootCommand("ckpt: inspect, verify, plan and load safetensors checkpoints as fast as the storage allows.");
+        root.Options.Add(CommonOptions.Verbose);
+        foreach (var command in Commands(console))
+        {
+            root.Subcommands.Add(command);
+        }
+
+        return root;
+    }
+
+    private static IEnumerable<Command> Commands(CliConsole console)
+    {
+        yield break;
+    }
+
+    public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)
+    {
+        var root = Build(console);
+        var parseResult = root.Parse(args);
+        var configuration = new InvocationConfiguration { Output = console.OutWriter, Error = console.Error };
+
+        // Usage errors exit with 2 everywhere, so scripts can tell "bad invocation" from "bad checkpoint" (1).
+        if (parseResult.Errors.Count > 0)
+        {
+            foreach (var error in parseResult.Errors)
+            {
+                await console.Error.WriteLineAsync($"ckpt: {error.Message}").ConfigureAwait(false);
+            }
+
+            await console.Error.WriteLineAsync("Run 'ckpt --help' for usage.").ConfigureAwait(false);
+            return ExitCodes.UsageError;
+        }
+
+        return await parseResult.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,47 @@
+using Spectre.Console;
+
+namespace Checkpoints.Cli;
+
+/// <summary>
+/// Where a command writes: rich output for people (tables, progress) on <see cref="Out"/>, the same
+/// stream as plain text for machine output (<c>--json</c>), and diagnostics on <see cref="Error"/>.
+/// Tests build one over string writers.
+/// </summary>
+internal sealed class CliConsole
+{
+    public CliConsole(IAnsiConsole @out, TextWriter outWriter, TextWriter error, bool isInteractive)
+    {
+        Out = @out;
+        OutWriter = outWriter;
+        Error = error;
+        IsInteractive = isInteractive;
+    }
+
+    public IAnsiConsole Out { get; }
+
+    public TextWriter OutWriter { get; }
+
+    public TextWriter Error { get; }
+
+    /// <summary>True when a person watches a terminal: progress bars are shown only then.</summary>
+    public bool IsInteractive { get; }
+
+    public static CliConsole ForProcess()
+    {
+        var interactive = !Console.IsOutputRedirected && !Console.IsErrorRedirected;
+        return new CliConsole(AnsiConsole.Console, Console.Out, Console.Error, interactive);
+    }
+
+    public static CliConsole ForWriters(TextWriter output, TextWriter error)
+    {
+        var ansi = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(output),
+        });
+        ansi.Profile.Width = 160;
+        return new CliConsole(ansi, output, error, isInteractive: false);
+    }
+}

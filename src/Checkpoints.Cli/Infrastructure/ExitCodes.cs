@@ -1,0 +1,16 @@
+namespace Checkpoints.Cli;
+
+/// <summary>Process exit codes shared by every command.</summary>
+internal static class ExitCodes
+{
+    public const int Success = 0;
+
+    /// <summary>The checkpoint (or the storage under it) is bad: the message says what and where.</summary>
+    public const int Failure = 1;
+
+    /// <summary>The command line itself is wrong.</summary>
+    public const int UsageError = 2;
+
+    /// <summary>Interrupted by Ctrl-C (128 + SIGINT, as shells report it).</summary>
+    public const int Cancelled = 130;
+}

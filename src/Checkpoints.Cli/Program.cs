@@ -1,0 +1,3 @@
+using Checkpoints.Cli;
+
+return await CkptApp.RunAsync(args, CliConsole.ForProcess());
