@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Checkpoints.Cli.Commands;
 
 namespace Checkpoints.Cli;
 
@@ -19,7 +20,10 @@ internal static class CkptApp
 
     private static IEnumerable<Command> Commands(CliConsole console)
     {
-        yield break;
+        yield return DemoCommand.Create(console);
+        yield return InspectCommand.Create(console);
+        yield return VerifyCommand.Create(console);
+        yield return SynthCommand.Create(console);
     }
 
     public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)

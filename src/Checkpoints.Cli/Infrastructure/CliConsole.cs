@@ -29,7 +29,14 @@ internal sealed class CliConsole
     public static CliConsole ForProcess()
     {
         var interactive = !Console.IsOutputRedirected && !Console.IsErrorRedirected;
-        return new CliConsole(AnsiConsole.Console, Console.Out, Console.Error, interactive);
+        var ansi = AnsiConsole.Console;
+        if (Console.IsOutputRedirected)
+        {
+            // Piped output is read by programs and logs: do not wrap lines at a guessed terminal width.
+            ansi.Profile.Width = 240;
+        }
+
+        return new CliConsole(ansi, Console.Out, Console.Error, interactive);
     }
 
     public static CliConsole ForWriters(TextWriter output, TextWriter error)

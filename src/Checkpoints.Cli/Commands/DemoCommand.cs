@@ -1,0 +1,76 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Checkpoints.Loading;
+using Checkpoints.Synthesis;
+using Checkpoints.Units;
+using Spectre.Console;
+
+namespace Checkpoints.Cli.Commands;
+
+/// <summary>
+/// <c>ckpt demo</c>: the whole job on a built-in default. Writes a small sharded checkpoint to a temporary
+/// folder, opens it, reads every tensor, says what it did, and removes the folder.
+/// </summary>
+internal static class DemoCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var size = ByteSizeOption.Create("--size", "Size of the synthetic checkpoint.", 64L << 20);
+        var keep = new Option<bool>("--keep") { Description = "Keep the checkpoint folder instead of removing it." };
+        var command = new Command("demo", "Write a small sharded checkpoint to a temporary folder, load every tensor, report, and clean up.")
+        {
+            size, keep,
+        };
+        command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console,
+            token => Task.FromResult(Run(console, result.GetValue(size), result.GetValue(keep), token)), cancellationToken));
+        return command;
+    }
+
+    private static int Run(CliConsole console, long size, bool keep, CancellationToken cancellationToken)
+    {
+        var @out = console.Out;
+        var folder = Directory.CreateTempSubdirectory("ckpt-demo-");
+        try
+        {
+            var stopwatch = Stopwatch.StartNew();
+            var files = SyntheticCheckpoint.Write(folder.FullName, size, shardCount: 4, DType.BF16, cancellationToken: cancellationToken);
+            @out.MarkupLineInterpolated($"[bold]1. write[/]  a Llama-shaped bf16 checkpoint, {files.Count - 1} shards + index, in {folder.FullName} ({Seconds(stopwatch)})");
+
+            stopwatch.Restart();
+            using var checkpoint = Checkpoint.Open(folder.FullName, cancellationToken);
+            @out.MarkupLineInterpolated(
+                $"[bold]2. open[/]   {checkpoint.Tensors.Count} tensors in {checkpoint.Shards.Count} shards, {ByteSize.Format(checkpoint.TotalTensorBytes)} of data; only the headers were read ({Seconds(stopwatch)})");
+            foreach (var warning in checkpoint.Warnings)
+            {
+                @out.MarkupLineInterpolated($"   [yellow]warning:[/] {warning}");
+            }
+
+            stopwatch.Restart();
+            var (digest, bytes) = ContentDigest.Compute(checkpoint, cancellationToken);
+            var elapsed = stopwatch.Elapsed.TotalSeconds;
+            @out.MarkupLineInterpolated(
+                $"[bold]3. read[/]   every byte of every tensor through memory maps: {ByteSize.Format(bytes)} in {elapsed:0.000} s ({ByteSize.FormatRate(bytes / Math.Max(elapsed, 1e-9))}), XXH3 digest {digest:x16}");
+
+            var sample = checkpoint.Tensors[0];
+            var values = sample.ToSingleArray().Take(4).Select(value => value.ToString("0.#####", CultureInfo.InvariantCulture));
+            @out.MarkupLineInterpolated($"[bold]4. use[/]    {sample} begins [[{string.Join(", ", values)}, ...]] as float");
+            return ExitCodes.Success;
+        }
+        finally
+        {
+            if (keep)
+            {
+                @out.MarkupLineInterpolated($"[bold]5. keep[/]   {folder.FullName}");
+            }
+            else
+            {
+                folder.Delete(recursive: true);
+                @out.MarkupLineInterpolated($"[bold]5. clean[/]  removed {folder.FullName}");
+            }
+        }
+    }
+
+    private static string Seconds(Stopwatch stopwatch) =>
+        string.Create(CultureInfo.InvariantCulture, $"{stopwatch.Elapsed.TotalSeconds:0.000} s");
+}

@@ -1,0 +1,188 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Checkpoints.Format;
+using Checkpoints.Units;
+using Spectre.Console;
+
+namespace Checkpoints.Cli.Commands;
+
+/// <summary><c>ckpt inspect PATH</c>: shards, tensors and metadata, read from the headers alone.</summary>
+internal static class InspectCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var path = CommonOptions.CheckpointPath();
+        var json = CommonOptions.Json();
+        var hash = new Option<bool>("--hash") { Description = "Add the SHA-256 of each tensor's bytes (reads all data)." };
+        var command = new Command("inspect", "List the shards, tensors (name, dtype, shape, size, offsets) and metadata of a checkpoint.")
+        {
+            path, json, hash,
+        };
+        command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, token =>
+        {
+            using var checkpoint = Checkpoint.Open(result.GetRequiredValue(path), token);
+            var hashes = result.GetValue(hash) ? HashTensors(checkpoint, token) : null;
+            if (result.GetValue(json))
+            {
+                WriteJson(console, checkpoint, hashes);
+            }
+            else
+            {
+                WriteTables(console, checkpoint, hashes);
+            }
+
+            return Task.FromResult(ExitCodes.Success);
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Dictionary<string, string> HashTensors(Checkpoint checkpoint, CancellationToken cancellationToken)
+    {
+        const int SliceBytes = 1 << 30;
+        var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var tensor in checkpoint.Tensors)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            for (long start = 0; start < tensor.ByteLength; start += SliceBytes)
+            {
+                sha.AppendData(tensor.GetBytes(start, (int)Math.Min(SliceBytes, tensor.ByteLength - start)));
+            }
+
+            hashes[tensor.Name] = Convert.ToHexStringLower(sha.GetHashAndReset());
+        }
+
+        return hashes;
+    }
+
+    private static void WriteTables(CliConsole console, Checkpoint checkpoint, Dictionary<string, string>? hashes)
+    {
+        var @out = console.Out;
+        @out.MarkupLineInterpolated($"[bold]{checkpoint.SourcePath}[/]: {checkpoint.Shards.Count} shard(s), {checkpoint.Tensors.Count} tensors, {ByteSize.Format(checkpoint.TotalTensorBytes)} of tensor data");
+        if (checkpoint.IndexPath is { } index)
+        {
+            @out.MarkupLineInterpolated($"index: {index}");
+        }
+
+        var shards = new Table().AddColumns("#", "file", "size", "header", "tensors");
+        for (var i = 0; i < checkpoint.Shards.Count; i++)
+        {
+            var shard = checkpoint.Shards[i];
+            shards.AddRow(Cell(i), Markup.Escape(shard.Path), Markup.Escape(ByteSize.Format(shard.FileLength)), Cell(shard.HeaderLength), Cell(shard.TensorCount));
+        }
+
+        @out.Write(shards);
+        var tensors = new Table().AddColumns("name", "dtype", "shape", "size", "shard", "data offsets");
+        if (hashes is not null)
+        {
+            tensors.AddColumn("sha256");
+        }
+
+        foreach (var tensor in checkpoint.Tensors)
+        {
+            var begin = tensor.FileOffset - checkpoint.Shards[tensor.ShardIndex].DataOffset;
+            var row = new List<string>
+            {
+                Markup.Escape(tensor.Name), tensor.DType.Name(), $"[[{string.Join(", ", tensor.Shape)}]]",
+                Markup.Escape(ByteSize.Format(tensor.ByteLength)), Cell(tensor.ShardIndex), $"[[{begin}, {begin + tensor.ByteLength}]]",
+            };
+            if (hashes is not null)
+            {
+                row.Add(hashes[tensor.Name]);
+            }
+
+            tensors.AddRow([.. row]);
+        }
+
+        @out.Write(tensors);
+        foreach (var (shard, i) in checkpoint.Shards.Select((shard, i) => (shard, i)).Where(pair => pair.shard.Metadata.Count > 0))
+        {
+            @out.MarkupLineInterpolated($"metadata of shard {i}:");
+            foreach (var (key, value) in shard.Metadata)
+            {
+                @out.MarkupLineInterpolated($"  {key} = {value}");
+            }
+        }
+
+        foreach (var warning in checkpoint.Warnings)
+        {
+            @out.MarkupLineInterpolated($"[yellow]warning:[/] {warning}");
+        }
+    }
+
+    private static void WriteJson(CliConsole console, Checkpoint checkpoint, Dictionary<string, string>? hashes) => Json.Write(console.OutWriter, json =>
+    {
+        json.WriteStartObject();
+        json.WriteString("path", checkpoint.SourcePath);
+        json.WriteString("index", checkpoint.IndexPath);
+        json.WriteNumber("tensorCount", checkpoint.Tensors.Count);
+        json.WriteNumber("totalTensorBytes", checkpoint.TotalTensorBytes);
+        json.WriteStartArray("shards");
+        foreach (var shard in checkpoint.Shards)
+        {
+            json.WriteStartObject();
+            json.WriteString("path", shard.Path);
+            json.WriteNumber("fileLength", shard.FileLength);
+            json.WriteNumber("headerLength", shard.HeaderLength);
+            json.WriteNumber("dataOffset", shard.DataOffset);
+            json.WriteNumber("tensorCount", shard.TensorCount);
+            json.WriteStartObject("metadata");
+            foreach (var (key, value) in shard.Metadata)
+            {
+                json.WriteString(key, value);
+            }
+
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteStartArray("tensors");
+        foreach (var tensor in checkpoint.Tensors)
+        {
+            WriteTensor(json, checkpoint, tensor, hashes);
+        }
+
+        json.WriteEndArray();
+        json.WriteStartArray("warnings");
+        foreach (var warning in checkpoint.Warnings)
+        {
+            json.WriteStringValue(warning);
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
+    });
+
+    private static void WriteTensor(Utf8JsonWriter json, Checkpoint checkpoint, Tensor tensor, Dictionary<string, string>? hashes)
+    {
+        var begin = tensor.FileOffset - checkpoint.Shards[tensor.ShardIndex].DataOffset;
+        json.WriteStartObject();
+        json.WriteString("name", tensor.Name);
+        json.WriteString("dtype", tensor.DType.Name());
+        json.WriteStartArray("shape");
+        foreach (var dimension in tensor.Shape)
+        {
+            json.WriteNumberValue(dimension);
+        }
+
+        json.WriteEndArray();
+        json.WriteNumber("byteLength", tensor.ByteLength);
+        json.WriteNumber("shard", tensor.ShardIndex);
+        json.WriteNumber("fileOffset", tensor.FileOffset);
+        json.WriteStartArray("dataOffsets");
+        json.WriteNumberValue(begin);
+        json.WriteNumberValue(begin + tensor.ByteLength);
+        json.WriteEndArray();
+        if (hashes is not null)
+        {
+            json.WriteString("sha256", hashes[tensor.Name]);
+        }
+
+        json.WriteEndObject();
+    }
+
+    private static string Cell(long value) => value.ToString(CultureInfo.InvariantCulture);
+}

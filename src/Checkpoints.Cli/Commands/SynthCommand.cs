@@ -1,0 +1,70 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Checkpoints.Format;
+using Checkpoints.Synthesis;
+using Checkpoints.Units;
+using Spectre.Console;
+
+namespace Checkpoints.Cli.Commands;
+
+/// <summary><c>ckpt synth OUT</c>: writes a Llama-shaped checkpoint of deterministic pseudo-random weights.</summary>
+internal static class SynthCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var output = new Argument<string>("out") { Description = "The directory to write the checkpoint into (created if needed)." };
+        var size = ByteSizeOption.Create("--size", "About how large the checkpoint should be.", 4L << 30);
+        var shards = new Option<int>("--shards")
+        {
+            Description = "How many shard files to split it into.",
+            DefaultValueFactory = _ => 4,
+        };
+        shards.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+            {
+                result.AddError("--shards must be at least 1");
+            }
+        });
+        var dtype = new Option<DType>("--dtype")
+        {
+            Description = "Element type of the weights: bf16, f16, f32, f64, f8_e4m3, f8_e5m2, ...",
+            DefaultValueFactory = _ => DType.BF16,
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+                if (DTypes.TryParseUserName(text, out var parsed) && parsed.Value.ByteSize() > 0)
+                {
+                    return parsed.Value;
+                }
+
+                result.AddError($"--dtype: '{text}' is not a whole-byte safetensors dtype (try bf16, f16 or f32)");
+                return default;
+            },
+        };
+        var seed = new Option<ulong>("--seed")
+        {
+            Description = "Seed of the pseudo-random weights: the same seed gives the same bytes.",
+            DefaultValueFactory = _ => SyntheticCheckpoint.DefaultSeed,
+        };
+        var command = new Command("synth", "Write a Llama-shaped synthetic checkpoint (embedding, attention, MLP, norms, head) of about the requested size.")
+        {
+            output, size, shards, dtype, seed,
+        };
+        command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, token =>
+        {
+            var stopwatch = Stopwatch.StartNew();
+            var written = SyntheticCheckpoint.Write(result.GetRequiredValue(output), result.GetValue(size), result.GetValue(shards), result.GetValue(dtype), result.GetValue(seed), token);
+            var bytes = written.Sum(static path => new FileInfo(path).Length);
+            foreach (var path in written)
+            {
+                console.Out.MarkupLineInterpolated($"wrote {path} ({ByteSize.Format(new FileInfo(path).Length)})");
+            }
+
+            console.Out.MarkupLineInterpolated(
+                $"{ByteSize.Format(bytes)} in {stopwatch.Elapsed.TotalSeconds:0.0} s ({ByteSize.FormatRate(bytes / stopwatch.Elapsed.TotalSeconds)})");
+            return Task.FromResult(ExitCodes.Success);
+        }, cancellationToken));
+        return command;
+    }
+}

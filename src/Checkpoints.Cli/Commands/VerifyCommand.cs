@@ -1,0 +1,97 @@
+using System.CommandLine;
+using Checkpoints.Loading;
+using Checkpoints.Units;
+using Spectre.Console;
+
+namespace Checkpoints.Cli.Commands;
+
+/// <summary><c>ckpt verify PATH</c>: validates every shard and reads every byte; exit 0 valid, 1 invalid, 2 usage.</summary>
+internal static class VerifyCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var path = CommonOptions.CheckpointPath();
+        var json = CommonOptions.Json();
+        var command = new Command("verify", "Validate every shard of a checkpoint and read back all its data. Exit code 0 when valid, 1 when not, 2 for a usage error.")
+        {
+            path, json,
+        };
+        command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, token =>
+        {
+            var report = CheckpointVerifier.Verify(result.GetRequiredValue(path), token);
+            if (result.GetValue(json))
+            {
+                WriteJson(console, report);
+            }
+            else
+            {
+                WriteText(console, report);
+            }
+
+            return Task.FromResult(report.IsValid ? ExitCodes.Success : ExitCodes.Failure);
+        }, cancellationToken));
+        return command;
+    }
+
+    private static void WriteText(CliConsole console, CheckpointVerifier.Report report)
+    {
+        foreach (var warning in report.Warnings)
+        {
+            console.Out.MarkupLineInterpolated($"[yellow]warning:[/] {warning}");
+        }
+
+        if (report.IsValid)
+        {
+            console.Out.MarkupLineInterpolated(
+                $"[green]valid[/]: {report.ShardPaths.Count} shard(s), {report.TensorCount} tensors, {ByteSize.Format(report.BytesRead)} of data read back");
+            return;
+        }
+
+        console.Out.MarkupLineInterpolated($"[red]invalid[/]: {report.Errors.Count} problem(s) in {report.ShardPaths.Count} shard(s)");
+        foreach (var error in report.Errors)
+        {
+            console.Out.MarkupLineInterpolated($"  [red]error:[/] {error.Message}");
+        }
+    }
+
+    private static void WriteJson(CliConsole console, CheckpointVerifier.Report report) => Json.Write(console.OutWriter, json =>
+    {
+        json.WriteStartObject();
+        json.WriteBoolean("valid", report.IsValid);
+        json.WriteNumber("shardCount", report.ShardPaths.Count);
+        json.WriteNumber("tensorCount", report.TensorCount);
+        json.WriteNumber("bytesRead", report.BytesRead);
+        json.WriteStartArray("errors");
+        foreach (var error in report.Errors)
+        {
+            json.WriteStartObject();
+            json.WriteString("message", error.Message);
+            if (error is CheckpointFormatException format)
+            {
+                json.WriteString("file", format.FilePath);
+                json.WriteString("rule", format.Rule.ToString());
+                if (format.ByteOffset is { } offset)
+                {
+                    json.WriteNumber("byteOffset", offset);
+                }
+
+                if (format.TensorName is { } tensor)
+                {
+                    json.WriteString("tensor", tensor);
+                }
+            }
+
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteStartArray("warnings");
+        foreach (var warning in report.Warnings)
+        {
+            json.WriteStringValue(warning);
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
+    });
+}

@@ -1,0 +1,29 @@
+namespace Checkpoints.Cli;
+
+/// <summary>
+/// Turns the errors a user can act on (a broken checkpoint, a missing file, failing storage, no permission)
+/// into one line on standard error and exit code 1. Anything else is a bug and keeps its stack trace.
+/// </summary>
+internal static class CommandErrors
+{
+    public static async Task<int> RunAsync(CliConsole console, Func<CancellationToken, Task<int>> action, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await action(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await console.Error.WriteLineAsync("ckpt: cancelled").ConfigureAwait(false);
+            return ExitCodes.Cancelled;
+        }
+        catch (Exception exception) when (IsUserFacing(exception))
+        {
+            await console.Error.WriteLineAsync($"ckpt: error: {exception.Message}").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+    }
+
+    public static bool IsUserFacing(Exception exception) =>
+        exception is IOException or UnauthorizedAccessException or ArgumentException;
+}

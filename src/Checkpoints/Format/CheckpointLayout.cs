@@ -1,0 +1,136 @@
+namespace Checkpoints.Format;
+
+/// <summary>
+/// Which files make up a checkpoint, found from what the user points at: a single <c>.safetensors</c> file, a
+/// <c>*.safetensors.index.json</c>, or a directory holding either. Only names and the index are read here.
+/// </summary>
+internal sealed class CheckpointLayout
+{
+    public const string StandardIndexName = "model.safetensors.index.json";
+    private const string IndexSuffix = ".safetensors.index.json";
+    private const string ShardPattern = "*.safetensors";
+
+    private CheckpointLayout(string source, string directory, IReadOnlyList<string> shardPaths, ShardIndex? index)
+    {
+        Source = source;
+        Directory = directory;
+        ShardPaths = shardPaths;
+        Index = index;
+    }
+
+    /// <summary>The path the user gave.</summary>
+    public string Source { get; }
+
+    /// <summary>The directory shard names are relative to.</summary>
+    public string Directory { get; }
+
+    /// <summary>Full paths of the shards, in loading order.</summary>
+    public IReadOnlyList<string> ShardPaths { get; }
+
+    /// <summary>The index the shards came from, when there is one.</summary>
+    public ShardIndex? Index { get; }
+
+    public static CheckpointLayout Discover(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var full = Path.GetFullPath(path);
+        if (System.IO.Directory.Exists(full))
+        {
+            return FromDirectory(path, full);
+        }
+
+        if (!File.Exists(full))
+        {
+            throw new FileNotFoundException($"{path}: no such file or directory", full);
+        }
+
+        return full.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
+            ? FromIndex(path, full)
+            : new CheckpointLayout(path, Path.GetDirectoryName(full)!, [full], index: null);
+    }
+
+    private static CheckpointLayout FromDirectory(string source, string directory)
+    {
+        var indexes = System.IO.Directory.EnumerateFiles(directory, "*" + IndexSuffix)
+            .Select(Path.GetFileName).OfType<string>().Order(NaturalOrder.Instance).ToArray();
+        if (indexes.Contains(StandardIndexName, StringComparer.Ordinal))
+        {
+            return FromIndex(source, Path.Combine(directory, StandardIndexName));
+        }
+
+        if (indexes.Length == 1)
+        {
+            return FromIndex(source, Path.Combine(directory, indexes[0]));
+        }
+
+        if (indexes.Length > 1)
+        {
+            throw new CheckpointFormatException(directory, FormatRule.NoCheckpointFound,
+                $"the directory holds several shard indexes ({string.Join(", ", indexes)}) and none is {StandardIndexName}: " +
+                "open the one you mean by its path");
+        }
+
+        var shards = System.IO.Directory.EnumerateFiles(directory, ShardPattern)
+            .Order(NaturalOrder.Instance).ToArray();
+        if (shards.Length == 0)
+        {
+            throw new CheckpointFormatException(directory, FormatRule.NoCheckpointFound, NothingFoundDetail(directory));
+        }
+
+        return new CheckpointLayout(source, directory, shards, index: null);
+    }
+
+    private static CheckpointLayout FromIndex(string source, string indexPath)
+    {
+        var index = ShardIndex.Read(indexPath);
+        var directory = Path.GetDirectoryName(indexPath)!;
+        var shards = new List<string>();
+        foreach (var shardName in index.WeightMap.Values.Distinct(StringComparer.Ordinal).Order(NaturalOrder.Instance))
+        {
+            var shardPath = ResolveShard(index, directory, shardName);
+            if (!File.Exists(shardPath))
+            {
+                var tensor = index.WeightMap.First(pair => pair.Value == shardName).Key;
+                throw new CheckpointFormatException(indexPath, FormatRule.ShardMissing,
+                    $"shard '{shardName}' (holding '{tensor}' among others) does not exist in {directory}: the download is incomplete; fetch the missing file",
+                    tensorName: tensor);
+            }
+
+            shards.Add(shardPath);
+        }
+
+        return new CheckpointLayout(source, directory, shards, index);
+    }
+
+    private static string ResolveShard(ShardIndex index, string directory, string shardName)
+    {
+        var segments = shardName.Split('/', '\\');
+        if (Path.IsPathRooted(shardName) || segments.Contains(".."))
+        {
+            throw new CheckpointFormatException(index.Path, FormatRule.ShardPathOutsideDirectory,
+                $"shard path '{shardName}' leaves the checkpoint's directory; an index may only name files beside it or below it");
+        }
+
+        var resolved = Path.GetFullPath(Path.Combine(directory, shardName));
+        var root = Path.TrimEndingDirectorySeparator(directory) + Path.DirectorySeparatorChar;
+        if (!resolved.StartsWith(root, StringComparison.Ordinal))
+        {
+            throw new CheckpointFormatException(index.Path, FormatRule.ShardPathOutsideDirectory,
+                $"shard path '{shardName}' resolves to {resolved}, outside the checkpoint's directory {directory}");
+        }
+
+        return resolved;
+    }
+
+    private static string NothingFoundDetail(string directory)
+    {
+        var others = System.IO.Directory.EnumerateFiles(directory)
+            .Select(Path.GetFileName).OfType<string>()
+            .Where(name => name.EndsWith(".bin", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".pt", StringComparison.OrdinalIgnoreCase)
+                || name.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase))
+            .Take(3).ToArray();
+        return others.Length > 0
+            ? $"the directory holds no *.safetensors file, only other formats ({string.Join(", ", others)}): convert them to safetensors or download the safetensors release"
+            : "the directory holds no *.safetensors file and no *.safetensors.index.json: point at the folder that has the model's weights";
+    }
+}

@@ -1,0 +1,59 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace Checkpoints.Format;
+
+/// <summary>Reads just the header of a safetensors file: a few kilobytes, however large the file.</summary>
+internal static class ShardHeaderReader
+{
+    public static ShardHeader Read(string filePath)
+    {
+        using var handle = File.OpenHandle(filePath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+        return Read(handle, filePath);
+    }
+
+    public static ShardHeader Read(SafeFileHandle handle, string filePath)
+    {
+        var fileLength = RandomAccess.GetLength(handle);
+        Span<byte> head = stackalloc byte[FileSniffer.SniffLength];
+        head = head[..ReadFully(handle, filePath, head, 0)];
+        var headerLength = HeaderParser.ReadHeaderLength(filePath, fileLength, head);
+
+        // ReadHeaderLength has checked that 8 + N fits in the file, so this allocation is bounded by the file's size.
+        var json = new byte[headerLength];
+        var read = ReadFully(handle, filePath, json, SafetensorsLayout.PrefixLength);
+        if (read != json.Length)
+        {
+            throw new CheckpointFormatException(filePath, FormatRule.FileTruncated,
+                $"the file ended after {Invariant.N(SafetensorsLayout.PrefixLength + read)} bytes while its header was being read: it changed or was truncated while being opened",
+                SafetensorsLayout.PrefixLength + read);
+        }
+
+        return HeaderParser.Parse(filePath, fileLength, json);
+    }
+
+    private static int ReadFully(SafeFileHandle handle, string filePath, Span<byte> buffer, long offset)
+    {
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            int read;
+            try
+            {
+                read = RandomAccess.Read(handle, buffer[total..], offset + total);
+            }
+            catch (IOException exception)
+            {
+                throw new IOException($"{filePath}: reading the header at byte {Invariant.N(offset + total)} failed: {exception.Message}", exception);
+            }
+
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+        }
+
+        return total;
+    }
+}

@@ -1,0 +1,106 @@
+using System.Text.Json;
+
+namespace Checkpoints.Format;
+
+/// <summary>
+/// A sharded checkpoint's <c>*.safetensors.index.json</c>: which shard holds each tensor, and the declared
+/// total size.
+/// </summary>
+internal sealed class ShardIndex
+{
+    private ShardIndex(string path, IReadOnlyDictionary<string, string> weightMap, long? totalSize)
+    {
+        Path = path;
+        WeightMap = weightMap;
+        TotalSize = totalSize;
+    }
+
+    public string Path { get; }
+
+    /// <summary>Tensor name to shard file name (relative to the index's directory), as the index says.</summary>
+    public IReadOnlyDictionary<string, string> WeightMap { get; }
+
+    /// <summary><c>metadata.total_size</c>, when present.</summary>
+    public long? TotalSize { get; }
+
+    public static ShardIndex Read(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (FileNotFoundException exception)
+        {
+            throw new FileNotFoundException($"{path}: the index file does not exist", path, exception);
+        }
+
+        var sniffed = bytes.Length == 0 ? null : FileSniffer.Explain(bytes.AsSpan(0, Math.Min(bytes.Length, FileSniffer.SniffLength)));
+        if (sniffed is { Rule: FormatRule.GitLfsPointer } lfs)
+        {
+            throw new CheckpointFormatException(path, lfs.Rule, lfs.Detail, byteOffset: 0);
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 64 });
+            return FromDocument(path, document.RootElement);
+        }
+        catch (JsonException exception)
+        {
+            throw new CheckpointFormatException(path, FormatRule.IndexInvalid,
+                $"the index is not valid JSON ({exception.Message}): the file is damaged; download it again",
+                exception.BytePositionInLine, innerException: exception);
+        }
+    }
+
+    private static ShardIndex FromDocument(string path, JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw Invalid(path, "the index must be a JSON object with a \"weight_map\"");
+        }
+
+        if (!root.TryGetProperty("weight_map", out var weightMapElement) || weightMapElement.ValueKind != JsonValueKind.Object)
+        {
+            throw Invalid(path, "the index has no \"weight_map\" object mapping tensor names to shard files");
+        }
+
+        var weightMap = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var property in weightMapElement.EnumerateObject())
+        {
+            if (property.Value.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(property.Value.GetString()))
+            {
+                throw Invalid(path, $"weight_map entry '{property.Name}' must name a shard file, but it is {property.Value.ValueKind}");
+            }
+
+            if (!weightMap.TryAdd(property.Name, property.Value.GetString()!))
+            {
+                throw new CheckpointFormatException(path, FormatRule.DuplicateTensor,
+                    $"weight_map lists tensor '{property.Name}' twice", tensorName: property.Name);
+            }
+        }
+
+        return new ShardIndex(path, weightMap, ReadTotalSize(root));
+    }
+
+    private static long? ReadTotalSize(JsonElement root)
+    {
+        if (!root.TryGetProperty("metadata", out var metadata) || metadata.ValueKind != JsonValueKind.Object ||
+            !metadata.TryGetProperty("total_size", out var total))
+        {
+            return null;
+        }
+
+        // Some writers store the size as a float (1.2e10) or a string; accept what reads as a whole number.
+        return total.ValueKind switch
+        {
+            JsonValueKind.Number when total.TryGetInt64(out var whole) => whole,
+            JsonValueKind.Number when total.TryGetDouble(out var real) && real >= 0 && real < long.MaxValue => (long)real,
+            JsonValueKind.String when long.TryParse(total.GetString(), System.Globalization.CultureInfo.InvariantCulture, out var parsed) => parsed,
+            _ => null,
+        };
+    }
+
+    private static CheckpointFormatException Invalid(string path, string detail) => new(path, FormatRule.IndexInvalid, detail);
+}

@@ -1,0 +1,72 @@
+using System.IO.MemoryMappedFiles;
+
+namespace Checkpoints.Loading;
+
+/// <summary>A shard mapped read-only into the address space: zero-copy, and page faults do the I/O.</summary>
+internal sealed unsafe class MappedShardData : ShardData
+{
+    private readonly MemoryMappedFile _file;
+    private readonly MemoryMappedViewAccessor _view;
+    private readonly byte* _base;
+    private int _disposed;
+
+    private MappedShardData(MemoryMappedFile file, MemoryMappedViewAccessor view, long length)
+    {
+        _file = file;
+        _view = view;
+        Length = length;
+        byte* pointer = null;
+        view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+        _base = pointer + view.PointerOffset;
+    }
+
+    public override long Length { get; }
+
+    /// <summary>Maps <paramref name="path"/>, refusing when its length is no longer what the header was checked against.</summary>
+    public static MappedShardData Open(string path, long expectedLength)
+    {
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1);
+        MemoryMappedFile? file = null;
+        try
+        {
+            var length = stream.Length;
+            if (length != expectedLength)
+            {
+                throw ShardChanged.Length(path, expectedLength, length);
+            }
+
+            file = MemoryMappedFile.CreateFromFile(stream, mapName: null, capacity: 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
+            var view = file.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
+            return new MappedShardData(file, view, length);
+        }
+        catch
+        {
+            if (file is null)
+            {
+                stream.Dispose();
+            }
+            else
+            {
+                file.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    public override ReadOnlySpan<byte> GetSpan(long offset, int length) => new(_base + offset, length);
+
+    public override nuint AddressOf(long offset) => (nuint)(_base + offset);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _view.SafeMemoryMappedViewHandle.ReleasePointer();
+        _view.Dispose();
+        _file.Dispose();
+    }
+}

@@ -1,0 +1,24 @@
+namespace Checkpoints.Loading;
+
+/// <summary>
+/// Where a shard's bytes are served from once it is opened for reading: a memory map of the file, or
+/// memory the loader owns. Tensors ask it for spans by absolute file offset.
+/// </summary>
+internal abstract class ShardData : IDisposable
+{
+    public abstract long Length { get; }
+
+    /// <summary>The bytes [<paramref name="offset"/>, offset + length) of the file. Bounds are the caller's duty.</summary>
+    public abstract ReadOnlySpan<byte> GetSpan(long offset, int length);
+
+    /// <summary>The address of the byte at <paramref name="offset"/>, for alignment checks.</summary>
+    public abstract nuint AddressOf(long offset);
+
+    public void Dispose()
+    {
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected abstract void Dispose(bool disposing);
+}

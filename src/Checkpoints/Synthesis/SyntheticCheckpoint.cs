@@ -1,0 +1,67 @@
+using Checkpoints.Format;
+using Checkpoints.Writing;
+
+namespace Checkpoints.Synthesis;
+
+/// <summary>Writes a Llama-shaped checkpoint of about a requested size, with deterministic pseudo-random weights.</summary>
+internal static class SyntheticCheckpoint
+{
+    public const ulong DefaultSeed = 0x5EED;
+
+    /// <summary>The tensors a checkpoint of about <paramref name="targetBytes"/> holds, data callbacks included.</summary>
+    public static IReadOnlyList<TensorToWrite> Plan(long targetBytes, DType dtype, ulong seed = DefaultSeed)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(targetBytes);
+        var bytesPerElement = dtype.ByteSize();
+        if (bytesPerElement == 0)
+        {
+            throw new ArgumentException($"Synthetic checkpoints use whole-byte dtypes; {dtype.Name()} packs several elements per byte.", nameof(dtype));
+        }
+
+        var shape = LlamaShape.ForElementCount(targetBytes / bytesPerElement);
+        return [.. shape.Tensors().Select(tensor => new TensorToWrite(tensor.Name, dtype, tensor.Shape,
+            stream => PseudoRandomData.Write(stream, tensor.Name, dtype, ByteLength(tensor.Shape, bytesPerElement), seed)))];
+    }
+
+    /// <summary>Writes the checkpoint into <paramref name="directory"/> as <paramref name="shardCount"/> shards of similar size.</summary>
+    public static IReadOnlyList<string> Write(string directory, long targetBytes, int shardCount, DType dtype, ulong seed = DefaultSeed, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(shardCount);
+        var tensors = Plan(targetBytes, dtype, seed);
+        if (shardCount > tensors.Count)
+        {
+            throw new ArgumentException($"A checkpoint of this size has {tensors.Count} tensors; it cannot be split into {shardCount} shards.", nameof(shardCount));
+        }
+
+        var metadata = new Dictionary<string, string> { ["format"] = "pt" };
+        return CheckpointWriter.WriteShards(directory, SplitEvenly(tensors, shardCount), metadata, cancellationToken);
+    }
+
+    /// <summary>Contiguous groups whose byte sizes are as even as tensor boundaries allow; none is empty.</summary>
+    internal static IReadOnlyList<IReadOnlyList<TensorToWrite>> SplitEvenly(IReadOnlyList<TensorToWrite> tensors, int count)
+    {
+        var total = tensors.Sum(static tensor => tensor.ByteLength);
+        var groups = new List<IReadOnlyList<TensorToWrite>>(count);
+        var current = new List<TensorToWrite>();
+        long written = 0;
+        for (var i = 0; i < tensors.Count; i++)
+        {
+            current.Add(tensors[i]);
+            written += tensors[i].ByteLength;
+            var groupsLeft = count - groups.Count - 1;
+            var tensorsLeft = tensors.Count - i - 1;
+            var boundary = (double)total * (groups.Count + 1) / count;
+            // Close the group at its share of the bytes, or when every remaining tensor is needed for a group of its own.
+            if (groupsLeft > 0 && (written >= boundary || tensorsLeft == groupsLeft))
+            {
+                groups.Add(current);
+                current = [];
+            }
+        }
+
+        groups.Add(current);
+        return groups;
+    }
+
+    private static long ByteLength(long[] shape, int bytesPerElement) => shape.Aggregate(1L, static (a, b) => a * b) * bytesPerElement;
+}

@@ -1,0 +1,147 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Checkpoints.Format;
+
+namespace Checkpoints;
+
+/// <summary>
+/// One tensor of an open <see cref="Checkpoint"/>: its name, dtype, shape and bytes. The bytes are a view of the
+/// checkpoint's storage (a memory map, or memory the loader owns), valid until the checkpoint is disposed.
+/// </summary>
+public sealed class Tensor
+{
+    private readonly Checkpoint _owner;
+    private readonly long[] _shape;
+
+    internal Tensor(Checkpoint owner, int shardIndex, string shardPath, TensorEntry entry, long fileOffset)
+    {
+        _owner = owner;
+        ShardIndex = shardIndex;
+        ShardPath = shardPath;
+        Name = entry.Name;
+        DType = entry.DType;
+        _shape = entry.Shape;
+        ElementCount = entry.ElementCount;
+        ByteLength = entry.ByteLength;
+        FileOffset = fileOffset;
+    }
+
+    public string Name { get; }
+
+    public DType DType { get; }
+
+    /// <summary>The dimensions, outermost first; empty for a scalar.</summary>
+    public IReadOnlyList<long> Shape => _shape;
+
+    public long ElementCount { get; }
+
+    public long ByteLength { get; }
+
+    /// <summary>The shard file that holds the tensor.</summary>
+    public string ShardPath { get; }
+
+    /// <summary>Position of the shard in <see cref="Checkpoint.Shards"/>.</summary>
+    public int ShardIndex { get; }
+
+    /// <summary>Absolute offset of the tensor's first byte in <see cref="ShardPath"/>.</summary>
+    public long FileOffset { get; }
+
+    /// <summary>
+    /// All bytes of the tensor, without copying. Tensors over 2 GiB do not fit one span: read them in parts with
+    /// <see cref="GetBytes(long, int)"/>.
+    /// </summary>
+    public ReadOnlySpan<byte> Bytes
+    {
+        get
+        {
+            if (ByteLength > Array.MaxLength)
+            {
+                throw new InvalidOperationException(
+                    $"Tensor '{Name}' is {Invariant.N(ByteLength)} bytes, more than one span can hold; read it in parts with GetBytes(start, length).");
+            }
+
+            return GetBytes(0, (int)ByteLength);
+        }
+    }
+
+    /// <summary>The bytes [<paramref name="start"/>, start + length) of the tensor, without copying.</summary>
+    public ReadOnlySpan<byte> GetBytes(long start, int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if (start > ByteLength - length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(length), $"[{start}, {start + length}) is outside tensor '{Name}' ({ByteLength} bytes).");
+        }
+
+        return _owner.ShardData(ShardIndex).GetSpan(FileOffset + start, length);
+    }
+
+    /// <summary>
+    /// The elements as <typeparamref name="T"/> without copying, when <typeparamref name="T"/> has the dtype's
+    /// element size and the data is aligned for it (writers that do not pad their header leave data misaligned).
+    /// Returns false otherwise; <see cref="ToArray{T}"/> always works.
+    /// </summary>
+    public bool TryGetSpan<T>(out ReadOnlySpan<T> elements)
+        where T : unmanaged
+    {
+        elements = default;
+        if (!HasElementSize<T>() || ByteLength > Array.MaxLength)
+        {
+            return false;
+        }
+
+        var address = _owner.ShardData(ShardIndex).AddressOf(FileOffset);
+        if (address % (nuint)Unsafe.SizeOf<T>() != 0)
+        {
+            return false;
+        }
+
+        elements = MemoryMarshal.Cast<byte, T>(Bytes);
+        return true;
+    }
+
+    /// <summary>A copy of the elements as <typeparamref name="T"/>, which must have the dtype's element size.</summary>
+    public T[] ToArray<T>()
+        where T : unmanaged
+    {
+        if (!HasElementSize<T>())
+        {
+            throw new InvalidOperationException(
+                $"Tensor '{Name}' is {DType.Name()} ({DType.BitSize()} bits per element); {typeof(T).Name} is {Unsafe.SizeOf<T>() * 8} bits.");
+        }
+
+        var result = new T[ByteLength / Unsafe.SizeOf<T>()];
+        Bytes.CopyTo(MemoryMarshal.AsBytes(result.AsSpan()));
+        return result;
+    }
+
+    /// <summary>The elements widened to <see cref="float"/>: F32, F16, BF16, F8_E4M3 and F8_E5M2.</summary>
+    public float[] ToSingleArray()
+    {
+        var result = new float[ElementCount];
+        CopyToSingle(result);
+        return result;
+    }
+
+    /// <inheritdoc cref="ToSingleArray"/>
+    public void CopyToSingle(Span<float> destination)
+    {
+        if (!FloatConversion.CanConvert(DType))
+        {
+            throw new NotSupportedException($"Tensor '{Name}' is {DType.Name()}, which has no conversion to float; read its bytes instead.");
+        }
+
+        if (destination.Length < ElementCount)
+        {
+            throw new ArgumentException($"The destination holds {destination.Length} elements; tensor '{Name}' has {ElementCount}.", nameof(destination));
+        }
+
+        FloatConversion.ToSingle(DType, Bytes, destination[..(int)ElementCount]);
+    }
+
+    public override string ToString() => $"{Name} {DType.Name()} [{string.Join(", ", _shape)}]";
+
+    private bool HasElementSize<T>()
+        where T : unmanaged => DType.ByteSize() == Unsafe.SizeOf<T>() || typeof(T) == typeof(byte);
+}
