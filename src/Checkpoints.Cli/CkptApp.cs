@@ -19,7 +19,7 @@ internal static class CkptApp
 
     private static IEnumerable<Command> Commands(CliConsole console)
     {
-        yield break;
+        yield return ProbeCommand.Create(console);
     }
 
     public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)

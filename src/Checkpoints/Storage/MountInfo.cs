@@ -30,8 +30,8 @@ internal static class MountInfo
     {
         entry = null!;
         var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        var separator = Array.IndexOf(fields, "-", 6);
-        if (fields.Length < 7 || separator < 0 || fields.Length < separator + 3)
+        var separator = fields.Length < 9 ? -1 : Array.IndexOf(fields, "-", 6);
+        if (separator < 0 || fields.Length < separator + 3)
         {
             return false;
         }
