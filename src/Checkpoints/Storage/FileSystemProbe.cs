@@ -81,8 +81,10 @@ internal sealed partial class FileSystemProbe
         {
             var byDevice = MountInfo.FindVisibleMount(mounts, realPath, m => HasDevice(m, dev))
                 ?? mounts.LastOrDefault(m => HasDevice(m, dev));
+            // statfs on an overlay describes the overlay while st_dev names the real file system (non-directories,
+            // all layers on one file system), so an overlay magic does not contradict the device.
             if (byDevice is not null
-                && (magic is not { } mg || StatfsMagic.Agrees(mg, byDevice.FileSystemType) != false || StatfsMagic.Agrees(mg, visible.FileSystemType) == true))
+                && (magic is not { } mg || StatfsMagic.Agrees(mg, byDevice.FileSystemType) != false || mg == StatfsMagic.Overlay))
             {
                 chosen = byDevice;
                 note = $"the file's device {dev.Major}:{dev.Minor} is the {byDevice.FileSystemType} mount at {byDevice.MountPoint}, reached through the {visible.FileSystemType} mount at {visible.MountPoint}";
