@@ -13,7 +13,7 @@ internal sealed partial class PageCache
     /// <summary>mincore is asked about this many bytes at a time, so its vector stays small (256 KiB for 4 KiB pages).</summary>
     private const long MincoreWindow = 1L << 30;
 
-    private FileResidency GetResidencyLinux(string path, SafeFileHandle handle, long size, CancellationToken cancellationToken)
+    private FileResidency GetResidencyLinux(string path, SafeFileHandle handle, long size, bool allowCachestat, CancellationToken cancellationToken)
     {
         if (size == 0)
         {
@@ -21,7 +21,7 @@ internal sealed partial class PageCache
         }
 
         string? fallback = null;
-        if (RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64)
+        if (allowCachestat && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64)
         {
             var (cached, errno) = Cachestat(handle);
             if (cached is { } pages)

@@ -21,7 +21,11 @@ internal sealed partial class PageCache
     /// <summary>How many bytes of <paramref name="path"/> are in the page cache.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="IOException">The file cannot be opened.</exception>
-    public FileResidency GetResidency(string path, CancellationToken cancellationToken = default)
+    public FileResidency GetResidency(string path, CancellationToken cancellationToken = default) =>
+        GetResidency(path, allowCachestat: true, cancellationToken);
+
+    /// <summary>As <see cref="GetResidency(string, CancellationToken)"/>; <paramref name="allowCachestat"/> false measures with mincore (tests cover both paths on one kernel).</summary>
+    internal FileResidency GetResidency(string path, bool allowCachestat, CancellationToken cancellationToken)
     {
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         var size = RandomAccess.GetLength(handle);
@@ -30,7 +34,7 @@ internal sealed partial class PageCache
             return new FileResidency(path, size, null, ResidencyMethod.Unknown, "page cache residency is only measured on Linux");
         }
 
-        return GetResidencyLinux(path, handle, size, cancellationToken);
+        return GetResidencyLinux(path, handle, size, allowCachestat, cancellationToken);
     }
 
     /// <summary>Drops the file's clean pages from the page cache (<c>POSIX_FADV_DONTNEED</c>; no root needed). Dirty pages stay until written back.</summary>
