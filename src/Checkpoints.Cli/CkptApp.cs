@@ -24,6 +24,7 @@ internal static class CkptApp
         yield return InspectCommand.Create(console);
         yield return VerifyCommand.Create(console);
         yield return SynthCommand.Create(console);
+        yield return ProbeCommand.Create(console);
     }
 
     public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)

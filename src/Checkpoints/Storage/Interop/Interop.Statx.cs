@@ -1,0 +1,26 @@
+using System.Runtime.InteropServices;
+
+namespace Checkpoints.Storage;
+
+internal static partial class Interop
+{
+    internal const int AtFdCwd = -100;
+    internal const uint StatxBasicStats = 0x7FF;
+
+    /// <summary>Linux <c>struct statx</c> (include/uapi/linux/stat.h): the same layout on every architecture, unlike <c>struct stat</c>.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 256)]
+    internal struct StatxBuffer
+    {
+        [FieldOffset(0)] public uint Mask;
+        [FieldOffset(20)] public uint Uid;
+        [FieldOffset(24)] public uint Gid;
+        [FieldOffset(28)] public ushort Mode;
+        [FieldOffset(40)] public ulong Size;
+        [FieldOffset(136)] public uint DevMajor;
+        [FieldOffset(140)] public uint DevMinor;
+    }
+
+    /// <summary><c>int statx(int dirfd, const char *path, int flags, unsigned int mask, struct statx *buf)</c> (glibc 2.28+).</summary>
+    [LibraryImport(Libc, EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    internal static unsafe partial int Statx(int dirFd, string path, int flags, uint mask, StatxBuffer* buffer);
+}

@@ -1,0 +1,6 @@
+namespace Checkpoints.Storage;
+
+/// <summary>Everything the planner needs to know about the machine for one checkpoint: per-file facts, in the order given, and the memory facts.</summary>
+/// <param name="Files">One entry per file, in the order the files were given.</param>
+/// <param name="Memory">How much memory this process may use.</param>
+public sealed record StorageFacts(IReadOnlyList<StorageFileFacts> Files, MemoryFacts Memory);

@@ -1,0 +1,29 @@
+namespace Checkpoints.Storage;
+
+/// <summary>Gathers every storage fact the planner needs for a checkpoint's files in one call.</summary>
+internal static class StorageProbe
+{
+    /// <summary>Probes the file system and page cache residency of each file (in the order given) and the memory this process may use.</summary>
+    /// <exception cref="FileNotFoundException">A file does not exist.</exception>
+    public static StorageFacts Probe(IReadOnlyList<string> files, StorageProbeOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        ArgumentNullException.ThrowIfNull(options);
+        var mountInfo = options.MountInfoPath ?? Path.Combine(options.ProcRoot, "self", "mountinfo");
+        var fileSystems = new FileSystemProbe(mountInfo, new FileSystemClassifier(options.AdditionalNetworkFileSystems))
+            .Probe(files, cancellationToken);
+        var pageCache = new PageCache(options.ProcRoot);
+        var perFile = new StorageFileFacts[files.Count];
+        for (var i = 0; i < files.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var residency = options.MeasureResidency
+                ? pageCache.GetResidency(files[i], cancellationToken)
+                : new FileResidency(files[i], new FileInfo(files[i]).Length, null, ResidencyMethod.Unknown, "not measured (turned off)");
+            perFile[i] = new StorageFileFacts(fileSystems[i], residency);
+        }
+
+        var memory = new MemoryProbe(options.ProcRoot, options.MountInfoPath, options.CgroupRoot).Probe();
+        return new StorageFacts(perFile, memory);
+    }
+}
