@@ -12,13 +12,7 @@ public sealed class ProbeCommandTests : IDisposable
 
     public void Dispose() => _directory.Delete(recursive: true);
 
-    private static async Task<(int ExitCode, string Out, string Error)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await CkptApp.RunAsync(args, CliConsole.ForWriters(output, error));
-        return (code, output.ToString(), error.ToString());
-    }
+    private static Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args) => CliRunner.RunAsync(args);
 
     private string Shard(string name, int size)
     {
@@ -77,7 +71,7 @@ public sealed class ProbeCommandTests : IDisposable
     public async Task Probe_ReadsNetwork_WhenTypeIsListedByOption()
     {
         var shard = Shard("model.safetensors", 1);
-        var type = JsonDocument.Parse((await RunAsync("probe", shard, "--json")).Out).RootElement
+        var type = JsonDocument.Parse((await RunAsync("probe", shard, "--json")).Output).RootElement
             .GetProperty("files")[0].GetProperty("fileSystemType").GetString()!;
 
         var (code, output, _) = await RunAsync("probe", shard, "--json", "--network-fs", $"somefs,{type}");

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Checkpoints.Synthesis;
 
-namespace Checkpoints.Cli.Tests;
+namespace Checkpoints.Cli.Tests.Commands;
 
 public sealed class CommandTests : IDisposable
 {
