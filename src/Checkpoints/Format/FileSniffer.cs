@@ -48,6 +48,13 @@ internal static class FileSniffer
             return (FormatRule.NotSafetensors, "this is a NumPy .npy array, not a safetensors file");
         }
 
+        // A real length prefix below 100,000,000 has zero upper bytes; text has none. Without this, a real
+        // header of 60 bytes (0x3C, '<') would be taken for HTML.
+        if (head[..Math.Min(head.Length, 8)].Contains((byte)0))
+        {
+            return null;
+        }
+
         var text = SkipBomAndWhitespace(head);
         if (text.IsEmpty)
         {
