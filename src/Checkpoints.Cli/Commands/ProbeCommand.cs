@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using Checkpoints.Format;
 using Checkpoints.Storage;
@@ -127,65 +126,59 @@ internal static class ProbeCommand
     private static string Percent(long part, long whole) =>
         whole == 0 ? "100%" : ((double)part / whole).ToString("0%", CultureInfo.InvariantCulture);
 
-    internal static string ToJson(StorageFacts facts)
+    internal static string ToJson(StorageFacts facts) => Json.ToText(writer =>
     {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        writer.WriteStartObject();
+        writer.WriteStartArray("files");
+        foreach (var file in facts.Files)
         {
+            var fs = file.FileSystem;
+            var residency = file.Residency;
             writer.WriteStartObject();
-            writer.WriteStartArray("files");
-            foreach (var file in facts.Files)
-            {
-                var fs = file.FileSystem;
-                var residency = file.Residency;
-                writer.WriteStartObject();
-                writer.WriteString("path", fs.Path);
-                writer.WriteString("realPath", fs.RealPath);
-                writer.WriteString("mountPoint", fs.MountPoint);
-                writer.WriteString("fileSystemType", fs.FileSystemType);
-                writer.WriteString("mountSource", fs.MountSource);
-                writer.WriteString("mountRoot", fs.MountRoot);
-                writer.WriteString("class", fs.Class.ToString().ToLowerInvariant());
-                WriteNumber(writer, "statfsMagic", fs.StatfsMagic);
-                writer.WriteString("reason", fs.Reason);
-                writer.WriteNumber("sizeBytes", residency.SizeBytes);
-                WriteNumber(writer, "cachedBytes", residency.CachedBytes);
-                writer.WriteString("residencyMethod", residency.Method.ToString().ToLowerInvariant());
-                writer.WriteString("residencyReason", residency.Reason);
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
-            var memory = facts.Memory;
-            writer.WriteStartObject("memory");
-            WriteNumber(writer, "hostAvailableBytes", memory.HostAvailableBytes);
-            WriteNumber(writer, "hostTotalBytes", memory.HostTotalBytes);
-            writer.WriteString("hostAvailableSource", memory.HostAvailableSource);
-            writer.WriteStartArray("cgroups");
-            foreach (var level in memory.CgroupLevels)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("path", level.CgroupPath);
-                writer.WriteString("directory", level.Directory);
-                writer.WriteNumber("version", level.Version);
-                WriteNumber(writer, "limitBytes", level.LimitBytes);
-                WriteNumber(writer, "usageBytes", level.UsageBytes);
-                WriteNumber(writer, "inactiveFileBytes", level.InactiveFileBytes);
-                WriteNumber(writer, "availableBytes", level.AvailableBytes);
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
-            WriteNumber(writer, "bindingAvailableBytes", memory.BindingAvailableBytes);
-            writer.WriteString("bindingSource", memory.BindingSource.ToString().ToLowerInvariant());
-            writer.WriteString("bindingCgroup", memory.BindingCgroup?.CgroupPath);
-            writer.WriteString("bindingDescription", memory.BindingDescription);
-            writer.WriteEndObject();
+            writer.WriteString("path", fs.Path);
+            writer.WriteString("realPath", fs.RealPath);
+            writer.WriteString("mountPoint", fs.MountPoint);
+            writer.WriteString("fileSystemType", fs.FileSystemType);
+            writer.WriteString("mountSource", fs.MountSource);
+            writer.WriteString("mountRoot", fs.MountRoot);
+            writer.WriteString("class", fs.Class.ToString().ToLowerInvariant());
+            WriteNumber(writer, "statfsMagic", fs.StatfsMagic);
+            writer.WriteString("reason", fs.Reason);
+            writer.WriteNumber("sizeBytes", residency.SizeBytes);
+            WriteNumber(writer, "cachedBytes", residency.CachedBytes);
+            writer.WriteString("residencyMethod", residency.Method.ToString().ToLowerInvariant());
+            writer.WriteString("residencyReason", residency.Reason);
             writer.WriteEndObject();
         }
 
-        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
-    }
+        writer.WriteEndArray();
+        var memory = facts.Memory;
+        writer.WriteStartObject("memory");
+        WriteNumber(writer, "hostAvailableBytes", memory.HostAvailableBytes);
+        WriteNumber(writer, "hostTotalBytes", memory.HostTotalBytes);
+        writer.WriteString("hostAvailableSource", memory.HostAvailableSource);
+        writer.WriteStartArray("cgroups");
+        foreach (var level in memory.CgroupLevels)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("path", level.CgroupPath);
+            writer.WriteString("directory", level.Directory);
+            writer.WriteNumber("version", level.Version);
+            WriteNumber(writer, "limitBytes", level.LimitBytes);
+            WriteNumber(writer, "usageBytes", level.UsageBytes);
+            WriteNumber(writer, "inactiveFileBytes", level.InactiveFileBytes);
+            WriteNumber(writer, "availableBytes", level.AvailableBytes);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        WriteNumber(writer, "bindingAvailableBytes", memory.BindingAvailableBytes);
+        writer.WriteString("bindingSource", memory.BindingSource.ToString().ToLowerInvariant());
+        writer.WriteString("bindingCgroup", memory.BindingCgroup?.CgroupPath);
+        writer.WriteString("bindingDescription", memory.BindingDescription);
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    });
 
     private static void WriteNumber(Utf8JsonWriter writer, string name, long? value)
     {

@@ -1,19 +1,24 @@
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Checkpoints.Cli;
 
-/// <summary>Writes one indented JSON document to a text writer.</summary>
+/// <summary>Machine output: one indented JSON document, with paths and messages left readable (no \u escapes for '+' or quotes).</summary>
 internal static class Json
 {
-    public static void Write(TextWriter output, Action<Utf8JsonWriter> write)
+    private static readonly JsonWriterOptions Options = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static void Write(TextWriter output, Action<Utf8JsonWriter> write) => output.WriteLine(ToText(write));
+
+    public static string ToText(Action<Utf8JsonWriter> write)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var writer = new Utf8JsonWriter(buffer, Options))
         {
             write(writer);
         }
 
-        output.WriteLine(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 }
