@@ -36,7 +36,7 @@ public enum FormatRule
     /// <summary>A tensor declares a dtype the format does not define.</summary>
     UnknownDType,
 
-    /// <summary>A shape is not an array of non-negative integers.</summary>
+    /// <summary>A shape is not an array of non-negative integers, or has more than 1,024 of them.</summary>
     ShapeInvalid,
 
     /// <summary><c>data_offsets</c> is not a pair [begin, end] of non-negative integers with begin &lt;= end.</summary>

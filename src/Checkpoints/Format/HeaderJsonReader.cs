@@ -214,6 +214,13 @@ internal static class HeaderJsonReader
                     $"tensor '{name}' has a shape entry that is not a non-negative integer: {Describe(ref reader)}", reader.TokenStartIndex, name);
             }
 
+            if (dimensions.Count == SafetensorsLayout.MaxRank)
+            {
+                throw context.Error(FormatRule.ShapeInvalid,
+                    $"tensor '{name}' has a shape of more than {Invariant.N(SafetensorsLayout.MaxRank)} dimensions, which no framework writes: the header is damaged",
+                    reader.TokenStartIndex, name);
+            }
+
             dimensions.Add(dimension);
         }
 
