@@ -14,7 +14,7 @@ public sealed class LatencyProxy : IAsyncDisposable
 {
     private readonly Socket _listener;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly ConcurrentDictionary<int, (ProxyConnection Connection, Task Run)> _open = new();
+    private readonly ConcurrentDictionary<int, ProxyConnection> _open = new();
     private readonly ConcurrentDictionary<int, Task> _handlers = new();
     private readonly List<ConnectionStatistics> _closed = [];
     private readonly LinkPacer[] _pacers;
@@ -163,7 +163,7 @@ public sealed class LatencyProxy : IAsyncDisposable
     /// <summary>Resets every open connection now. New connections are still accepted.</summary>
     public void DropConnections()
     {
-        foreach (var (connection, _) in _open.Values)
+        foreach (var connection in _open.Values)
         {
             connection.Abort();
         }
@@ -178,7 +178,7 @@ public sealed class LatencyProxy : IAsyncDisposable
             connections.AddRange(_closed);
         }
 
-        foreach (var (connection, _) in _open.Values)
+        foreach (var connection in _open.Values)
         {
             connections.Add(connection.Statistics(open: true));
         }
@@ -218,6 +218,10 @@ public sealed class LatencyProxy : IAsyncDisposable
         _stopping.Dispose();
     }
 
+    /// <summary>Bytes read from the sending side of open connections, forwarded or still held back (tests wait on this).</summary>
+    internal long BytesReceived(ProxyDirection direction) =>
+        _open.Values.Sum(connection => connection.BytesReceived(direction));
+
     internal LinkPacer Pacer(ProxyDirection direction) => _pacers[(int)direction];
 
     internal ValueTask WaitWhileStalledAsync(ProxyDirection direction, CancellationToken cancellationToken)
@@ -254,7 +258,12 @@ public sealed class LatencyProxy : IAsyncDisposable
     internal void OnBudgetExhausted()
     {
         // Drop first, disarm after: a writer that races us sees a zero budget, not a fresh unlimited one.
-        DropConnections();
+        // Gracefully, so the bytes counted against the budget do reach the peers.
+        foreach (var connection in _open.Values)
+        {
+            connection.CloseGracefully();
+        }
+
         Interlocked.CompareExchange(ref _budget, -1, 0);
     }
 
@@ -309,9 +318,9 @@ public sealed class LatencyProxy : IAsyncDisposable
             return;
         }
 
+        // Registered before it runs: a fault that fires on its very first bytes must find it.
         var connection = new ProxyConnection(this, id, client, server);
-        var run = connection.RunAsync();
-        _open[id] = (connection, run);
+        _open[id] = connection;
         Interlocked.Increment(ref _accepted);
         if (cancellationToken.IsCancellationRequested)
         {
@@ -320,7 +329,7 @@ public sealed class LatencyProxy : IAsyncDisposable
 
         try
         {
-            await run.ConfigureAwait(false);
+            await connection.RunAsync().ConfigureAwait(false);
         }
         finally
         {
