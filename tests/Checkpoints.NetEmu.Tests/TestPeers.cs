@@ -12,10 +12,12 @@ internal sealed class TestServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _running = [];
     private readonly Task _acceptLoop;
+    private readonly bool _isPassive;
 
-    private TestServer(Func<Socket, CancellationToken, Task> handler)
+    private TestServer(Func<Socket, CancellationToken, Task> handler, bool isPassive = false)
     {
         _handler = handler;
+        _isPassive = isPassive;
         _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _listener.Listen(64);
         _acceptLoop = AcceptLoopAsync();
@@ -55,7 +57,7 @@ internal sealed class TestServer : IAsyncDisposable
     });
 
     /// <summary>Accepts and does nothing: the test reads and writes the sockets from <see cref="Accepted"/>.</summary>
-    public static TestServer Passive() => new((_, _) => Task.CompletedTask);
+    public static TestServer Passive() => new((_, _) => Task.CompletedTask, isPassive: true);
 
     private async Task AcceptLoopAsync()
     {
@@ -89,6 +91,14 @@ internal sealed class TestServer : IAsyncDisposable
         catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException or SocketException)
         {
             // The proxy reset the connection (a fault under test) or the test ended.
+        }
+        finally
+        {
+            // Passive servers hand their sockets to the test, which closes them; the others close their own.
+            if (!_isPassive)
+            {
+                socket.Dispose();
+            }
         }
     }
 

@@ -68,18 +68,21 @@ internal sealed class DelayPump : IDisposable
                 pump._senderWake.Set();
             },
             this);
-        await Task.WhenAll(AbortOnFault(ReceiveLoopAsync(cancellationToken)), AbortOnFault(SendLoopAsync(cancellationToken))).ConfigureAwait(false);
+        await Task.WhenAll(
+            AbortOnFault(ReceiveLoopAsync(cancellationToken), cancellationToken),
+            AbortOnFault(SendLoopAsync(cancellationToken), cancellationToken)).ConfigureAwait(false);
     }
 
-    private async Task AbortOnFault(Task loop)
+    private async Task AbortOnFault(Task loop, CancellationToken cancellationToken)
     {
         try
         {
             await loop.ConfigureAwait(false);
         }
-        catch
+        catch when (!cancellationToken.IsCancellationRequested)
         {
-            // Without this the other loop would wait forever for bytes or space that never come.
+            // Without this the other loop would wait forever for bytes or space that never come. When the
+            // connection is already closing (cancelled), leave the how, graceful or reset, to the closer.
             _abort();
             throw;
         }
