@@ -5,7 +5,7 @@
 #
 # Everything listens on and connects to 127.0.0.1 only. See bench/NETFS.md.
 #
-#   netfs.sh up   EXPORT MOUNTPOINT [--rtt 2ms] [--bandwidth 1GB/s] [--max-conns N] [--sshfs-opts OPTS]
+#   netfs.sh up   EXPORT MOUNTPOINT [--rtt 2ms] [--bandwidth 1GB/s] [--max-conns N] [--sshfs-opts OPTS] [--no-proxy]
 #   netfs.sh down MOUNTPOINT
 #   netfs.sh run  EXPORT MOUNTPOINT [options as for up] -- CMD [ARGS...]
 #
@@ -86,7 +86,7 @@ start_sftp_server() {
     port=$((20000 + (RANDOM % 40000)))
     port_listening "$port" && continue
     # setsid: socat and the sftp-servers it forks form one process group that `down` can end as a whole.
-    setsid socat "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork" "EXEC:$SFTP_SERVER" \
+    setsid socat -b 262144 "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork" "EXEC:$SFTP_SERVER" \
       </dev/null >>"$LOG_DIR/socat.log" 2>&1 &
     pid=$!
     local tries=50
@@ -110,7 +110,9 @@ start_proxy() {
   args=(--listen 127.0.0.1:0 --target "127.0.0.1:$SFTP_PORT" --rtt "$rtt")
   [[ -n "$bandwidth" ]] && args+=(--bandwidth "$bandwidth")
   : >"$LOG_DIR/proxy.out"
-  setsid dotnet "$PROXY_DLL" "${args[@]}" </dev/null >"$LOG_DIR/proxy.out" 2>>"$LOG_DIR/proxy.log" &
+  # No thread-pool spinning: on 2 cores the spin (sched_yield) cost a third of the proxy's CPU time.
+  DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 DOTNET_TieredPGO=1 \
+    setsid dotnet "$PROXY_DLL" "${args[@]}" </dev/null >"$LOG_DIR/proxy.out" 2>>"$LOG_DIR/proxy.log" &
   pid=$!
   record PROXY_PID "$pid"
   # The proxy prints its port as the first line of standard output.
@@ -143,7 +145,7 @@ start_sshfs() {
 
 cmd_up() {
   (($# >= 2)) || usage
-  local export_dir mountpoint rtt=2ms bandwidth="" max_conns=1 extra=""
+  local export_dir mountpoint rtt=2ms bandwidth="" max_conns=1 extra="" use_proxy=1
   export_dir="$(realpath -e -- "$1")" || die "export folder $1 does not exist"
   [[ -d "$export_dir" ]] || die "export $export_dir is not a folder"
   mkdir -p -- "$2"
@@ -155,6 +157,7 @@ cmd_up() {
       --bandwidth) bandwidth="${2:?--bandwidth needs a value}"; shift 2 ;;
       --max-conns) max_conns="${2:?--max-conns needs a value}"; shift 2 ;;
       --sshfs-opts) extra="${2:?--sshfs-opts needs a value}"; shift 2 ;;
+      --no-proxy) use_proxy=0; shift ;; # baseline: sshfs straight to socat, no emulated link
       *) die "unknown option $1" ;;
     esac
   done
@@ -184,7 +187,12 @@ cmd_up() {
   # Under `run`, its own EXIT trap already does that.
   [[ -z "${RUN_MOUNTPOINT:-}" ]] && trap 'log "up failed; cleaning up"; cmd_down "$mountpoint" || true' EXIT
   start_sftp_server "$export_dir"
-  start_proxy "$rtt" "$bandwidth"
+  if ((use_proxy)); then
+    start_proxy "$rtt" "$bandwidth"
+  else
+    PROXY_PORT="$SFTP_PORT"
+    rtt=none
+  fi
   start_sshfs "$export_dir" "$mountpoint" "$max_conns" "$extra"
   [[ -z "${RUN_MOUNTPOINT:-}" ]] && trap - EXIT
 
@@ -225,6 +233,10 @@ cmd_down() {
   fi
   if [[ -n "$SOCAT_PID" ]]; then
     pkill -KILL -g "$SOCAT_PID" 2>/dev/null || true
+    tries=50
+    while ((tries-- > 0)) && pgrep -g "$SOCAT_PID" >/dev/null; do
+      sleep 0.1
+    done
   fi
   rm -f -- "$state"
   log "unmounted $mountpoint"
