@@ -1,0 +1,3 @@
+using Checkpoints.NetEmu;
+
+return await NetEmuCommand.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);
