@@ -111,7 +111,19 @@ internal sealed class CheckpointLayout
                 $"shard path '{shardName}' leaves the checkpoint's directory; an index may only name files beside it or below it");
         }
 
-        var resolved = Path.GetFullPath(Path.Combine(directory, shardName));
+        string resolved;
+        try
+        {
+            resolved = Path.GetFullPath(Path.Combine(directory, shardName));
+        }
+        catch (Exception exception) when (exception is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            // A NUL character, or on Windows a character no path may hold.
+            throw new CheckpointFormatException(index.Path, FormatRule.IndexInvalid,
+                $"shard path '{shardName.Replace("\0", "\\0", StringComparison.Ordinal)}' is not a valid file name ({exception.Message}): the index is damaged",
+                innerException: exception);
+        }
+
         var root = Path.TrimEndingDirectorySeparator(directory) + Path.DirectorySeparatorChar;
         if (!resolved.StartsWith(root, StringComparison.Ordinal))
         {

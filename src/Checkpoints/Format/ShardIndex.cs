@@ -50,8 +50,41 @@ internal sealed class ShardIndex
         {
             throw new CheckpointFormatException(path, FormatRule.IndexInvalid,
                 $"the index is not valid JSON ({exception.Message}): the file is damaged; download it again",
-                exception.BytePositionInLine, innerException: exception);
+                FileOffset(bytes, exception), innerException: exception);
         }
+        catch (InvalidOperationException exception)
+        {
+            // JsonElement.GetString and JsonProperty.Name refuse escapes that decode to invalid UTF-16 (a lone surrogate).
+            throw new CheckpointFormatException(path, FormatRule.IndexInvalid,
+                $"the index holds a string that is not valid text ({exception.Message}): the file is damaged; download it again",
+                innerException: exception);
+        }
+    }
+
+    /// <summary>
+    /// The file offset of a JSON error. The exception gives a line and a position in it, and indexes are written
+    /// indented, so the position alone would point into the first line.
+    /// </summary>
+    private static long? FileOffset(ReadOnlySpan<byte> bytes, JsonException exception)
+    {
+        if (exception.LineNumber is not { } line || exception.BytePositionInLine is not { } column)
+        {
+            return null;
+        }
+
+        var lineStart = 0;
+        for (long i = 0; i < line; i++)
+        {
+            var newline = bytes[lineStart..].IndexOf((byte)'\n');
+            if (newline < 0)
+            {
+                return null;
+            }
+
+            lineStart += newline + 1;
+        }
+
+        return Math.Min(lineStart + column, bytes.Length);
     }
 
     private static ShardIndex FromDocument(string path, JsonElement root)

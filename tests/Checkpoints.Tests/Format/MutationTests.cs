@@ -14,6 +14,9 @@ public sealed class MutationTests(ITestOutputHelper output) : IDisposable
     /// <summary>Cases per seed file; with <see cref="MutationSeeds.All"/> this makes a few thousand cases.</summary>
     private const int CasesPerSeed = 600;
 
+    /// <summary>Cases for the shard index, which is read with JsonDocument rather than the header reader.</summary>
+    private const int IndexCases = 600;
+
     /// <summary>Failures listed in full before the rest are only counted.</summary>
     private const int FailuresShown = 10;
 
@@ -41,7 +44,7 @@ public sealed class MutationTests(ITestOutputHelper output) : IDisposable
                     // Each case has its own seed, so any one reproduces alone: see Case().
                     var mutation = Case(seeds[s], caseSeed: (s * 100_000) + i);
                     Volatile.Write(ref current[0], mutation);
-                    var outcome = MutationOracle.Check(path, mutation.Bytes);
+                    var outcome = MutationOracle.Check(path, mutation.Bytes, expectedFile: path);
                     if (outcome.Failure is { } failure)
                     {
                         failures.Add($"{mutation}\n  {failure}");
@@ -72,6 +75,46 @@ public sealed class MutationTests(ITestOutputHelper output) : IDisposable
         Assert.InRange(outcomes[1], seeds.Count * CasesPerSeed / 50, seeds.Count * CasesPerSeed);
     }
 
+    [Fact]
+    public async Task Open_SucceedsOrThrowsFormatException_ForMutatedIndexes()
+    {
+        // A sharded checkpoint whose shards stay intact while its index is damaged.
+        var checkpoint = Path.Combine(_directory, "sharded");
+        var written = Writing.CheckpointWriter.WriteSharded(checkpoint,
+            [.. Enumerable.Range(0, 6).Select(static i => Writing.TensorToWrite.FromBytes($"layers.{i}.weight", DType.BF16, [2], new byte[4]))], maxShardBytes: 8);
+        var indexPath = written[^1];
+        var seed = new MutationSeed("index", File.ReadAllBytes(indexPath));
+        var failures = new List<string>();
+        var opened = 0;
+
+        var run = Task.Run(() =>
+        {
+            for (var i = 0; i < IndexCases; i++)
+            {
+                var random = new Random(1_000_000 + i);
+                var (bytes, step) = Mutator.ApplyToJsonFile(seed.Bytes, random);
+                var mutation = new MutationCase(seed.Name, 1_000_000 + i, [step], bytes);
+                var outcome = MutationOracle.Check(indexPath, bytes, expectedFile: null);
+                if (outcome.Failure is { } failure)
+                {
+                    failures.Add($"{mutation}\n  {failure}");
+                }
+                else if (outcome.Opened)
+                {
+                    opened++;
+                }
+            }
+        });
+
+        var finished = await Task.WhenAny(run, Task.Delay(TimeSpan.FromMinutes(2)));
+        Assert.True(finished == run, "Hung on a mutated index");
+        await run;
+
+        Assert.True(failures.Count == 0,
+            $"{failures.Count} of {IndexCases} mutated indexes broke the contract ({opened} opened):\n\n" + string.Join("\n\n", failures.Take(FailuresShown)));
+        output.WriteLine($"{IndexCases} mutated indexes: {opened} opened, the rest rejected cleanly");
+    }
+
     /// <summary>The mutated file of one case, the same on every run.</summary>
     internal static MutationCase Case(MutationSeed seed, int caseSeed)
     {
@@ -97,7 +140,7 @@ public sealed class MutationTests(ITestOutputHelper output) : IDisposable
         var path = Path.Combine(_directory, "seed.safetensors");
         foreach (var seed in MutationSeeds.All(_directory))
         {
-            var outcome = MutationOracle.Check(path, seed.Bytes);
+            var outcome = MutationOracle.Check(path, seed.Bytes, expectedFile: path);
             Assert.True(outcome.Opened && outcome.Failure is null, $"seed {seed.Name}: {outcome.Failure ?? "rejected"}");
         }
     }
@@ -117,7 +160,11 @@ internal static class MutationOracle
 {
     public readonly record struct Outcome(bool Opened, string? Failure, FormatRule? Rule = null);
 
-    public static Outcome Check(string path, byte[] bytes)
+    /// <summary>
+    /// Writes <paramref name="bytes"/> to <paramref name="path"/> and opens it. Errors must name
+    /// <paramref name="expectedFile"/>, or when it is null any file beside <paramref name="path"/> (an index's shards).
+    /// </summary>
+    public static Outcome Check(string path, byte[] bytes, string? expectedFile)
     {
         File.WriteAllBytes(path, bytes);
         bool opened;
@@ -132,7 +179,7 @@ internal static class MutationOracle
         {
             opened = false;
             rule = exception.Rule;
-            if (ExplainBadError(exception, path, bytes.Length) is { } bad)
+            if (ExplainBadError(exception, path, expectedFile) is { } bad)
             {
                 return new(false, bad);
             }
@@ -173,7 +220,7 @@ internal static class MutationOracle
                     return new(opened, $"the verifier reported an error that is not a CheckpointFormatException: {error}");
                 }
 
-                if (ExplainBadError(formatError, path, bytes.Length) is { } bad)
+                if (ExplainBadError(formatError, path, expectedFile) is { } bad)
                 {
                     return new(opened, $"verifier: {bad}");
                 }
@@ -187,18 +234,22 @@ internal static class MutationOracle
         return new(opened, null, rule);
     }
 
-    private static string? ExplainBadError(CheckpointFormatException exception, string path, long fileLength)
+    private static string? ExplainBadError(CheckpointFormatException exception, string path, string? expectedFile)
     {
         if (string.IsNullOrWhiteSpace(exception.Message) || string.IsNullOrWhiteSpace(exception.Detail))
         {
             return $"a {exception.Rule} error has an empty message";
         }
 
-        if (!exception.Message.Contains(path, StringComparison.Ordinal) || exception.FilePath != path)
+        var named = expectedFile is null
+            ? Path.GetDirectoryName(exception.FilePath) == Path.GetDirectoryName(path)
+            : exception.FilePath == expectedFile;
+        if (!named || !exception.Message.Contains(exception.FilePath, StringComparison.Ordinal))
         {
-            return $"a {exception.Rule} error does not name the file: {exception.Message}";
+            return $"a {exception.Rule} error does not name the file ({exception.FilePath}): {exception.Message}";
         }
 
+        var fileLength = File.Exists(exception.FilePath) ? new FileInfo(exception.FilePath).Length : 0;
         if (exception.ByteOffset is { } offset && (offset < 0 || offset > fileLength))
         {
             return $"a {exception.Rule} error points at byte {offset}, outside the {fileLength}-byte file: {exception.Message}";

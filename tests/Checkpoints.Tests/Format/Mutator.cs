@@ -65,6 +65,14 @@ internal static partial class Mutator
         };
     }
 
+    /// <summary>A mutation of a JSON file (a shard index): mostly at the JSON level, otherwise raw bytes.</summary>
+    public static (byte[] Bytes, string Step) ApplyToJsonFile(byte[] json, Random random) => random.Next(5) switch
+    {
+        < 3 => MutateJson(json, random),
+        3 => random.Next(2) == 0 ? Truncate(json, random) : DeleteBytes(json, random),
+        _ => random.Next(2) == 0 ? FlipBytes(json, random) : InsertBytes(json, random),
+    };
+
     private static (byte[], string) Truncate(byte[] file, Random random)
     {
         var length = random.Next(file.Length);
