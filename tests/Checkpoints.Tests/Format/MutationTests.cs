@@ -80,8 +80,8 @@ public sealed class MutationTests(ITestOutputHelper output) : IDisposable
     {
         // A sharded checkpoint whose shards stay intact while its index is damaged.
         var checkpoint = Path.Combine(_directory, "sharded");
-        var written = Writing.CheckpointWriter.WriteSharded(checkpoint,
-            [.. Enumerable.Range(0, 6).Select(static i => Writing.TensorToWrite.FromBytes($"layers.{i}.weight", DType.BF16, [2], new byte[4]))], maxShardBytes: 8);
+        var written = global::Checkpoints.Writing.CheckpointWriter.WriteSharded(checkpoint,
+            [.. Enumerable.Range(0, 6).Select(static i => global::Checkpoints.Writing.TensorToWrite.FromBytes($"layers.{i}.weight", DType.BF16, [2], new byte[4]))], maxShardBytes: 8);
         var indexPath = written[^1];
         var seed = new MutationSeed("index", File.ReadAllBytes(indexPath));
         var failures = new List<string>();
