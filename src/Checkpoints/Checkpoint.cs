@@ -1,6 +1,9 @@
 using System.Collections.Frozen;
 using Checkpoints.Format;
 using Checkpoints.Loading;
+using Checkpoints.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Checkpoints;
 
@@ -12,17 +15,31 @@ namespace Checkpoints;
 public sealed class Checkpoint : IDisposable
 {
     private readonly CheckpointCatalog _catalog;
+    private readonly LoadOptions _options;
+    private readonly ILogger _logger;
     private readonly ShardData?[] _shardData;
+    private readonly long[] _shardPositions;
     private readonly Lock _shardDataLock = new();
     private readonly FrozenDictionary<string, Tensor> _byName;
+    private readonly ConsumerWindow _window;
+    private readonly Prefetcher? _prefetcher;
     private volatile bool _disposed;
 
-    private Checkpoint(CheckpointLayout layout, CheckpointCatalog catalog)
+    private Checkpoint(CheckpointLayout layout, CheckpointCatalog catalog, LoadPlan plan, LoadOptions options, ILogger logger, bool startPrefetch, CancellationToken cancellationToken)
     {
         SourcePath = layout.Source;
         IndexPath = layout.Index?.Path;
+        Plan = plan;
         _catalog = catalog;
+        _options = options;
+        _logger = logger;
         _shardData = new ShardData?[catalog.Shards.Count];
+        _shardPositions = new long[catalog.Shards.Count];
+        for (var i = 1; i < _shardPositions.Length; i++)
+        {
+            _shardPositions[i] = _shardPositions[i - 1] + catalog.Shards[i - 1].FileLength;
+        }
+
         Shards = [.. catalog.Shards.Select(static header => new CheckpointShard(header))];
         Tensors = [.. catalog.Tensors.Select(entry =>
         {
@@ -30,6 +47,12 @@ public sealed class Checkpoint : IDisposable
             return new Tensor(this, entry.Shard, shard.FilePath, entry.Entry, shard.DataStart + entry.Entry.DataBegin);
         })];
         _byName = Tensors.ToFrozenDictionary(static tensor => tensor.Name, StringComparer.Ordinal);
+        _window = new ConsumerWindow(plan.WindowBytes ?? long.MaxValue);
+        if (startPrefetch && plan.HasPrefetch)
+        {
+            _prefetcher = CreatePrefetcher(plan, stopAtWindow: false, cancellationToken);
+            _prefetcher.Start();
+        }
     }
 
     /// <summary>The path the checkpoint was opened from.</summary>
@@ -37,6 +60,12 @@ public sealed class Checkpoint : IDisposable
 
     /// <summary>The shard index used, when there was one.</summary>
     public string? IndexPath { get; }
+
+    /// <summary>How each shard is read, and why; decided before any data was read.</summary>
+    public LoadPlan Plan { get; }
+
+    /// <summary>Completes when the background prefetch has finished or stopped (at once when there is none). Never faults.</summary>
+    public Task PrefetchCompletion => _prefetcher?.Completion ?? Task.CompletedTask;
 
     /// <summary>The files, in loading order.</summary>
     public IReadOnlyList<CheckpointShard> Shards { get; }
@@ -57,13 +86,29 @@ public sealed class Checkpoint : IDisposable
         : throw new KeyNotFoundException($"The checkpoint {SourcePath} has no tensor named '{name}' ({Tensors.Count} tensors).");
 
     /// <summary>
-    /// Opens a checkpoint from a <c>.safetensors</c> file, a <c>*.safetensors.index.json</c>, or a directory.
-    /// Reads and validates every shard's header (a few kilobytes each), not the data.
+    /// Opens a checkpoint from a <c>.safetensors</c> file, a <c>*.safetensors.index.json</c>, or a directory: reads and
+    /// validates every shard's header (a few kilobytes each), probes the storage, plans how to read each shard (see
+    /// <see cref="Plan"/>) and starts the background prefetch the plan calls for. Data is read as tensors are used.
     /// </summary>
+    /// <param name="path">The checkpoint.</param>
+    /// <param name="options">Loading choices; null for the defaults with <c>CKPT_LOAD_STRATEGY</c> applied.</param>
+    /// <param name="logger">Receives the facts, the plan and the prefetch progress.</param>
+    /// <param name="cancellationToken">Cancels the opening, and the background prefetch for as long as it runs.</param>
     /// <exception cref="CheckpointFormatException">A file breaks the format, or the shards disagree with the index.</exception>
     /// <exception cref="FileNotFoundException">The path, or a shard the index names, does not exist.</exception>
-    public static Checkpoint Open(string path, CancellationToken cancellationToken = default)
+    /// <exception cref="ArgumentException">The options are out of range, or <c>CKPT_LOAD_STRATEGY</c> names no strategy.</exception>
+    public static Checkpoint Open(string path, LoadOptions? options = null, ILogger? logger = null, CancellationToken cancellationToken = default) =>
+        Open(path, options, logger, startPrefetch: true, cancellationToken);
+
+    /// <inheritdoc cref="Open(string, LoadOptions?, ILogger?, CancellationToken)"/>
+    public static Task<Checkpoint> OpenAsync(string path, LoadOptions? options = null, ILogger? logger = null, CancellationToken cancellationToken = default) =>
+        Task.Run(() => Open(path, options, logger, cancellationToken), cancellationToken);
+
+    private static Checkpoint Open(string path, LoadOptions? options, ILogger? logger, bool startPrefetch, CancellationToken cancellationToken)
     {
+        options ??= LoadOptions.FromEnvironment();
+        options.Validate();
+        logger ??= NullLogger.Instance;
         var layout = CheckpointLayout.Discover(path);
         var headers = new ShardHeader[layout.ShardPaths.Count];
         for (var i = 0; i < headers.Length; i++)
@@ -72,12 +117,13 @@ public sealed class Checkpoint : IDisposable
             headers[i] = ShardHeaderReader.Read(layout.ShardPaths[i]);
         }
 
-        return new Checkpoint(layout, CheckpointCatalog.Build(layout, headers));
+        var catalog = CheckpointCatalog.Build(layout, headers);
+        var facts = StorageProbe.Probe(layout.ShardPaths, StorageProbeOptions.FromEnvironment(options.NetworkFileSystems), cancellationToken);
+        var plan = LoadPlanner.Plan(facts, options);
+        LogOpening(logger, path, headers, facts);
+        LoadLog.Plan(logger, plan);
+        return new Checkpoint(layout, catalog, plan, options, logger, startPrefetch, cancellationToken);
     }
-
-    /// <inheritdoc cref="Open(string, CancellationToken)"/>
-    public static Task<Checkpoint> OpenAsync(string path, CancellationToken cancellationToken = default) =>
-        Task.Run(() => Open(path, cancellationToken), cancellationToken);
 
     /// <summary>Looks a tensor up by name.</summary>
     public bool TryGetTensor(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Tensor? tensor) =>
@@ -93,6 +139,12 @@ public sealed class Checkpoint : IDisposable
             }
 
             _disposed = true;
+        }
+
+        // Stop the prefetch first: its reads must not race the release of the files.
+        _prefetcher?.Dispose();
+        lock (_shardDataLock)
+        {
             for (var i = 0; i < _shardData.Length; i++)
             {
                 _shardData[i]?.Dispose();
@@ -101,10 +153,14 @@ public sealed class Checkpoint : IDisposable
         }
     }
 
-    /// <summary>The bytes of shard <paramref name="shard"/>, mapped on first use.</summary>
-    internal ShardData ShardData(int shard)
+    /// <summary>
+    /// The bytes of shard <paramref name="shard"/>, opened on first use as the plan says, and the consumer's position
+    /// moved to <paramref name="fileOffset"/> so the prefetch window slides.
+    /// </summary>
+    internal ShardData ShardData(int shard, long fileOffset)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        _window.Advance(_shardPositions[shard] + fileOffset);
         var data = Volatile.Read(ref _shardData[shard]);
         if (data is not null)
         {
@@ -114,8 +170,56 @@ public sealed class Checkpoint : IDisposable
         lock (_shardDataLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var header = _catalog.Shards[shard];
-            return _shardData[shard] ??= MappedShardData.Open(header.FilePath, header.FileLength);
+            return _shardData[shard] ??= OpenShardData(shard);
         }
+    }
+
+    /// <summary>
+    /// Runs only the prefetch of every shard, for another program to find the files cached (like <c>vmtouch -t</c>, but
+    /// parallel). Nobody consumes, so the window is a cap: it stops where the memory budget ends.
+    /// </summary>
+    internal static async Task<(LoadPlan Plan, long BytesRead, long BytesPlanned)> WarmAsync(string path, LoadOptions options, ILogger logger, CancellationToken cancellationToken)
+    {
+        using var checkpoint = Open(path, options with { Strategy = LoadStrategy.Prefetch }, logger, startPrefetch: false, cancellationToken);
+        using var warm = checkpoint.CreatePrefetcher(checkpoint.Plan, stopAtWindow: true, cancellationToken);
+        warm.Start();
+        await warm.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return (checkpoint.Plan, warm.BytesRead, warm.TotalBytes);
+    }
+
+    private Prefetcher CreatePrefetcher(LoadPlan plan, bool stopAtWindow, CancellationToken cancellationToken)
+    {
+        var shards = Enumerable.Range(0, plan.Shards.Count).Where(i => plan.Shards[i].PrefetchedHere).ToArray();
+        var blocks = PrefetchBlock.Split([.. shards.Select(i => (_shardPositions[i], _catalog.Shards[i].FileLength))], plan.BlockSize);
+        var reader = new FileBlockReader([.. shards.Select(i => _catalog.Shards[i].FilePath)]);
+        return new Prefetcher(blocks, shards.Length, reader, _window, plan.Threads, plan.BlockSize, stopAtWindow, _options.Progress, _logger, cancellationToken);
+    }
+
+    private ShardData OpenShardData(int shard)
+    {
+        var header = _catalog.Shards[shard];
+        if (Plan.Shards[shard].Strategy != LoadStrategy.Eager)
+        {
+            return MappedShardData.Open(header.FilePath, header.FileLength);
+        }
+
+        // An eager shard's memory is let go when the reader moves on to a later shard: at most the current one is held.
+        for (var earlier = 0; earlier < shard; earlier++)
+        {
+            if (_shardData[earlier] is EagerShardData)
+            {
+                _shardData[earlier] = null;
+            }
+        }
+
+        return EagerShardData.Load(header, _options.Threads, _options.BlockSize, _logger, CancellationToken.None);
+    }
+
+    private static void LogOpening(ILogger logger, string path, ShardHeader[] headers, StorageFacts facts)
+    {
+        var types = string.Join(", ", facts.Files.Select(static file => $"{file.FileSystem.FileSystemType} ({file.FileSystem.Class.ToString().ToLowerInvariant()})").Distinct(StringComparer.Ordinal));
+        var cached = facts.Files.Sum(static file => file.Residency.CachedBytes ?? 0);
+        var known = facts.Files.All(static file => file.Residency.CachedBytes is not null);
+        LoadLog.Opening(logger, path, headers.Length, headers.Sum(static header => header.FileLength), types, cached, known);
     }
 }

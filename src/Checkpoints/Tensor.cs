@@ -74,7 +74,7 @@ public sealed class Tensor
             throw new ArgumentOutOfRangeException(nameof(length), $"[{start}, {start + length}) is outside tensor '{Name}' ({ByteLength} bytes).");
         }
 
-        return _owner.ShardData(ShardIndex).GetSpan(FileOffset + start, length);
+        return _owner.ShardData(ShardIndex, FileOffset + start).GetSpan(FileOffset + start, length);
     }
 
     /// <summary>
@@ -91,8 +91,7 @@ public sealed class Tensor
             return false;
         }
 
-        var address = _owner.ShardData(ShardIndex).AddressOf(FileOffset);
-        if (address % (nuint)Unsafe.SizeOf<T>() != 0)
+        if (!_owner.ShardData(ShardIndex, FileOffset).IsAligned(FileOffset, Unsafe.SizeOf<T>()))
         {
             return false;
         }

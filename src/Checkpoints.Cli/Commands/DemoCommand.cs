@@ -38,7 +38,7 @@ internal static class DemoCommand
             @out.MarkupLineInterpolated($"[bold]1. write[/]  a Llama-shaped bf16 checkpoint, {files.Count - 1} shards + index, in {folder.FullName} ({Seconds(stopwatch)})");
 
             stopwatch.Restart();
-            using var checkpoint = Checkpoint.Open(folder.FullName, cancellationToken);
+            using var checkpoint = Checkpoint.Open(folder.FullName, cancellationToken: cancellationToken);
             @out.MarkupLineInterpolated(
                 $"[bold]2. open[/]   {checkpoint.Tensors.Count} tensors in {checkpoint.Shards.Count} shards, {ByteSize.Format(checkpoint.TotalTensorBytes)} of data; only the headers were read ({Seconds(stopwatch)})");
             foreach (var warning in checkpoint.Warnings)

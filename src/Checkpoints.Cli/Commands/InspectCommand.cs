@@ -22,7 +22,7 @@ internal static class InspectCommand
         };
         command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, token =>
         {
-            using var checkpoint = Checkpoint.Open(result.GetRequiredValue(path), token);
+            using var checkpoint = Checkpoint.Open(result.GetRequiredValue(path), cancellationToken: token);
             var hashes = result.GetValue(hash) ? HashTensors(checkpoint, token) : null;
             if (result.GetValue(json))
             {

@@ -56,7 +56,7 @@ internal sealed unsafe class MappedShardData : ShardData
 
     public override ReadOnlySpan<byte> GetSpan(long offset, int length) => new(_base + offset, length);
 
-    public override nuint AddressOf(long offset) => (nuint)(_base + offset);
+    public override bool IsAligned(long offset, int alignment) => (nuint)(_base + offset) % (nuint)alignment == 0;
 
     protected override void Dispose(bool disposing)
     {

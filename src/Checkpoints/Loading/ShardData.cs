@@ -11,8 +11,8 @@ internal abstract class ShardData : IDisposable
     /// <summary>The bytes [<paramref name="offset"/>, offset + length) of the file. Bounds are the caller's duty.</summary>
     public abstract ReadOnlySpan<byte> GetSpan(long offset, int length);
 
-    /// <summary>The address of the byte at <paramref name="offset"/>, for alignment checks.</summary>
-    public abstract nuint AddressOf(long offset);
+    /// <summary>Whether the byte at <paramref name="offset"/> sits at an address that is a multiple of <paramref name="alignment"/>.</summary>
+    public abstract bool IsAligned(long offset, int alignment);
 
     public void Dispose()
     {

@@ -118,6 +118,6 @@ public sealed class CheckpointTests : IDisposable
     {
         var path = WriteFloats("w", 1f);
 
-        Assert.Throws<OperationCanceledException>(() => Checkpoint.Open(path, new CancellationToken(canceled: true)));
+        Assert.Throws<OperationCanceledException>(() => Checkpoint.Open(path, cancellationToken: new CancellationToken(canceled: true)));
     }
 }

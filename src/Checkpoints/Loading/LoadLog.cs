@@ -1,0 +1,119 @@
+using Checkpoints.Units;
+using Microsoft.Extensions.Logging;
+
+namespace Checkpoints.Loading;
+
+/// <summary>
+/// Every message the loader logs, once per decision. The public methods take raw numbers and format them only
+/// when the level is enabled; the source-generated ones below do the logging.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1873:Avoid potentially expensive logging",
+    Justification = "Each public method formats its arguments only after checking that its level is enabled.")]
+internal static partial class LoadLog
+{
+    public static void Opening(ILogger logger, string path, int shardCount, long bytes, string fileSystems, long cached, bool cachedKnown)
+    {
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            var cachedText = cachedKnown ? ByteSize.Format(cached) : $"at least {ByteSize.Format(cached)} (residency unknown for some shards)";
+            OpeningMessage(logger, path, shardCount, ByteSize.Format(bytes), fileSystems, cachedText);
+        }
+    }
+
+    public static void Plan(ILogger logger, LoadPlan plan)
+    {
+        if (!logger.IsEnabled(LogLevel.Information))
+        {
+            return;
+        }
+
+        MemoryMessage(logger, plan.Memory.BindingDescription, plan.BudgetReason);
+        PlanMessage(logger, plan.Summary);
+        foreach (var shard in plan.Shards)
+        {
+            ShardDecisionMessage(logger, Path.GetFileName(shard.Path), shard.Strategy.ToString().ToLowerInvariant(), shard.Reason);
+        }
+
+        foreach (var warning in plan.Warnings)
+        {
+            PlanWarningMessage(logger, warning);
+        }
+    }
+
+    public static void PrefetchStarted(ILogger logger, long bytes, int files, int threads, int blockSize, long window)
+    {
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            PrefetchStartedMessage(logger, ByteSize.Format(bytes), files, threads, ByteSize.Format(blockSize), window == long.MaxValue ? "none" : ByteSize.Format(window));
+        }
+    }
+
+    public static void PrefetchProgress(ILogger logger, int percent, long done, long total, double bytesPerSecond)
+    {
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            PrefetchProgressMessage(logger, percent, ByteSize.Format(done), ByteSize.Format(total), ByteSize.FormatRate(bytesPerSecond));
+        }
+    }
+
+    public static void PrefetchFinished(ILogger logger, long read, long skipped, double seconds)
+    {
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            PrefetchFinishedMessage(logger, ByteSize.Format(read), ByteSize.Format(skipped), seconds, ByteSize.FormatRate(read / Math.Max(seconds, 1e-9)));
+        }
+    }
+
+    public static void PrefetchStopped(ILogger logger, long read, string why)
+    {
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            PrefetchStoppedMessage(logger, ByteSize.Format(read), why);
+        }
+    }
+
+    public static void EagerRead(ILogger logger, string shard, long bytes, double seconds, int threads)
+    {
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            EagerReadMessage(logger, Path.GetFileName(shard), ByteSize.Format(bytes), seconds, threads);
+        }
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information,
+        Message = "Opening {Path}: {ShardCount} shard(s), {CheckpointSize} on {FileSystems}; {Cached} in the page cache")]
+    private static partial void OpeningMessage(ILogger logger, string path, int shardCount, string checkpointSize, string fileSystems, string cached);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Memory: {MemoryDescription}; budget {Budget}")]
+    private static partial void MemoryMessage(ILogger logger, string memoryDescription, string budget);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Plan: {Summary}")]
+    private static partial void PlanMessage(ILogger logger, string summary);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "{Shard}: {Strategy}, because {Reason}")]
+    private static partial void ShardDecisionMessage(ILogger logger, string shard, string strategy, string reason);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "{Warning}")]
+    private static partial void PlanWarningMessage(ILogger logger, string warning);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information,
+        Message = "Prefetch started: {Bytes} in {FileCount} file(s), {Threads} readers, {BlockSize} blocks, window {Window}")]
+    private static partial void PrefetchStartedMessage(ILogger logger, string bytes, int fileCount, int threads, string blockSize, string window);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "Prefetch {Percent}%: {Done} of {Total} at {Rate}")]
+    private static partial void PrefetchProgressMessage(ILogger logger, int percent, string done, string total, string rate);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Information,
+        Message = "Prefetch finished: {Bytes} read ({Skipped} already passed by the reader) in {Seconds:0.00} s, {Rate}")]
+    private static partial void PrefetchFinishedMessage(ILogger logger, string bytes, string skipped, double seconds, string rate);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "Prefetch stopped after {Bytes}: {Why}")]
+    private static partial void PrefetchStoppedMessage(ILogger logger, string bytes, string why);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Warning,
+        Message = "Prefetch could not read {Path} at byte {Offset}: {Error}. The rest of that file is left to the reader, whose own reads decide whether the load fails")]
+    public static partial void PrefetchReadFailed(ILogger logger, string path, long offset, string error);
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Debug, Message = "Read {Shard} into memory: {Bytes} in {Seconds:0.000} s with {Threads} readers")]
+    private static partial void EagerReadMessage(ILogger logger, string shard, string bytes, double seconds, int threads);
+}

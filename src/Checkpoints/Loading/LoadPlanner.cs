@@ -1,0 +1,138 @@
+using System.Globalization;
+using Checkpoints.Storage;
+using Checkpoints.Units;
+
+namespace Checkpoints.Loading;
+
+/// <summary>
+/// Decides how to read each shard from the storage facts and the options. A pure function: the same facts and
+/// options always give the same plan, so every rule is tested on fixture facts.
+/// </summary>
+internal static class LoadPlanner
+{
+    /// <summary>A shard this much in the page cache is read through the map without prefetching it again.</summary>
+    public const double CachedEnough = 0.95;
+
+    /// <summary>When the available memory is unknown, prefetch runs at most this far ahead of the reader.</summary>
+    public const long UnknownMemoryWindow = 2L << 30;
+
+    public static LoadPlan Plan(StorageFacts facts, LoadOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        ArgumentNullException.ThrowIfNull(options);
+        var (budget, budgetReason) = Budget(facts.Memory, options);
+        var warnings = new List<string>();
+        var decisions = facts.Files.Select(file => Decide(file, options)).ToList();
+
+        // Local ranks share one page cache: each warms its share of the prefetched shards, so the node reads each file once.
+        var prefetched = 0;
+        for (var i = 0; i < decisions.Count; i++)
+        {
+            if (decisions[i].Strategy != LoadStrategy.Prefetch)
+            {
+                continue;
+            }
+
+            var owner = prefetched++ % options.WorldSize;
+            if (owner != options.Rank)
+            {
+                decisions[i] = decisions[i] with
+                {
+                    PrefetchedHere = false,
+                    Reason = decisions[i].Reason + string.Create(CultureInfo.InvariantCulture, $"; local rank {owner} of {options.WorldSize} warms it"),
+                };
+            }
+        }
+
+        var prefetchBytes = decisions.Where(static shard => shard.PrefetchedHere).Sum(static shard => shard.Length);
+        long? window = null;
+        if (prefetchBytes > 0 && budget is null)
+        {
+            window = UnknownMemoryWindow;
+            warnings.Add($"the available memory is unknown, so prefetch stays at most {ByteSize.Format(UnknownMemoryWindow)} ahead of the reader");
+        }
+        else if (prefetchBytes > budget)
+        {
+            window = budget;
+            var message = $"{ByteSize.Format(prefetchBytes)} to prefetch exceeds the memory budget of {ByteSize.Format(budget.Value)}: " +
+                "prefetch runs at most the budget ahead of the reader, so early pages are not evicted before they are used";
+            if (options.Strategy == LoadStrategy.Prefetch)
+            {
+                warnings.Add("prefetch was forced, but " + message);
+            }
+            else
+            {
+                warnings.Add(message);
+            }
+        }
+
+        if (options.Strategy == LoadStrategy.Eager && budget is { } limit && decisions.Max(static shard => (long?)shard.Length) is { } largest && largest > limit)
+        {
+            warnings.Add($"eager was forced, but the largest shard ({ByteSize.Format(largest)}) exceeds the memory budget of {ByteSize.Format(limit)}: the process may be killed for lack of memory");
+        }
+
+        warnings.AddRange(decisions.Where(static shard => shard.FileSystem.Class == FileSystemClass.Unknown)
+            .Select(static shard => shard.FileSystem.FileSystemType).Distinct(StringComparer.Ordinal)
+            .Select(static type => $"file system '{type}' is not in the table; if it is a network file system add it to {StorageProbeOptions.NetworkFileSystemsVariable}"));
+
+        return new LoadPlan(options.Strategy, decisions, facts.Memory, budget, budgetReason, prefetchBytes, window, options.Threads, options.BlockSize, warnings);
+    }
+
+    private static ShardPlan Decide(StorageFileFacts file, LoadOptions options)
+    {
+        var fs = file.FileSystem;
+        var length = file.Residency.SizeBytes;
+        var cached = file.Residency.CachedBytes;
+        var type = fs.FileSystemType;
+        if (options.Strategy != LoadStrategy.Auto)
+        {
+            return Shard(file, options.Strategy, $"{options.Strategy.ToString().ToLowerInvariant()} was asked for ({type}, {CachedText(cached, length)})");
+        }
+
+        switch (fs.Class)
+        {
+            case FileSystemClass.Memory:
+                return Shard(file, LoadStrategy.Lazy, $"{type} keeps files in memory: mapping reads it at memory speed");
+            case FileSystemClass.Local:
+                return Shard(file, LoadStrategy.Lazy, $"{type} is a local file system: page faults are served by the local disk");
+        }
+
+        var what = fs.Class == FileSystemClass.Network
+            ? $"{type} is a network file system"
+            : $"{type} is not a known file system (prefetching costs little if it is local)";
+        if (cached is { } bytes && length > 0 && bytes >= length * CachedEnough)
+        {
+            return Shard(file, LoadStrategy.Lazy, $"{what}, but {CachedText(cached, length)}: mapping reads it from memory");
+        }
+
+        return Shard(file, LoadStrategy.Prefetch,
+            $"{what} and {CachedText(cached, length)}: parallel block reads warm the page cache while the map is read");
+    }
+
+    private static ShardPlan Shard(StorageFileFacts file, LoadStrategy strategy, string reason) =>
+        new(file.FileSystem.Path, file.Residency.SizeBytes, file.FileSystem, file.Residency.CachedBytes, strategy,
+            PrefetchedHere: strategy == LoadStrategy.Prefetch, reason);
+
+    private static string CachedText(long? cached, long length) => cached switch
+    {
+        null => "its page cache residency is unknown (counted as not cached)",
+        _ when length == 0 => "it is empty",
+        { } bytes => string.Create(CultureInfo.InvariantCulture, $"{(double)bytes / length:0%} of it is in the page cache"),
+    };
+
+    private static (long? Budget, string Reason) Budget(MemoryFacts memory, LoadOptions options)
+    {
+        if (options.BudgetBytes is { } absolute)
+        {
+            return (absolute, $"{ByteSize.Format(absolute)} (set explicitly)");
+        }
+
+        if (memory.BindingAvailableBytes is not { } available)
+        {
+            return (null, "unknown (the available memory could not be measured)");
+        }
+
+        var budget = (long)(Math.Max(available, 0) * options.BudgetFraction);
+        return (budget, string.Create(CultureInfo.InvariantCulture, $"{ByteSize.Format(budget)} ({options.BudgetFraction:0%} of {ByteSize.Format(available)} available)"));
+    }
+}

@@ -1,0 +1,232 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace Checkpoints.Loading;
+
+/// <summary>
+/// Warms the page cache in the background: a pool of workers reads the files in blocks, in the order the
+/// consumer will read them, and throws the data away. Big files are split across workers. A window keeps the
+/// workers at most a budget ahead of the consumer; blocks the consumer has already passed are skipped. Read
+/// errors are logged once per file and never fail the load: the consumer's own reads decide.
+/// </summary>
+internal sealed class Prefetcher : IDisposable
+{
+    private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly IReadOnlyList<PrefetchBlock> _blocks;
+    private readonly IBlockReader _reader;
+    private readonly ConsumerWindow _window;
+    private readonly bool _stopAtWindow;
+    private readonly int _blockSize;
+    private readonly IProgress<PrefetchProgress>? _progress;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop;
+    private readonly Thread[] _workers;
+    private readonly int[] _failedFiles;
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Stopwatch _clock = new();
+    private int _next;
+    private int _running;
+    private long _bytesRead;
+    private long _bytesSkipped;
+    private int _loggedDecile;
+    private int _disposed;
+
+    /// <param name="blocks">The blocks, in consumer order (see <see cref="PrefetchBlock.Split"/>).</param>
+    /// <param name="fileCount">How many files the blocks refer to.</param>
+    /// <param name="reader">Reads the files.</param>
+    /// <param name="window">The consumer's position and how far ahead of it reading may go.</param>
+    /// <param name="threads">Workers.</param>
+    /// <param name="blockSize">The largest block, for the workers' buffers.</param>
+    /// <param name="stopAtWindow">Warm-only mode (nobody consumes): stop at the window's edge instead of waiting there.</param>
+    /// <param name="progress">Receives progress after each block.</param>
+    /// <param name="logger">Start, every 10%, end, and read errors.</param>
+    /// <param name="cancellationToken">Stops the workers.</param>
+    public Prefetcher(IReadOnlyList<PrefetchBlock> blocks, int fileCount, IBlockReader reader, ConsumerWindow window, int threads, int blockSize,
+        bool stopAtWindow, IProgress<PrefetchProgress>? progress, ILogger logger, CancellationToken cancellationToken)
+    {
+        _blocks = blocks;
+        _reader = reader;
+        _window = window;
+        _stopAtWindow = stopAtWindow;
+        _blockSize = blockSize;
+        _progress = progress;
+        _logger = logger;
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _failedFiles = new int[fileCount];
+        TotalBytes = blocks.Sum(static block => (long)block.Length);
+        _workers = new Thread[Math.Max(1, Math.Min(threads, blocks.Count))];
+        for (var i = 0; i < _workers.Length; i++)
+        {
+            // Dedicated threads: the reads block, and must not starve the thread pool the consumer may rely on.
+            _workers[i] = new Thread(Work) { IsBackground = true, Name = $"ckpt-prefetch-{i}" };
+        }
+    }
+
+    public long TotalBytes { get; }
+
+    public long BytesRead => Interlocked.Read(ref _bytesRead);
+
+    public long BytesSkipped => Interlocked.Read(ref _bytesSkipped);
+
+    /// <summary>Completes when every worker has stopped, for whatever reason. Never faults.</summary>
+    public Task Completion => _completion.Task;
+
+    public void Start()
+    {
+        _clock.Start();
+        LoadLog.PrefetchStarted(_logger, TotalBytes, _failedFiles.Length, _workers.Length, _blockSize, _window.Size);
+        _running = _workers.Length;
+        if (_blocks.Count == 0)
+        {
+            _completion.TrySetResult();
+            return;
+        }
+
+        foreach (var worker in _workers)
+        {
+            worker.Start();
+        }
+    }
+
+    /// <summary>Stops the workers, waits briefly for them (a read stalled in the kernel is left to finish on its own), and closes the files.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _stop.Cancel();
+        foreach (var worker in _workers)
+        {
+            if (worker.IsAlive)
+            {
+                worker.Join(JoinTimeout);
+            }
+        }
+
+        _reader.Dispose();
+        _stop.Dispose();
+    }
+
+    private void Work()
+    {
+        // One buffer per worker, reused for every block: the data is only read to be cached, never looked at.
+        var buffer = GC.AllocateUninitializedArray<byte>(_blockSize);
+        try
+        {
+            while (NextBlock() is { } block)
+            {
+                ReadBlock(block, buffer);
+                Report();
+            }
+        }
+        finally
+        {
+            if (Interlocked.Decrement(ref _running) == 0)
+            {
+                Finish();
+            }
+        }
+    }
+
+    private PrefetchBlock? NextBlock()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            var index = Interlocked.Increment(ref _next) - 1;
+            if (index >= _blocks.Count)
+            {
+                return null;
+            }
+
+            var block = _blocks[index];
+            if (block.End <= _window.Position || Volatile.Read(ref _failedFiles[block.File]) != 0)
+            {
+                // The consumer already read past it (its own faults brought it in), or the file failed.
+                Interlocked.Add(ref _bytesSkipped, block.Length);
+                continue;
+            }
+
+            if (_stopAtWindow)
+            {
+                if (!_window.Allows(block))
+                {
+                    _stop.Cancel();
+                    return null;
+                }
+            }
+            else if (!_window.WaitFor(block, _stop.Token))
+            {
+                return null;
+            }
+
+            return block;
+        }
+
+        return null;
+    }
+
+    private void ReadBlock(PrefetchBlock block, byte[] buffer)
+    {
+        var done = 0;
+        try
+        {
+            while (done < block.Length && !_stop.IsCancellationRequested)
+            {
+                var read = _reader.Read(block.File, buffer.AsSpan(0, block.Length - done), block.Offset + done);
+                if (read == 0)
+                {
+                    break; // The file is shorter than it was: the consumer's reads will report that.
+                }
+
+                done += read;
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            if (Interlocked.Exchange(ref _failedFiles[block.File], 1) == 0 && !_stop.IsCancellationRequested)
+            {
+                LoadLog.PrefetchReadFailed(_logger, _reader.PathOf(block.File), block.Offset + done, exception.Message);
+            }
+        }
+        catch (ObjectDisposedException) when (_stop.IsCancellationRequested)
+        {
+            // Disposed while a read was starting: stopping quietly is the point.
+        }
+
+        Interlocked.Add(ref _bytesRead, done);
+    }
+
+    private void Report()
+    {
+        var done = BytesRead + BytesSkipped;
+        var seconds = Math.Max(_clock.Elapsed.TotalSeconds, 1e-9);
+        _progress?.Report(new PrefetchProgress(done, TotalBytes, BytesRead / seconds));
+        var decile = TotalBytes == 0 ? 10 : (int)(done * 10 / TotalBytes);
+        var logged = Volatile.Read(ref _loggedDecile);
+        if (decile > logged && decile < 10 && Interlocked.CompareExchange(ref _loggedDecile, decile, logged) == logged)
+        {
+            LoadLog.PrefetchProgress(_logger, decile * 10, done, TotalBytes, BytesRead / seconds);
+        }
+    }
+
+    private void Finish()
+    {
+        var seconds = _clock.Elapsed.TotalSeconds;
+        if (_stop.IsCancellationRequested)
+        {
+            var why = _stopAtWindow && Interlocked.CompareExchange(ref _disposed, 0, 0) == 0
+                ? "the rest does not fit the memory budget"
+                : "cancelled";
+            LoadLog.PrefetchStopped(_logger, BytesRead, why);
+        }
+        else
+        {
+            LoadLog.PrefetchFinished(_logger, BytesRead, BytesSkipped, seconds);
+        }
+
+        _completion.TrySetResult();
+    }
+}
