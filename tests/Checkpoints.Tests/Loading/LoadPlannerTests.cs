@@ -1,0 +1,210 @@
+using Checkpoints.Loading;
+using Checkpoints.Storage;
+
+namespace Checkpoints.Tests.Loading;
+
+public sealed class LoadPlannerTests
+{
+    private const long GiB = 1L << 30;
+
+    private static StorageFileFacts File(string name, string type, FileSystemClass cls, long length, long? cached) => new(
+        new FileSystemFacts($"/ckpt/{name}", $"/ckpt/{name}", "/ckpt", type, "server:/export", "/", cls, null, $"{type} test"),
+        new FileResidency($"/ckpt/{name}", length, cached, cached is null ? ResidencyMethod.Unknown : ResidencyMethod.Cachestat, null));
+
+    private static StorageFileFacts Nfs(string name, long length, long? cached = 0) => File(name, "nfs4", FileSystemClass.Network, length, cached);
+
+    private static MemoryFacts Memory(long? available) =>
+        new(available, 64 * GiB, "MemAvailable", [], available, MemoryLimitSource.Host, null, $"host MemAvailable: {available}");
+
+    private static LoadPlan Plan(LoadOptions options, long? available, params StorageFileFacts[] files) =>
+        LoadPlanner.Plan(new StorageFacts(files, Memory(available)), options);
+
+    [Fact]
+    public void Auto_PrefetchesEverything_WhenNetworkShardsFitTheBudget()
+    {
+        var plan = Plan(new LoadOptions(), 100 * GiB, Nfs("a", 10 * GiB), Nfs("b", 10 * GiB));
+
+        Assert.All(plan.Shards, shard => Assert.Equal((LoadStrategy.Prefetch, true), (shard.Strategy, shard.PrefetchedHere)));
+        Assert.Equal(20 * GiB, plan.PrefetchBytes);
+        Assert.Null(plan.WindowBytes);
+        Assert.Equal((long)(90 * GiB), plan.BudgetBytes);
+        Assert.Contains("nfs4 is a network file system and 0% of it is in the page cache", plan.Shards[0].Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Auto_UsesASlidingWindow_WhenNetworkShardsExceedTheBudget_InsteadOfGivingUp()
+    {
+        var plan = Plan(new LoadOptions(), 10 * GiB, Nfs("a", 8 * GiB), Nfs("b", 8 * GiB));
+
+        Assert.All(plan.Shards, shard => Assert.Equal(LoadStrategy.Prefetch, shard.Strategy));
+        Assert.Equal(9 * GiB, plan.WindowBytes);
+        Assert.Contains(plan.Warnings, warning => warning.Contains("at most the budget ahead of the reader", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Auto_MapsCachedNetworkShards_WithoutPrefetchingThemAgain()
+    {
+        var plan = Plan(new LoadOptions(), 100 * GiB, Nfs("warm", 10 * GiB, cached: 10 * GiB), Nfs("cold", 10 * GiB, cached: GiB));
+
+        Assert.Equal(LoadStrategy.Lazy, plan.Shards[0].Strategy);
+        Assert.Contains("100% of it is in the page cache", plan.Shards[0].Reason, StringComparison.Ordinal);
+        Assert.Equal(LoadStrategy.Prefetch, plan.Shards[1].Strategy);
+        Assert.Equal(10 * GiB, plan.PrefetchBytes);
+    }
+
+    [Fact]
+    public void Auto_CountsUnknownResidency_AsNotCached()
+    {
+        var plan = Plan(new LoadOptions(), 100 * GiB, Nfs("a", GiB, cached: null));
+
+        Assert.Equal(LoadStrategy.Prefetch, plan.Shards[0].Strategy);
+        Assert.Contains("unknown (counted as not cached)", plan.Shards[0].Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("ext4", FileSystemClass.Local)]
+    [InlineData("xfs", FileSystemClass.Local)]
+    [InlineData("tmpfs", FileSystemClass.Memory)]
+    public void Auto_MapsLocalAndMemoryShardsLazily(string type, FileSystemClass cls)
+    {
+        var plan = Plan(new LoadOptions(), 100 * GiB, File("a", type, cls, GiB, cached: 0));
+
+        Assert.Equal((LoadStrategy.Lazy, false), (plan.Shards[0].Strategy, plan.Shards[0].PrefetchedHere));
+        Assert.Equal(0, plan.PrefetchBytes);
+        Assert.False(plan.HasPrefetch);
+    }
+
+    [Fact]
+    public void Auto_PlansMixedPlacementPerShard()
+    {
+        var plan = Plan(new LoadOptions(), 100 * GiB,
+            File("local", "ext4", FileSystemClass.Local, GiB, 0), Nfs("remote", GiB), File("fuse", "fuse.sshfs", FileSystemClass.Network, GiB, 0));
+
+        Assert.Equal([LoadStrategy.Lazy, LoadStrategy.Prefetch, LoadStrategy.Prefetch], plan.Shards.Select(shard => shard.Strategy));
+        Assert.Equal(2 * GiB, plan.PrefetchBytes);
+    }
+
+    [Fact]
+    public void Auto_PrefetchesUnknownFileSystems_AndSaysHowToClassifyThem()
+    {
+        var plan = Plan(new LoadOptions(), 100 * GiB, File("a", "fuse.inhouse", FileSystemClass.Unknown, GiB, 0));
+
+        Assert.Equal(LoadStrategy.Prefetch, plan.Shards[0].Strategy);
+        Assert.Contains(plan.Warnings, warning => warning.Contains("'fuse.inhouse'", StringComparison.Ordinal) && warning.Contains("CKPT_NETWORK_FS", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ForcedPrefetch_OverBudget_StillWorksThroughTheWindow_WithAWarning()
+    {
+        var plan = Plan(new LoadOptions { Strategy = LoadStrategy.Prefetch }, 4 * GiB, File("a", "ext4", FileSystemClass.Local, 8 * GiB, 0));
+
+        Assert.Equal(LoadStrategy.Prefetch, plan.Shards[0].Strategy);
+        Assert.Equal((long)(3.6 * GiB), plan.WindowBytes);
+        Assert.Contains(plan.Warnings, warning => warning.StartsWith("prefetch was forced", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(LoadStrategy.Lazy)]
+    [InlineData(LoadStrategy.Eager)]
+    public void ForcedStrategy_AppliesToEveryShard(LoadStrategy strategy)
+    {
+        var plan = Plan(new LoadOptions { Strategy = strategy }, 100 * GiB, Nfs("a", GiB), File("b", "ext4", FileSystemClass.Local, GiB, 0));
+
+        Assert.All(plan.Shards, shard => Assert.Equal(strategy, shard.Strategy));
+        Assert.Equal(0, plan.PrefetchBytes);
+        Assert.Contains("was asked for", plan.Shards[0].Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ForcedEager_WarnsWhenAShardExceedsTheBudget()
+    {
+        var plan = Plan(new LoadOptions { Strategy = LoadStrategy.Eager }, 2 * GiB, Nfs("a", 4 * GiB));
+
+        Assert.Contains(plan.Warnings, warning => warning.StartsWith("eager was forced", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Budget_IsTheConfiguredFractionOfTheBindingMemory()
+    {
+        var plan = Plan(new LoadOptions { BudgetFraction = 0.5 }, 10 * GiB, Nfs("a", 6 * GiB));
+
+        Assert.Equal(5 * GiB, plan.BudgetBytes);
+        Assert.Equal(5 * GiB, plan.WindowBytes);
+    }
+
+    [Fact]
+    public void Budget_CanBeSetInBytes()
+    {
+        var plan = Plan(new LoadOptions { BudgetBytes = GiB }, 100 * GiB, Nfs("a", 2 * GiB));
+
+        Assert.Equal(GiB, plan.BudgetBytes);
+        Assert.Equal(GiB, plan.WindowBytes);
+        Assert.Contains("set explicitly", plan.BudgetReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Budget_Unknown_LimitsTheWindowAndSaysSo()
+    {
+        var plan = Plan(new LoadOptions(), null, Nfs("a", 10 * GiB));
+
+        Assert.Null(plan.BudgetBytes);
+        Assert.Equal(LoadPlanner.UnknownMemoryWindow, plan.WindowBytes);
+        Assert.Contains(plan.Warnings, warning => warning.Contains("memory is unknown", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Ranks_SplitThePrefetchedShards_SoTheNodeReadsEachOnce()
+    {
+        var files = Enumerable.Range(0, 5).Select(i => Nfs($"s{i}", GiB)).ToArray();
+
+        var rank0 = Plan(new LoadOptions { Rank = 0, WorldSize = 2 }, 100 * GiB, files);
+        var rank1 = Plan(new LoadOptions { Rank = 1, WorldSize = 2 }, 100 * GiB, files);
+
+        Assert.Equal([true, false, true, false, true], rank0.Shards.Select(shard => shard.PrefetchedHere));
+        Assert.Equal([false, true, false, true, false], rank1.Shards.Select(shard => shard.PrefetchedHere));
+        Assert.Contains("local rank 0 of 2 warms it", rank1.Shards[0].Reason, StringComparison.Ordinal);
+        Assert.Equal(3 * GiB, rank0.PrefetchBytes);
+        Assert.Equal(2 * GiB, rank1.PrefetchBytes);
+    }
+
+    [Fact]
+    public void Ranks_CountOnlyPrefetchedShards_WhenDealingThemOut()
+    {
+        var plan = Plan(new LoadOptions { Rank = 1, WorldSize = 2 }, 100 * GiB,
+            File("local", "ext4", FileSystemClass.Local, GiB, 0), Nfs("a", GiB), Nfs("b", GiB));
+
+        Assert.Equal([false, false, true], plan.Shards.Select(shard => shard.PrefetchedHere));
+    }
+
+    [Fact]
+    public void Plan_AsText_GivesEveryShardsReasonAndTheMemory()
+    {
+        var text = Plan(new LoadOptions(), 10 * GiB, File("local.safetensors", "ext4", FileSystemClass.Local, GiB, 0), Nfs("remote.safetensors", 20 * GiB)).ToString();
+
+        Assert.Contains("local.safetensors: lazy - ext4 is a local file system", text, StringComparison.Ordinal);
+        Assert.Contains("remote.safetensors: prefetch - nfs4 is a network file system", text, StringComparison.Ordinal);
+        Assert.Contains("memory: host MemAvailable", text, StringComparison.Ordinal);
+        Assert.Contains("at most 9 GiB ahead of the reader", text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("lazy", LoadStrategy.Lazy)]
+    [InlineData("EAGER", LoadStrategy.Eager)]
+    [InlineData(" prefetch ", LoadStrategy.Prefetch)]
+    [InlineData("auto", LoadStrategy.Auto)]
+    public void ParseStrategy_AcceptsTheNames(string text, LoadStrategy expected)
+    {
+        Assert.Equal(expected, LoadOptions.ParseStrategy(text, "test"));
+    }
+
+    [Theory]
+    [InlineData("fast")]
+    [InlineData("1")]
+    [InlineData("")]
+    public void ParseStrategy_RefusesOtherText_NamingTheSource(string text)
+    {
+        var error = Assert.Throws<ArgumentException>(() => LoadOptions.ParseStrategy(text, "CKPT_LOAD_STRATEGY"));
+
+        Assert.Contains("CKPT_LOAD_STRATEGY", error.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,208 @@
+using Checkpoints.Loading;
+using Checkpoints.Tests.TestSupport;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Checkpoints.Tests.Loading;
+
+public sealed class PrefetcherTests
+{
+    // A hang guard only: every wait below ends as soon as its condition holds.
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    private static Prefetcher Create(FakeBlockReader reader, ConsumerWindow window, int blockSize, int threads = 4, bool stopAtWindow = false,
+        ILogger? logger = null, IProgress<PrefetchProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        new(PrefetchBlock.Split(reader.Files, blockSize), reader.Files.Count, reader, window, threads, blockSize, stopAtWindow, progress,
+            logger ?? NullLogger.Instance, cancellationToken);
+
+    private static void WaitUntil(Func<bool> condition)
+    {
+        Assert.True(SpinWait.SpinUntil(condition, Patience), "the condition did not hold in time");
+    }
+
+    [Fact]
+    public async Task Prefetch_ReadsEveryByteExactlyOnce()
+    {
+        var reader = new FakeBlockReader(10_000, 1, 4_096, 33_333);
+        using var prefetcher = Create(reader, new ConsumerWindow(long.MaxValue), blockSize: 1_000);
+
+        prefetcher.Start();
+        await prefetcher.Completion.WaitAsync(Patience);
+
+        for (var file = 0; file < reader.Files.Count; file++)
+        {
+            Assert.Equal((int)reader.Files[file].Length, reader.CountRead(file, times: 1));
+        }
+
+        Assert.Equal(reader.Files.Sum(file => file.Length), prefetcher.BytesRead);
+    }
+
+    [Fact]
+    public async Task Prefetch_SplitsABigFileAcrossWorkers()
+    {
+        var threadsSeen = new System.Collections.Concurrent.ConcurrentDictionary<int, bool>();
+        var reader = new FakeBlockReader(64 * 1024);
+        var progress = new SynchronousProgress<PrefetchProgress>(_ => threadsSeen[Environment.CurrentManagedThreadId] = true);
+        using var gate = new SemaphoreSlim(0);
+        reader.Gate = gate;
+        using var prefetcher = Create(reader, new ConsumerWindow(long.MaxValue), blockSize: 1024, threads: 4, progress: progress);
+
+        prefetcher.Start();
+        // All four workers are inside a read of the same file at once.
+        WaitUntil(() => reader.Reads == 4);
+        gate.Release(int.MaxValue / 2);
+        await prefetcher.Completion.WaitAsync(Patience);
+
+        Assert.Equal(4, threadsSeen.Count);
+    }
+
+    [Fact]
+    public async Task Prefetch_StaysWithinTheWindow_AsTheConsumerAdvances()
+    {
+        const int Block = 100;
+        var reader = new FakeBlockReader(1_000, 1_000);
+        var window = new ConsumerWindow(3 * Block);
+        reader.Window = window;
+        using var prefetcher = Create(reader, window, Block, threads: 4);
+
+        prefetcher.Start();
+        for (var position = 0; position < 2_000; position += Block)
+        {
+            window.Advance(position);
+            // Everything up to the window's edge gets read; nothing past it (checked at every read).
+            var allowedEnd = Math.Min(2_000, position + (3 * Block));
+            WaitUntil(() => prefetcher.BytesRead + prefetcher.BytesSkipped >= allowedEnd);
+        }
+
+        await prefetcher.Completion.WaitAsync(Patience);
+        Assert.Empty(reader.WindowViolations);
+        Assert.Equal(2_000, prefetcher.BytesRead + prefetcher.BytesSkipped);
+    }
+
+    [Fact]
+    public async Task Prefetch_WaitsAtTheWindowEdge_UntilTheConsumerMoves()
+    {
+        var reader = new FakeBlockReader(1_000);
+        var window = new ConsumerWindow(200);
+        reader.Window = window;
+        using var prefetcher = Create(reader, window, blockSize: 100, threads: 2);
+
+        prefetcher.Start();
+        WaitUntil(() => prefetcher.BytesRead == 200);
+        Assert.False(prefetcher.Completion.IsCompleted);
+
+        window.Advance(1_000);
+        await prefetcher.Completion.WaitAsync(Patience);
+        Assert.Empty(reader.WindowViolations);
+    }
+
+    [Fact]
+    public async Task Prefetch_SkipsBlocksTheConsumerHasPassed()
+    {
+        var reader = new FakeBlockReader(1_000);
+        var window = new ConsumerWindow(long.MaxValue);
+        window.Advance(600);
+        using var prefetcher = Create(reader, window, blockSize: 100);
+
+        prefetcher.Start();
+        await prefetcher.Completion.WaitAsync(Patience);
+
+        Assert.Equal(600, prefetcher.BytesSkipped);
+        Assert.Equal(400, prefetcher.BytesRead);
+        Assert.Equal(400, reader.CountRead(0, times: 1));
+    }
+
+    [Fact]
+    public async Task Prefetch_StopsPromptlyAndQuietly_WhenCancelled()
+    {
+        var reader = new FakeBlockReader(1_000_000);
+        using var gate = new SemaphoreSlim(0);
+        reader.Gate = gate;
+        using var cancellation = new CancellationTokenSource();
+        var logger = new ListLogger();
+        var prefetcher = Create(reader, new ConsumerWindow(long.MaxValue), blockSize: 100, threads: 4, logger: logger, cancellationToken: cancellation.Token);
+
+        prefetcher.Start();
+        WaitUntil(() => reader.Reads == 4);
+        await cancellation.CancelAsync();
+        gate.Release(4);
+        await prefetcher.Completion.WaitAsync(Patience);
+        prefetcher.Dispose();
+
+        Assert.Equal(4, reader.Reads);
+        Assert.True(reader.Disposed);
+        Assert.Empty(logger.Messages(LogLevel.Warning));
+        Assert.Contains(logger.Messages(LogLevel.Information), message => message.Contains("cancelled", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Prefetch_Dispose_StopsWorkersWaitingAtTheWindow()
+    {
+        var reader = new FakeBlockReader(1_000);
+        var prefetcher = Create(reader, new ConsumerWindow(100), blockSize: 100, threads: 3);
+
+        prefetcher.Start();
+        WaitUntil(() => reader.Reads == 1);
+        prefetcher.Dispose();
+
+        await prefetcher.Completion.WaitAsync(Patience);
+        Assert.Equal(1, reader.Reads);
+    }
+
+    [Fact]
+    public async Task Prefetch_SurvivesAReadError_LoggingItOnceWithFileAndOffset()
+    {
+        var reader = new FakeBlockReader(1_000, 1_000, 1_000) { FailAt = (1, 300) };
+        var logger = new ListLogger();
+        using var prefetcher = Create(reader, new ConsumerWindow(long.MaxValue), blockSize: 100, threads: 4, logger: logger);
+
+        prefetcher.Start();
+        await prefetcher.Completion.WaitAsync(Patience);
+
+        var warning = Assert.Single(logger.Messages(LogLevel.Warning));
+        Assert.Contains("/fake/shard-1.safetensors", warning, StringComparison.Ordinal);
+        Assert.Contains("Input/output error", warning, StringComparison.Ordinal);
+        Assert.Equal(1_000, reader.CountRead(0, times: 1));
+        Assert.Equal(1_000, reader.CountRead(2, times: 1));
+    }
+
+    [Fact]
+    public async Task Prefetch_WarmOnly_StopsAtTheBudget()
+    {
+        var reader = new FakeBlockReader(1_000);
+        using var prefetcher = Create(reader, new ConsumerWindow(300), blockSize: 100, threads: 2, stopAtWindow: true);
+
+        prefetcher.Start();
+        await prefetcher.Completion.WaitAsync(Patience);
+
+        Assert.Equal(300, prefetcher.BytesRead);
+        Assert.Equal(300, reader.CountRead(0, times: 1));
+    }
+
+    [Fact]
+    public async Task Prefetch_ReportsProgress_UpToTheTotal()
+    {
+        var reports = new System.Collections.Concurrent.ConcurrentBag<PrefetchProgress>();
+        var reader = new FakeBlockReader(5_000);
+        var logger = new ListLogger();
+        using var prefetcher = Create(reader, new ConsumerWindow(long.MaxValue), blockSize: 100, logger: logger,
+            progress: new SynchronousProgress<PrefetchProgress>(reports.Add));
+
+        prefetcher.Start();
+        await prefetcher.Completion.WaitAsync(Patience);
+
+        Assert.Equal(50, reports.Count);
+        Assert.Equal(5_000, reports.Max(report => report.BytesDone));
+        Assert.All(reports, report => Assert.Equal(5_000, report.BytesTotal));
+        var info = logger.Messages(LogLevel.Information).ToArray();
+        Assert.StartsWith("Prefetch started", info[0], StringComparison.Ordinal);
+        Assert.Equal(9, info.Count(message => message.StartsWith("Prefetch ", StringComparison.Ordinal) && message.Contains("%:", StringComparison.Ordinal)));
+        Assert.StartsWith("Prefetch finished", info[^1], StringComparison.Ordinal);
+    }
+
+    /// <summary>IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
