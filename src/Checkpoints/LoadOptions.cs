@@ -2,7 +2,7 @@ using Checkpoints.Units;
 
 namespace Checkpoints;
 
-/// <summary>What a caller may choose about loading. Every value has a sensible default; <see cref="FromEnvironment"/> adds the environment's choices.</summary>
+/// <summary>What a caller may choose about loading. Every value has a sensible default; <see cref="FromEnvironment()"/> adds the environment's choices.</summary>
 public sealed record LoadOptions
 {
     /// <summary>The environment variable that selects a strategy: <c>auto</c>, <c>lazy</c>, <c>eager</c> or <c>prefetch</c>.</summary>
@@ -46,9 +46,12 @@ public sealed record LoadOptions
 
     /// <summary>The defaults, with the strategy taken from <c>CKPT_LOAD_STRATEGY</c> when it is set.</summary>
     /// <exception cref="ArgumentException">The variable holds something other than a strategy name.</exception>
-    public static LoadOptions FromEnvironment()
+    public static LoadOptions FromEnvironment() => FromEnvironment(Environment.GetEnvironmentVariable);
+
+    /// <summary>As <see cref="FromEnvironment()"/>, reading variables through <paramref name="variable"/> (tests must not change the process's environment).</summary>
+    internal static LoadOptions FromEnvironment(Func<string, string?> variable)
     {
-        var text = Environment.GetEnvironmentVariable(StrategyVariable);
+        var text = variable(StrategyVariable);
         return string.IsNullOrWhiteSpace(text) ? new LoadOptions() : new LoadOptions { Strategy = ParseStrategy(text, StrategyVariable) };
     }
 

@@ -29,10 +29,14 @@ internal sealed class EagerShardData : ShardData
 
     /// <summary>Reads the data section of <paramref name="header"/>'s file with <paramref name="threads"/> parallel readers.</summary>
     /// <exception cref="IOException">A read failed, or the file is shorter than when it was opened.</exception>
-    public static EagerShardData Load(ShardHeader header, int threads, int blockSize, ILogger logger, CancellationToken cancellationToken)
+    public static EagerShardData Load(ShardHeader header, int threads, int blockSize, ILogger logger, CancellationToken cancellationToken) =>
+        Load(header, threads, blockSize, logger, GroupBytes, ChunkBytes, cancellationToken);
+
+    /// <summary>As <see cref="Load(ShardHeader, int, int, ILogger, CancellationToken)"/>, with the array sizes given (tests use small ones).</summary>
+    internal static EagerShardData Load(ShardHeader header, int threads, int blockSize, ILogger logger, long groupBytes, long chunkBytes, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
-        var segments = Plan(header);
+        var segments = Plan(header, groupBytes, chunkBytes);
         using var handle = File.OpenHandle(header.FilePath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
         var length = RandomAccess.GetLength(handle);
         if (length != header.FileLength)
@@ -102,7 +106,7 @@ internal sealed class EagerShardData : ShardData
         return low;
     }
 
-    private static Segment[] Plan(ShardHeader header)
+    private static Segment[] Plan(ShardHeader header, long groupBytes, long chunkBytes)
     {
         var segments = new List<Segment>();
         long groupStart = header.DataStart;
@@ -111,17 +115,17 @@ internal sealed class EagerShardData : ShardData
         {
             var start = header.DataStart + tensor.DataBegin;
             var end = header.DataStart + tensor.DataEnd;
-            if (end - groupStart > GroupBytes && groupEnd > groupStart)
+            if (end - groupStart > groupBytes && groupEnd > groupStart)
             {
                 segments.Add(Segment.Allocate(groupStart, groupEnd));
                 groupStart = start;
             }
 
-            if (end - start > GroupBytes)
+            if (end - start > groupBytes)
             {
-                for (var chunk = start; chunk < end; chunk += ChunkBytes)
+                for (var chunk = start; chunk < end; chunk += chunkBytes)
                 {
-                    segments.Add(Segment.Allocate(chunk, Math.Min(end, chunk + ChunkBytes)));
+                    segments.Add(Segment.Allocate(chunk, Math.Min(end, chunk + chunkBytes)));
                 }
 
                 groupStart = end;

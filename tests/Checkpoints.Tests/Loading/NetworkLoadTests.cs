@@ -1,0 +1,49 @@
+using Checkpoints.Loading;
+using Checkpoints.Storage;
+using Checkpoints.Synthesis;
+using Checkpoints.Tests.TestSupport;
+using Microsoft.Extensions.Logging;
+
+namespace Checkpoints.Tests.Loading;
+
+/// <summary>Loading from a real network file system: an sshfs mount over loopback that the test sets up.</summary>
+public sealed class NetworkLoadTests
+{
+    [Fact]
+    public async Task Auto_OnSshfs_PlansPrefetch_AndReadsTheSameBytes()
+    {
+        using var local = new TempDirectory();
+        SyntheticCheckpoint.Write(local.Path, 8L << 20, 2, DType.BF16);
+        ulong expected;
+        using (var reference = Checkpoint.Open(local.Path, new LoadOptions { Strategy = LoadStrategy.Lazy }))
+        {
+            expected = ContentDigest.Compute(reference).Digest;
+        }
+
+        await using var mount = await SshfsMount.StartAsync();
+        foreach (var file in Directory.GetFiles(local.Path))
+        {
+            File.Copy(file, Path.Combine(mount.MountPoint, Path.GetFileName(file)));
+        }
+
+        foreach (var shard in Directory.GetFiles(mount.MountPoint, "*.safetensors"))
+        {
+            PageCache.Evict(shard);
+        }
+
+        var logger = new ListLogger();
+        using var checkpoint = Checkpoint.Open(mount.MountPoint, new LoadOptions { BlockSize = 1 << 20 }, logger);
+
+        Assert.All(checkpoint.Plan.Shards, shard =>
+        {
+            Assert.Equal(LoadStrategy.Prefetch, shard.Strategy);
+            Assert.Equal("fuse.sshfs", shard.FileSystem.FileSystemType);
+        });
+        Assert.Equal(expected, ContentDigest.Compute(checkpoint).Digest);
+        await checkpoint.PrefetchCompletion.WaitAsync(TimeSpan.FromSeconds(60));
+        var info = logger.Messages(LogLevel.Information).ToArray();
+        Assert.Contains(info, message => message.Contains("fuse.sshfs (network)", StringComparison.Ordinal));
+        Assert.Contains(info, message => message.StartsWith("Plan: prefetch 2 shard(s)", StringComparison.Ordinal));
+        Assert.Contains(info, message => message.StartsWith("Prefetch started", StringComparison.Ordinal));
+    }
+}

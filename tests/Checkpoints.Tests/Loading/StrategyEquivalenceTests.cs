@@ -1,0 +1,54 @@
+using Checkpoints.Loading;
+using Checkpoints.Synthesis;
+using Checkpoints.Tests.TestSupport;
+
+namespace Checkpoints.Tests.Loading;
+
+/// <summary>Every strategy hands out the same bytes for the same checkpoint.</summary>
+public sealed class StrategyEquivalenceTests
+{
+    [Fact]
+    public async Task EveryStrategy_YieldsIdenticalBytes()
+    {
+        using var directory = new TempDirectory();
+        SyntheticCheckpoint.Write(directory.Path, 6L << 20, 3, DType.BF16);
+        var digests = new Dictionary<LoadStrategy, ulong>();
+
+        foreach (var strategy in Enum.GetValues<LoadStrategy>())
+        {
+            // Small blocks and a small budget make the prefetch window slide while the digest reads.
+            var options = new LoadOptions { Strategy = strategy, Threads = 3, BlockSize = 64 << 10, BudgetBytes = 1L << 20 };
+            using var checkpoint = Checkpoint.Open(directory.Path, options);
+            Assert.All(checkpoint.Plan.Shards, shard => Assert.NotEqual(LoadStrategy.Auto, shard.Strategy));
+            digests[strategy] = ContentDigest.Compute(checkpoint).Digest;
+            await checkpoint.PrefetchCompletion.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        Assert.Single(digests.Values.Distinct());
+    }
+
+    [Fact]
+    public void Eager_ReleasesEarlierShards_AndReloadsOnRandomAccess()
+    {
+        using var directory = new TempDirectory();
+        SyntheticCheckpoint.Write(directory.Path, 2L << 20, 2, DType.F32);
+        using var checkpoint = Checkpoint.Open(directory.Path, new LoadOptions { Strategy = LoadStrategy.Eager });
+        var first = checkpoint.Tensors[0];
+        var last = checkpoint.Tensors[^1];
+        var before = first.Bytes.ToArray();
+
+        _ = last.Bytes.Length;
+
+        Assert.Equal(before, first.Bytes.ToArray());
+    }
+
+    [Fact]
+    public void Options_TakeTheStrategyFromTheEnvironment()
+    {
+        Assert.Equal(LoadStrategy.Eager, LoadOptions.FromEnvironment(name => name == "CKPT_LOAD_STRATEGY" ? "eager" : null).Strategy);
+        Assert.Equal(LoadStrategy.Auto, LoadOptions.FromEnvironment(_ => null).Strategy);
+
+        var error = Assert.Throws<ArgumentException>(() => LoadOptions.FromEnvironment(_ => "quick"));
+        Assert.Contains("CKPT_LOAD_STRATEGY: 'quick' is not a load strategy", error.Message, StringComparison.Ordinal);
+    }
+}
