@@ -2,7 +2,7 @@
 # Coverage-guided fuzzing of the safetensors Format layer with AFL++ and SharpFuzz.
 # Usage: fuzz/run.sh [SECONDS] [memory|file]     (defaults: 600 seconds, memory)
 # Installs afl++ (apt) and the sharpfuzz tool (local manifest) when missing, builds Release, instruments
-# Checkpoints.dll, and fuzzes from fuzz/corpus/ into fuzz/findings/ (resumed when it already exists).
+# Checkpoints.dll, and fuzzes from fuzz/corpus/ into fuzz/findings/MODE/ (resumed when it already exists).
 set -euo pipefail
 
 seconds="${1:-600}"
@@ -10,7 +10,7 @@ mode="${2:-memory}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
 out="$here/out"
-findings="$here/findings"
+findings="$here/findings/$mode"
 
 if ! command -v afl-fuzz >/dev/null; then
   echo "Installing afl++ ..."

@@ -12,20 +12,20 @@ public class ConversionBenchmarks
     private float[] _destination = [];
 
     [Params(DType.BF16, DType.F16, DType.F8E4M3, DType.F8E5M2)]
-    public DType Type { get; set; }
+    public DType From { get; set; }
 
     [GlobalSetup]
     public void Setup()
     {
         _source = new byte[SourceBytes];
         new Random(42).NextBytes(_source);
-        _destination = new float[SourceBytes / Type.ByteSize()];
+        _destination = new float[SourceBytes / From.ByteSize()];
     }
 
     [Benchmark(Description = "16 MiB to float")]
     public float Convert()
     {
-        FloatConversion.ToSingle(Type, _source, _destination);
+        FloatConversion.ToSingle(From, _source, _destination);
         return _destination[^1];
     }
 }

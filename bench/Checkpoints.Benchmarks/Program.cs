@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Running;
 
 // dotnet run -c Release --project bench/Checkpoints.Benchmarks -- --filter '*'
-BenchmarkSwitcher.FromAssembly(typeof(Checkpoints.Benchmarks.BenchConfig).Assembly).Run(args, new Checkpoints.Benchmarks.BenchConfig());
+// Each benchmark class carries [Config(typeof(BenchConfig))].
+BenchmarkSwitcher.FromAssembly(typeof(Checkpoints.Benchmarks.BenchConfig).Assembly).Run(args);
