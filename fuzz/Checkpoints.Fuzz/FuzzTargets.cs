@@ -52,25 +52,32 @@ internal static class FuzzTargets
     public static int ThroughFile(Stream stream)
     {
         var path = Path.Combine(Path.GetTempPath(), $"ckpt-fuzz-{Environment.ProcessId}.safetensors");
-        using (var file = File.Create(path))
+        try
         {
-            stream.CopyTo(file);
-        }
-
-        using var checkpoint = Checkpoint.Open(path);
-        foreach (var tensor in checkpoint.Tensors)
-        {
-            var bytes = tensor.Bytes;
-            Check(bytes.Length == tensor.ByteLength, "Tensor.Bytes has the wrong length", null);
-            if (FloatConversion.CanConvert(tensor.DType))
+            using (var file = File.Create(path))
             {
-                _ = tensor.ToSingleArray();
+                stream.CopyTo(file);
             }
-        }
 
-        var (_, digested) = ContentDigest.Compute(checkpoint);
-        Check(digested == checkpoint.TotalTensorBytes, "the digest did not cover every tensor byte", null);
-        return checkpoint.Tensors.Count;
+            using var checkpoint = Checkpoint.Open(path);
+            foreach (var tensor in checkpoint.Tensors)
+            {
+                var bytes = tensor.Bytes;
+                Check(bytes.Length == tensor.ByteLength, "Tensor.Bytes has the wrong length", null);
+                if (FloatConversion.CanConvert(tensor.DType))
+                {
+                    _ = tensor.ToSingleArray();
+                }
+            }
+
+            var (_, digested) = ContentDigest.Compute(checkpoint);
+            Check(digested == checkpoint.TotalTensorBytes, "the digest did not cover every tensor byte", null);
+            return checkpoint.Tensors.Count;
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     /// <summary>
@@ -96,6 +103,7 @@ internal static class FuzzTargets
     {
         var directory = Path.Combine(Path.GetTempPath(), $"ckpt-fuzz-index-{Environment.ProcessId}");
         Directory.CreateDirectory(directory);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(directory, recursive: true);
         Writing.CheckpointWriter.WriteFile(Path.Combine(directory, "model-00001-of-00002.safetensors"),
             [Writing.TensorToWrite.FromBytes("a", DType.F16, [2], new byte[4]), Writing.TensorToWrite.FromBytes("b", DType.U8, [3], new byte[3])]);
         Writing.CheckpointWriter.WriteFile(Path.Combine(directory, "model-00002-of-00002.safetensors"),
