@@ -17,7 +17,11 @@ internal static class LoadCommand
         var path = CommonOptions.CheckpointPath();
         var json = CommonOptions.Json();
         var load = new LoadOptionsBinding();
-        var command = new Command("load", "Read every tensor of a checkpoint as planned, and report the plan, time, throughput and peak memory.") { path, json };
+        var memorySpeed = new Option<bool>("--memory-speed")
+        {
+            Description = "Also measure the digest over bytes already in memory (up to 1 GiB), the ceiling for a load of cached data.",
+        };
+        var command = new Command("load", "Read every tensor of a checkpoint as planned, and report the plan, time, throughput and peak memory.") { path, json, memorySpeed };
         foreach (var option in load.Options)
         {
             command.Options.Add(option);
@@ -34,6 +38,11 @@ internal static class LoadCommand
                     ? WithProgressBar(console, bar => Run(result.GetRequiredValue(path), options, logging, bar, token))
                     : Run(result.GetRequiredValue(path), options, logging, null, token);
             }
+            if (result.GetValue(memorySpeed))
+            {
+                outcome = outcome with { InMemoryBytesPerSecond = ContentDigest.MeasureInMemoryRate(outcome.Bytes) };
+            }
+
             if (result.GetValue(json))
             {
                 WriteJson(console, outcome);
@@ -48,7 +57,10 @@ internal static class LoadCommand
         return command;
     }
 
-    private sealed record Outcome(LoadPlan Plan, TimeSpan Open, TimeSpan Total, long Bytes, ulong Digest, long PeakRssBytes, long PrefetchedBytes, TimeSpan CpuTime);
+    private sealed record Outcome(LoadPlan Plan, TimeSpan Open, TimeSpan Total, long Bytes, ulong Digest, long PeakRssBytes, long PrefetchedBytes, TimeSpan CpuTime)
+    {
+        public double? InMemoryBytesPerSecond { get; init; }
+    }
 
     private static Outcome Run(string path, LoadOptions options, Microsoft.Extensions.Logging.ILoggerFactory logging, Action<long, long>? progress, CancellationToken cancellationToken)
     {
@@ -89,6 +101,11 @@ internal static class LoadCommand
         var seconds = outcome.Total.TotalSeconds;
         console.Out.MarkupLineInterpolated(
             $"read {ByteSize.Format(outcome.Bytes)} in {seconds:0.000} s ({ByteSize.FormatRate(outcome.Bytes / Math.Max(seconds, 1e-9))}); open {outcome.Open.TotalMilliseconds:0} ms; CPU {outcome.CpuTime.TotalSeconds:0.00} s; peak memory {ByteSize.Format(outcome.PeakRssBytes)}; digest {outcome.Digest:x16}");
+        if (outcome.InMemoryBytesPerSecond is { } rate)
+        {
+            var reading = outcome.Bytes / Math.Max((outcome.Total - outcome.Open).TotalSeconds, 1e-9);
+            console.Out.MarkupLineInterpolated($"digest over bytes in memory: {ByteSize.FormatRate(rate)}; reading after open ran at {reading / rate:0%} of it");
+        }
     }
 
     private static void WriteJson(CliConsole console, Outcome outcome) => Json.Write(console.OutWriter, json =>
@@ -103,6 +120,10 @@ internal static class LoadCommand
         json.WriteNumber("peakRssBytes", outcome.PeakRssBytes);
         json.WriteNumber("prefetchedBytes", outcome.PrefetchedBytes);
         json.WriteString("digest", outcome.Digest.ToString("x16", System.Globalization.CultureInfo.InvariantCulture));
+        if (outcome.InMemoryBytesPerSecond is { } rate)
+        {
+            json.WriteNumber("inMemoryBytesPerSecond", rate);
+        }
         PlanJson.Write(json, outcome.Plan);
         json.WriteEndObject();
     });

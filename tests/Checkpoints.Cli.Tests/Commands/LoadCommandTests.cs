@@ -32,6 +32,16 @@ public sealed class LoadCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Load_MemorySpeed_ReportsTheInMemoryCeiling()
+    {
+        var (exitCode, output, _) = await CliRunner.RunAsync("load", _directory, "--memory-speed", "--json");
+
+        Assert.Equal(0, exitCode);
+        using var json = JsonDocument.Parse(output);
+        Assert.True(json.RootElement.GetProperty("inMemoryBytesPerSecond").GetDouble() > 0);
+    }
+
+    [Fact]
     public async Task Load_Text_ShowsThePlanAndTheMeasurements()
     {
         var (exitCode, output, _) = await CliRunner.RunAsync("load", _directory);
