@@ -19,11 +19,12 @@ public sealed class Checkpoint : IDisposable
     private readonly ILogger _logger;
     private readonly ShardData?[] _shardData;
     private readonly long[] _shardPositions;
-    private readonly Lock _shardDataLock = new();
+    private readonly Lock[] _shardLocks;
+    private readonly CancellationTokenSource _disposing = new();
     private readonly FrozenDictionary<string, Tensor> _byName;
     private readonly ConsumerWindow _window;
     private readonly Prefetcher? _prefetcher;
-    private volatile bool _disposed;
+    private int _disposed;
 
     private Checkpoint(CheckpointLayout layout, CheckpointCatalog catalog, LoadPlan plan, LoadOptions options, ILogger logger, bool startPrefetch, CancellationToken cancellationToken)
     {
@@ -34,6 +35,7 @@ public sealed class Checkpoint : IDisposable
         _options = options;
         _logger = logger;
         _shardData = new ShardData?[catalog.Shards.Count];
+        _shardLocks = [.. catalog.Shards.Select(static _ => new Lock())];
         _shardPositions = new long[catalog.Shards.Count];
         for (var i = 1; i < _shardPositions.Length; i++)
         {
@@ -121,7 +123,7 @@ public sealed class Checkpoint : IDisposable
         var facts = StorageProbe.Probe(layout.ShardPaths, StorageProbeOptions.FromEnvironment(options.NetworkFileSystems), cancellationToken);
         var plan = LoadPlanner.Plan(facts, options);
         LogOpening(logger, path, headers, facts);
-        LoadLog.Plan(logger, plan);
+        LoadLog.Plan(logger, plan, catalog.Warnings);
         return new Checkpoint(layout, catalog, plan, options, logger, startPrefetch, cancellationToken);
     }
 
@@ -131,45 +133,48 @@ public sealed class Checkpoint : IDisposable
 
     public void Dispose()
     {
-        lock (_shardDataLock)
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
+            return;
         }
 
-        // Stop the prefetch first: its reads must not race the release of the files.
+        // Abort an eager read in progress, and stop the prefetch, before the files are let go.
+        _disposing.Cancel();
         _prefetcher?.Dispose();
-        lock (_shardDataLock)
+        for (var i = 0; i < _shardData.Length; i++)
         {
-            for (var i = 0; i < _shardData.Length; i++)
+            lock (_shardLocks[i])
             {
                 _shardData[i]?.Dispose();
                 _shardData[i] = null;
             }
         }
+
+        _disposing.Dispose();
     }
 
     /// <summary>
-    /// The bytes of shard <paramref name="shard"/>, opened on first use as the plan says, and the consumer's position
-    /// moved to <paramref name="fileOffset"/> so the prefetch window slides.
+    /// The bytes of shard <paramref name="shard"/>, opened on first use as the plan says; the consumer's position moves to
+    /// the range [<paramref name="fileOffset"/>, + <paramref name="length"/>) so the prefetch window slides.
     /// </summary>
-    internal ShardData ShardData(int shard, long fileOffset)
+    /// <remarks>
+    /// Each shard has its own lock: opening one (an eager read of gigabytes) never holds up readers of the others.
+    /// Disposing while another thread still reads tensors is not supported; spans handed out die with the checkpoint.
+    /// </remarks>
+    internal ShardData ShardData(int shard, long fileOffset, long length)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        _window.Advance(_shardPositions[shard] + fileOffset);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var position = _shardPositions[shard] + fileOffset;
+        _window.Advance(position, position + length);
         var data = Volatile.Read(ref _shardData[shard]);
         if (data is not null)
         {
             return data;
         }
 
-        lock (_shardDataLock)
+        lock (_shardLocks[shard])
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
             return _shardData[shard] ??= OpenShardData(shard);
         }
     }
@@ -211,15 +216,23 @@ public sealed class Checkpoint : IDisposable
         }
 
         // An eager shard's memory is let go when the reader moves on to a later shard: at most the current one is held.
+        // Dropping the reference is enough: a reader still holding spans keeps their arrays alive.
         for (var earlier = 0; earlier < shard; earlier++)
         {
-            if (_shardData[earlier] is EagerShardData)
+            if (Volatile.Read(ref _shardData[earlier]) is EagerShardData)
             {
-                _shardData[earlier] = null;
+                Volatile.Write(ref _shardData[earlier], null);
             }
         }
 
-        return EagerShardData.Load(header, _options.Threads, _options.BlockSize, _logger, CancellationToken.None);
+        try
+        {
+            return EagerShardData.Load(header, Plan.Threads, Plan.BlockSize, _logger, _disposing.Token);
+        }
+        catch (OperationCanceledException) when (Volatile.Read(ref _disposed) != 0)
+        {
+            throw new ObjectDisposedException(nameof(Checkpoint), $"The checkpoint {SourcePath} was disposed while {header.FilePath} was being read.");
+        }
     }
 
     private static void LogOpening(ILogger logger, string path, ShardHeader[] headers, StorageFacts facts)

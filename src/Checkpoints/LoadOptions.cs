@@ -48,6 +48,9 @@ public sealed record LoadOptions
     /// <exception cref="ArgumentException">The variable holds something other than a strategy name.</exception>
     public static LoadOptions FromEnvironment() => FromEnvironment(Environment.GetEnvironmentVariable);
 
+    /// <summary>The valid range of <see cref="Threads"/>.</summary>
+    internal const int MaxThreads = 256;
+
     /// <summary>As <see cref="FromEnvironment()"/>, reading variables through <paramref name="variable"/> (tests must not change the process's environment).</summary>
     internal static LoadOptions FromEnvironment(Func<string, string?> variable)
     {
@@ -58,15 +61,24 @@ public sealed record LoadOptions
     /// <summary>Parses <c>auto</c>, <c>lazy</c>, <c>eager</c> or <c>prefetch</c> (any case).</summary>
     /// <exception cref="ArgumentException">Anything else; the message names <paramref name="source"/>.</exception>
     public static LoadStrategy ParseStrategy(string text, string source) =>
-        Enum.TryParse<LoadStrategy>(text?.Trim(), ignoreCase: true, out var strategy) && Enum.IsDefined(strategy) && !int.TryParse(text, out _)
+        TryParseStrategy(text, out var strategy)
             ? strategy
             : throw new ArgumentException($"{source}: '{text}' is not a load strategy; use auto, lazy, eager or prefetch.", nameof(text));
 
+    /// <summary>Parses <c>auto</c>, <c>lazy</c>, <c>eager</c> or <c>prefetch</c> (any case, surrounding spaces allowed); nothing else.</summary>
+    public static bool TryParseStrategy(string? text, out LoadStrategy strategy)
+    {
+        strategy = LoadStrategy.Auto;
+        var name = text?.Trim();
+        // Enum.TryParse also takes numbers and "lazy,eager" (OR-ed flags): only the four names count here.
+        return !string.IsNullOrEmpty(name) && name.All(char.IsAsciiLetter) && Enum.TryParse(name, ignoreCase: true, out strategy);
+    }
+
     internal void Validate()
     {
-        if (Threads is < 1 or > 256)
+        if (Threads is < 1 or > MaxThreads)
         {
-            throw new ArgumentException($"Threads must be between 1 and 256, not {Threads}.");
+            throw new ArgumentException($"Threads must be between 1 and {MaxThreads}, not {Threads}.");
         }
 
         if (BlockSize is < 4096 or > 1 << 30)

@@ -10,6 +10,9 @@ namespace Checkpoints;
 /// </summary>
 public sealed class Tensor
 {
+    /// <summary>Copies and conversions go through spans of at most this many bytes (a multiple of every element size).</summary>
+    private const int SliceBytes = 1 << 30;
+
     private readonly Checkpoint _owner;
     private readonly long[] _shape;
 
@@ -74,7 +77,7 @@ public sealed class Tensor
             throw new ArgumentOutOfRangeException(nameof(length), $"[{start}, {start + length}) is outside tensor '{Name}' ({ByteLength} bytes).");
         }
 
-        return _owner.ShardData(ShardIndex, FileOffset + start).GetSpan(FileOffset + start, length);
+        return _owner.ShardData(ShardIndex, FileOffset + start, length).GetSpan(FileOffset + start, length);
     }
 
     /// <summary>
@@ -91,7 +94,7 @@ public sealed class Tensor
             return false;
         }
 
-        if (!_owner.ShardData(ShardIndex, FileOffset).IsAligned(FileOffset, Unsafe.SizeOf<T>()))
+        if (!_owner.ShardData(ShardIndex, FileOffset, 0).IsAligned(FileOffset, Unsafe.SizeOf<T>()))
         {
             return false;
         }
@@ -110,15 +113,22 @@ public sealed class Tensor
                 $"Tensor '{Name}' is {DType.Name()} ({DType.BitSize()} bits per element); {typeof(T).Name} is {Unsafe.SizeOf<T>() * 8} bits.");
         }
 
-        var result = new T[ByteLength / Unsafe.SizeOf<T>()];
-        Bytes.CopyTo(MemoryMarshal.AsBytes(result.AsSpan()));
+        var size = Unsafe.SizeOf<T>();
+        var result = new T[CheckedArrayLength(ByteLength / size)];
+        for (long element = 0; element < result.Length; element += SliceBytes / size)
+        {
+            // Slices keep each span under 2 GiB, so tensors larger than that copy too.
+            var count = (int)Math.Min(SliceBytes / size, result.Length - element);
+            GetBytes(element * size, count * size).CopyTo(MemoryMarshal.AsBytes(result.AsSpan((int)element, count)));
+        }
+
         return result;
     }
 
     /// <summary>The elements widened to <see cref="float"/>: F32, F16, BF16, F8_E4M3 and F8_E5M2.</summary>
     public float[] ToSingleArray()
     {
-        var result = new float[ElementCount];
+        var result = new float[CheckedArrayLength(ElementCount)];
         CopyToSingle(result);
         return result;
     }
@@ -136,11 +146,20 @@ public sealed class Tensor
             throw new ArgumentException($"The destination holds {destination.Length} elements; tensor '{Name}' has {ElementCount}.", nameof(destination));
         }
 
-        FloatConversion.ToSingle(DType, Bytes, destination[..(int)ElementCount]);
+        var size = DType.ByteSize();
+        for (long element = 0; element < ElementCount; element += SliceBytes / size)
+        {
+            var count = (int)Math.Min(SliceBytes / size, ElementCount - element);
+            FloatConversion.ToSingle(DType, GetBytes(element * size, count * size), destination.Slice((int)element, count));
+        }
     }
 
     public override string ToString() => $"{Name} {DType.Name()} [{string.Join(", ", _shape)}]";
 
     private bool HasElementSize<T>()
         where T : unmanaged => DType.ByteSize() == Unsafe.SizeOf<T>() || typeof(T) == typeof(byte);
+
+    private int CheckedArrayLength(long elements) => elements <= Array.MaxLength
+        ? (int)elements
+        : throw new InvalidOperationException($"Tensor '{Name}' has {Invariant.N(elements)} elements, more than one array can hold; read it in parts with GetBytes(start, length).");
 }

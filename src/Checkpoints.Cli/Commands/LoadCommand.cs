@@ -68,7 +68,18 @@ internal static class LoadCommand
         var cpuBefore = process.TotalProcessorTime;
         var stopwatch = Stopwatch.StartNew();
         long prefetched = 0;
-        options = options with { Progress = new Callback(report => Interlocked.Exchange(ref prefetched, report.BytesDone)) };
+        options = options with
+        {
+            // Workers report concurrently, so a later report can carry a smaller number: keep the largest.
+            Progress = new Callback(report =>
+            {
+                var seen = Interlocked.Read(ref prefetched);
+                while (report.BytesDone > seen && Interlocked.CompareExchange(ref prefetched, report.BytesDone, seen) != seen)
+                {
+                    seen = Interlocked.Read(ref prefetched);
+                }
+            }),
+        };
         using var checkpoint = Checkpoint.Open(path, options, logging.CreateLogger("ckpt"), cancellationToken);
         var opened = stopwatch.Elapsed;
         var total = checkpoint.TotalTensorBytes;

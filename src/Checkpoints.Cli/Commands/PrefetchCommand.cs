@@ -29,7 +29,7 @@ internal static class PrefetchCommand
             long read, planned;
             using (var logging = CliLogging.Create(result.GetValue(CommonOptions.Verbose)))
             {
-                (plan, read, planned) = await Checkpoint.WarmAsync(result.GetRequiredValue(path), load.Bind(result), logging.CreateLogger("ckpt"), token).ConfigureAwait(false);
+                (plan, read, planned) = await Checkpoint.WarmAsync(result.GetRequiredValue(path), load.Bind(result, strategyMatters: false), logging.CreateLogger("ckpt"), token).ConfigureAwait(false);
             }
 
             var seconds = stopwatch.Elapsed.TotalSeconds;

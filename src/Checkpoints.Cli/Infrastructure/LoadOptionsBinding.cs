@@ -44,9 +44,23 @@ internal sealed class LoadOptionsBinding
         _strategy.Validators.Add(result =>
         {
             var text = result.GetValueOrDefault<string?>();
-            if (text is not null && !Enum.TryParse<LoadStrategy>(text, ignoreCase: true, out _))
+            if (text is not null && !LoadOptions.TryParseStrategy(text, out _))
             {
                 result.AddError($"--strategy: '{text}' is not a strategy; use auto, lazy, eager or prefetch");
+            }
+        });
+        _threads.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 1 or > LoadOptions.MaxThreads)
+            {
+                result.AddError($"--threads must be between 1 and {LoadOptions.MaxThreads}");
+            }
+        });
+        _worldSize.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+            {
+                result.AddError("--world-size must be at least 1");
             }
         });
         _budget.Validators.Add(result =>
@@ -60,10 +74,10 @@ internal sealed class LoadOptionsBinding
 
     public IEnumerable<Option> Options => [_strategy, _threads, _blockSize, _budget, _rank, _worldSize, _networkFs];
 
-    /// <summary>The options as given, on top of the environment's strategy.</summary>
-    public LoadOptions Bind(ParseResult result, IProgress<PrefetchProgress>? progress = null)
+    /// <summary>The options as given, on top of the environment's strategy unless <paramref name="strategyMatters"/> is false.</summary>
+    public LoadOptions Bind(ParseResult result, bool strategyMatters = true)
     {
-        var options = LoadOptions.FromEnvironment();
+        var options = strategyMatters ? LoadOptions.FromEnvironment() : new LoadOptions();
         if (result.GetValue(_strategy) is { } strategy)
         {
             options = options with { Strategy = LoadOptions.ParseStrategy(strategy, "--strategy") };
@@ -79,7 +93,6 @@ internal sealed class LoadOptionsBinding
             Rank = result.GetValue(_rank),
             WorldSize = result.GetValue(_worldSize),
             NetworkFileSystems = result.GetValue(_networkFs) ?? [],
-            Progress = progress,
         };
     }
 

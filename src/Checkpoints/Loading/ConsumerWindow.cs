@@ -10,6 +10,7 @@ internal sealed class ConsumerWindow
     // A plain object: Monitor.Wait and PulseAll need the monitor, which System.Threading.Lock does not take.
     private readonly object _gate = new();
     private long _position;
+    private long _end;
     private int _waiting;
 
     /// <param name="size">Bytes the prefetcher may be ahead; <see cref="long.MaxValue"/> for no limit.</param>
@@ -24,36 +25,38 @@ internal sealed class ConsumerWindow
     /// <summary>The furthest position the consumer has reached, in loading order.</summary>
     public long Position => Volatile.Read(ref _position);
 
-    /// <summary>Records that the consumer reads at <paramref name="position"/>. Cheap enough to call for every tensor.</summary>
-    public void Advance(long position)
+    /// <summary>The end of the furthest range the consumer has read.</summary>
+    public long End => Volatile.Read(ref _end);
+
+    /// <summary>
+    /// Records that the consumer reads [<paramref name="start"/>, <paramref name="end"/>), in loading order. Cheap enough to
+    /// call for every tensor. A jump further than the window beyond the last range read is a lookup by name, not
+    /// progress: it moves nothing, so one early look at the last tensor does not make the prefetch skip everything.
+    /// </summary>
+    public void Advance(long start, long end)
     {
-        var current = Volatile.Read(ref _position);
-        while (position > current)
+        var lastEnd = Volatile.Read(ref _end);
+        if (start - lastEnd > Size)
         {
-            var seen = Interlocked.CompareExchange(ref _position, position, current);
-            if (seen == current)
+            return;
+        }
+
+        Raise(ref _end, end);
+        if (Raise(ref _position, start) && Volatile.Read(ref _waiting) > 0)
+        {
+            lock (_gate)
             {
-                if (Volatile.Read(ref _waiting) > 0)
-                {
-                    lock (_gate)
-                    {
-                        Monitor.PulseAll(_gate);
-                    }
-                }
-
-                return;
+                Monitor.PulseAll(_gate);
             }
-
-            current = seen;
         }
     }
 
-    /// <summary>Whether <paramref name="block"/> may be read now: it ends within the window, or it is where the consumer is.</summary>
+    /// <summary>Whether <paramref name="block"/> may be read now: it ends within the window, or it overlaps what the consumer is reading.</summary>
     public bool Allows(PrefetchBlock block)
     {
         var position = Position;
-        // The block under the consumer is always allowed, even when the window is smaller than a block.
-        return block.Position <= position || block.End - position <= Size;
+        // What the consumer reads right now is always allowed, even a tensor larger than the window.
+        return block.Position < End || block.Position <= position || block.End - position <= Size;
     }
 
     /// <summary>Waits until <paramref name="block"/> is allowed. Returns false when cancelled.</summary>
@@ -93,5 +96,23 @@ internal sealed class ConsumerWindow
                 Interlocked.Decrement(ref _waiting);
             }
         }
+    }
+
+    /// <summary>Raises <paramref name="field"/> to <paramref name="value"/> if that is higher; true when it did.</summary>
+    private static bool Raise(ref long field, long value)
+    {
+        var current = Volatile.Read(ref field);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref field, value, current);
+            if (seen == current)
+            {
+                return true;
+            }
+
+            current = seen;
+        }
+
+        return false;
     }
 }

@@ -14,8 +14,8 @@ internal sealed class EagerShardData : ShardData
     /// <summary>Small tensors are grouped into arrays of about this size.</summary>
     private const long GroupBytes = 256L << 20;
 
-    /// <summary>A tensor larger than an array may be is cut into arrays of this size, from its start.</summary>
-    private const long ChunkBytes = 1L << 30;
+    /// <summary>A tensor larger than an array may be is cut into arrays of this size (page-aligned), from its start.</summary>
+    private static readonly long ChunkBytes = Array.MaxLength & ~4095L;
 
     private readonly Segment[] _segments;
 
@@ -45,8 +45,17 @@ internal sealed class EagerShardData : ShardData
         }
 
         var reads = segments.SelectMany(segment => Blocks(segment, blockSize)).ToArray();
-        Parallel.ForEach(reads, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken },
-            read => Fill(handle, header, read));
+        try
+        {
+            Parallel.ForEach(reads, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken },
+                read => Fill(handle, header, read));
+        }
+        catch (AggregateException aggregate) when (aggregate.Flatten().InnerExceptions is [var first, ..])
+        {
+            // Callers catch IOException; a wrapper around it would reach the user as a stack trace.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
+            throw;
+        }
         var bytes = segments.Sum(static segment => segment.End - segment.Start);
         LoadLog.EagerRead(logger, header.FilePath, bytes, stopwatch.Elapsed.TotalSeconds, threads);
         return new EagerShardData(header.FileLength, segments);
@@ -61,7 +70,7 @@ internal sealed class EagerShardData : ShardData
             return segment.Data.AsSpan((int)(offset - segment.Start), length);
         }
 
-        // Only a range across two chunks of a tensor over 1 GiB gets here: copy it together.
+        // Only a range across two chunks of a tensor over 2 GiB gets here: copy it together.
         var copy = GC.AllocateUninitializedArray<byte>(length);
         for (var done = 0; done < length; index++)
         {

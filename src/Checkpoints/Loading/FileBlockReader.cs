@@ -8,6 +8,7 @@ internal sealed class FileBlockReader(IReadOnlyList<string> paths) : IBlockReade
 {
     private readonly SafeFileHandle?[] _handles = new SafeFileHandle?[paths.Count];
     private readonly Lock _lock = new();
+    private bool _disposed;
 
     public string PathOf(int file) => paths[file];
 
@@ -17,6 +18,7 @@ internal sealed class FileBlockReader(IReadOnlyList<string> paths) : IBlockReade
     {
         lock (_lock)
         {
+            _disposed = true;
             foreach (var handle in _handles)
             {
                 // SafeHandle defers the close until a read in flight on another thread returns.
@@ -35,6 +37,8 @@ internal sealed class FileBlockReader(IReadOnlyList<string> paths) : IBlockReade
 
         lock (_lock)
         {
+            // A worker that outlived Dispose must not open (and leak) a new handle.
+            ObjectDisposedException.ThrowIf(_disposed, this);
             if (_handles[file] is { } existing)
             {
                 return existing;

@@ -20,21 +20,20 @@ internal static partial class LoadLog
         }
     }
 
-    public static void Plan(ILogger logger, LoadPlan plan)
+    public static void Plan(ILogger logger, LoadPlan plan, IReadOnlyList<string> checkpointWarnings)
     {
-        if (!logger.IsEnabled(LogLevel.Information))
+        if (logger.IsEnabled(LogLevel.Information))
         {
-            return;
+            MemoryMessage(logger, plan.Memory.BindingDescription, plan.BudgetReason);
+            PlanMessage(logger, plan.Summary);
+            foreach (var shard in plan.Shards)
+            {
+                ShardDecisionMessage(logger, Path.GetFileName(shard.Path), shard.Strategy.ToString().ToLowerInvariant(), shard.Reason);
+            }
         }
 
-        MemoryMessage(logger, plan.Memory.BindingDescription, plan.BudgetReason);
-        PlanMessage(logger, plan.Summary);
-        foreach (var shard in plan.Shards)
-        {
-            ShardDecisionMessage(logger, Path.GetFileName(shard.Path), shard.Strategy.ToString().ToLowerInvariant(), shard.Reason);
-        }
-
-        foreach (var warning in plan.Warnings)
+        // Warnings are logged at their own level: a caller who only wants warnings still gets them.
+        foreach (var warning in plan.Warnings.Concat(checkpointWarnings))
         {
             PlanWarningMessage(logger, warning);
         }
@@ -113,6 +112,9 @@ internal static partial class LoadLog
     [LoggerMessage(EventId = 14, Level = LogLevel.Warning,
         Message = "Prefetch could not read {Path} at byte {Offset}: {Error}. The rest of that file is left to the reader, whose own reads decide whether the load fails")]
     public static partial void PrefetchReadFailed(ILogger logger, string path, long offset, string error);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Warning, Message = "The prefetch progress callback threw; progress is no longer reported")]
+    public static partial void ProgressFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Debug, Message = "Read {Shard} into memory: {Bytes} in {Seconds:0.000} s with {Threads} readers")]
     private static partial void EagerReadMessage(ILogger logger, string shard, string bytes, double seconds, int threads);

@@ -45,16 +45,21 @@ internal static class LoadPlanner
         }
 
         var prefetchBytes = decisions.Where(static shard => shard.PrefetchedHere).Sum(static shard => shard.Length);
+
+        // Local ranks share one page cache and see the same memory: what the whole node warms must fit, not one rank's share.
+        var nodePrefetchBytes = decisions.Where(static shard => shard.Strategy == LoadStrategy.Prefetch).Sum(static shard => shard.Length);
         long? window = null;
         if (prefetchBytes > 0 && budget is null)
         {
             window = UnknownMemoryWindow;
             warnings.Add($"the available memory is unknown, so prefetch stays at most {ByteSize.Format(UnknownMemoryWindow)} ahead of the reader");
         }
-        else if (prefetchBytes > budget)
+        else if (prefetchBytes > 0 && nodePrefetchBytes > budget)
         {
-            window = budget;
-            var message = $"{ByteSize.Format(prefetchBytes)} to prefetch exceeds the memory budget of {ByteSize.Format(budget.Value)}: " +
+            // One block is always allowed where the reader is, so a window below a block (no memory to spare) still moves.
+            window = Math.Max(budget.Value, options.BlockSize);
+            var whose = options.WorldSize > 1 ? $" (by all {options.WorldSize} local ranks)" : string.Empty;
+            var message = $"{ByteSize.Format(nodePrefetchBytes)} to prefetch{whose} exceeds the memory budget of {ByteSize.Format(budget.Value)}: " +
                 "prefetch runs at most the budget ahead of the reader, so early pages are not evicted before they are used";
             if (options.Strategy == LoadStrategy.Prefetch)
             {

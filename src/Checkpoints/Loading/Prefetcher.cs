@@ -31,6 +31,8 @@ internal sealed class Prefetcher : IDisposable
     private long _bytesSkipped;
     private int _loggedDecile;
     private int _disposed;
+    private int _windowReached;
+    private int _progressFailed;
 
     /// <param name="blocks">The blocks, in consumer order (see <see cref="PrefetchBlock.Split"/>).</param>
     /// <param name="fileCount">How many files the blocks refer to.</param>
@@ -98,24 +100,31 @@ internal sealed class Prefetcher : IDisposable
         }
 
         _stop.Cancel();
+        // One deadline for all workers: stalled reads (a hung NFS server) must not cost the timeout once per worker.
+        var deadline = Stopwatch.GetTimestamp() + (long)(JoinTimeout.TotalSeconds * Stopwatch.Frequency);
         foreach (var worker in _workers)
         {
+            var left = Math.Max(0, deadline - Stopwatch.GetTimestamp());
             if (worker.IsAlive)
             {
-                worker.Join(JoinTimeout);
+                worker.Join(TimeSpan.FromSeconds(left / (double)Stopwatch.Frequency));
             }
         }
 
         _reader.Dispose();
-        _stop.Dispose();
+        if (_workers.All(static worker => !worker.IsAlive))
+        {
+            // A worker stuck in a read past the deadline still looks at the token when it returns.
+            _stop.Dispose();
+        }
     }
 
     private void Work()
     {
-        // One buffer per worker, reused for every block: the data is only read to be cached, never looked at.
-        var buffer = GC.AllocateUninitializedArray<byte>(_blockSize);
         try
         {
+            // One buffer per worker, reused for every block: the data is only read to be cached, never looked at.
+            var buffer = GC.AllocateUninitializedArray<byte>(_blockSize);
             while (NextBlock() is { } block)
             {
                 ReadBlock(block, buffer);
@@ -151,9 +160,10 @@ internal sealed class Prefetcher : IDisposable
 
             if (_stopAtWindow)
             {
-                if (!_window.Allows(block))
+                if (Volatile.Read(ref _windowReached) != 0 || !_window.Allows(block))
                 {
-                    _stop.Cancel();
+                    // Stops new claims only: blocks other workers already hold inside the budget are still read.
+                    Volatile.Write(ref _windowReached, 1);
                     return null;
                 }
             }
@@ -203,7 +213,22 @@ internal sealed class Prefetcher : IDisposable
     {
         var done = BytesRead + BytesSkipped;
         var seconds = Math.Max(_clock.Elapsed.TotalSeconds, 1e-9);
-        _progress?.Report(new PrefetchProgress(done, TotalBytes, BytesRead / seconds));
+        if (_progress is not null && Volatile.Read(ref _progressFailed) == 0)
+        {
+            try
+            {
+                _progress.Report(new PrefetchProgress(done, TotalBytes, BytesRead / seconds));
+            }
+            catch (Exception exception)
+            {
+                // A caller's progress sink must not take down this background thread, and with it the process.
+                if (Interlocked.Exchange(ref _progressFailed, 1) == 0)
+                {
+                    LoadLog.ProgressFailed(_logger, exception);
+                }
+            }
+        }
+
         var decile = TotalBytes == 0 ? 10 : (int)(done * 10 / TotalBytes);
         var logged = Volatile.Read(ref _loggedDecile);
         if (decile > logged && decile < 10 && Interlocked.CompareExchange(ref _loggedDecile, decile, logged) == logged)
@@ -217,10 +242,11 @@ internal sealed class Prefetcher : IDisposable
         var seconds = _clock.Elapsed.TotalSeconds;
         if (_stop.IsCancellationRequested)
         {
-            var why = _stopAtWindow && Interlocked.CompareExchange(ref _disposed, 0, 0) == 0
-                ? "the rest does not fit the memory budget"
-                : "cancelled";
-            LoadLog.PrefetchStopped(_logger, BytesRead, why);
+            LoadLog.PrefetchStopped(_logger, BytesRead, "cancelled");
+        }
+        else if (Volatile.Read(ref _windowReached) != 0)
+        {
+            LoadLog.PrefetchStopped(_logger, BytesRead, "the rest does not fit the memory budget");
         }
         else
         {

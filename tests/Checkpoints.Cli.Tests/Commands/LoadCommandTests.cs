@@ -23,7 +23,7 @@ public sealed class LoadCommandTests : IDisposable
         Assert.Equal(0, exitCode);
         using var json = JsonDocument.Parse(output);
         var root = json.RootElement;
-        using var checkpoint = Checkpoint.Open(_directory);
+        using var checkpoint = Checkpoint.Open(_directory, new LoadOptions());
         Assert.Equal(checkpoint.TotalTensorBytes, root.GetProperty("bytes").GetInt64());
         Assert.Equal(Checkpoints.Loading.ContentDigest.Compute(checkpoint).Digest.ToString("x16", System.Globalization.CultureInfo.InvariantCulture), root.GetProperty("digest").GetString());
         Assert.True(root.GetProperty("peakRssBytes").GetInt64() > 0);
@@ -57,6 +57,11 @@ public sealed class LoadCommandTests : IDisposable
     [InlineData("--budget", "lots")]
     [InlineData("--budget", "150%")]
     [InlineData("--block-size", "huge")]
+    [InlineData("--strategy", "1")]
+    [InlineData("--strategy", "lazy,eager")]
+    [InlineData("--threads", "0")]
+    [InlineData("--threads", "1000")]
+    [InlineData("--world-size", "0")]
     public async Task Load_RefusesBadOptions_AsUsageErrors(string option, string value)
     {
         var (exitCode, _, error) = await CliRunner.RunAsync("load", _directory, option, value);
@@ -66,12 +71,12 @@ public sealed class LoadCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Load_RefusesOutOfRangeThreads_WithOneLine()
+    public async Task Load_WithRankOutsideTheWorld_IsOneLineError()
     {
-        var (exitCode, _, error) = await CliRunner.RunAsync("load", _directory, "--threads", "0");
+        var (exitCode, _, error) = await CliRunner.RunAsync("load", _directory, "--rank", "2", "--world-size", "2");
 
         Assert.Equal(1, exitCode);
-        Assert.Equal("ckpt: error: Threads must be between 1 and 256, not 0.", error.Trim());
+        Assert.Equal("ckpt: error: Rank must be in [0, WorldSize): rank 2, world size 2.", error.Trim());
     }
 
     [Fact]

@@ -53,7 +53,7 @@ internal sealed class FakeBlockReader : IBlockReader
         {
             var start = _positions[file] + offset;
             var position = window.Position;
-            if (start > position && start + length - position > window.Size)
+            if (start >= window.End && start > position && start + length - position > window.Size)
             {
                 lock (_lock)
                 {

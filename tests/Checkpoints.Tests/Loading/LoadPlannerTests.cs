@@ -168,6 +168,30 @@ public sealed class LoadPlannerTests
     }
 
     [Fact]
+    public void Ranks_CheckTheBudgetAgainstWhatTheWholeNodeWarms()
+    {
+        // Each rank warms 8 GiB, which would fit 20 GiB; the node warms 32 GiB, which does not.
+        var files = Enumerable.Range(0, 4).Select(i => Nfs($"s{i}", 8 * GiB)).ToArray();
+
+        var plan = Plan(new LoadOptions { Rank = 0, WorldSize = 4, BudgetBytes = 20 * GiB }, 100 * GiB, files);
+
+        Assert.Equal(8 * GiB, plan.PrefetchBytes);
+        Assert.Equal(20 * GiB, plan.WindowBytes);
+        Assert.Contains(plan.Warnings, warning => warning.Contains("by all 4 local ranks", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Budget_OfNothing_StillLetsTheWindowMoveOneBlockAtATime()
+    {
+        // A container at its cgroup limit (page cache counts as usage) has 0 bytes available.
+        var plan = Plan(new LoadOptions(), 0, Nfs("a", GiB));
+
+        Assert.Equal(0, plan.BudgetBytes);
+        Assert.Equal(LoadOptions.DefaultBlockSize, plan.WindowBytes);
+        Assert.Equal(LoadStrategy.Prefetch, plan.Shards[0].Strategy);
+    }
+
+    [Fact]
     public void Ranks_CountOnlyPrefetchedShards_WhenDealingThemOut()
     {
         var plan = Plan(new LoadOptions { Rank = 1, WorldSize = 2 }, 100 * GiB,
@@ -201,6 +225,7 @@ public sealed class LoadPlannerTests
     [InlineData("fast")]
     [InlineData("1")]
     [InlineData("")]
+    [InlineData("lazy,eager")]
     public void ParseStrategy_RefusesOtherText_NamingTheSource(string text)
     {
         var error = Assert.Throws<ArgumentException>(() => LoadOptions.ParseStrategy(text, "CKPT_LOAD_STRATEGY"));
