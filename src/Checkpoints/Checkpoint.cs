@@ -24,6 +24,7 @@ public sealed class Checkpoint : IDisposable
     private readonly FrozenDictionary<string, Tensor> _byName;
     private readonly ConsumerWindow _window;
     private readonly Prefetcher? _prefetcher;
+    private long _releasedUpTo;
     private int _disposed;
 
     private Checkpoint(CheckpointLayout layout, CheckpointCatalog catalog, LoadPlan plan, LoadOptions options, ILogger logger, bool startPrefetch, CancellationToken cancellationToken)
@@ -166,6 +167,11 @@ public sealed class Checkpoint : IDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var position = _shardPositions[shard] + fileOffset;
         _window.Advance(position, position + length);
+        if (Plan.WindowBytes is not null)
+        {
+            ReleaseBehind(_window.Position);
+        }
+
         var data = Volatile.Read(ref _shardData[shard]);
         if (data is not null)
         {
@@ -176,6 +182,31 @@ public sealed class Checkpoint : IDisposable
         {
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
             return _shardData[shard] ??= OpenShardData(shard);
+        }
+    }
+
+    /// <summary>
+    /// When the checkpoint does not fit the memory budget, what the consumer has passed is given back in steps, so the
+    /// memory holds what is about to be read rather than what was read. The bytes stay readable (they fault back in).
+    /// </summary>
+    private void ReleaseBehind(long position)
+    {
+        const long Step = 64L << 20;
+        var released = Volatile.Read(ref _releasedUpTo);
+        if (position - released < Step || Interlocked.CompareExchange(ref _releasedUpTo, position, released) != released)
+        {
+            return;
+        }
+
+        for (var shard = 0; shard < _shardData.Length; shard++)
+        {
+            var start = _shardPositions[shard];
+            var end = start + _catalog.Shards[shard].FileLength;
+            if (end > released && start < position && Volatile.Read(ref _shardData[shard]) is { } data)
+            {
+                var from = Math.Max(released, start);
+                data.ReleaseBehind(from - start, Math.Min(position, end) - from);
+            }
         }
     }
 

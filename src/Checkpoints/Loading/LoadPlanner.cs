@@ -54,10 +54,11 @@ internal static class LoadPlanner
             window = UnknownMemoryWindow;
             warnings.Add($"the available memory is unknown, so prefetch stays at most {ByteSize.Format(UnknownMemoryWindow)} ahead of the reader");
         }
-        else if (prefetchBytes > 0 && nodePrefetchBytes > budget)
+        else if (prefetchBytes > 0 && nodePrefetchBytes + InFlight(options) > budget)
         {
-            // One block is always allowed where the reader is, so a window below a block (no memory to spare) still moves.
-            window = Math.Max(budget.Value, options.BlockSize);
+            // The workers' buffers and the blocks they are reading come on top of the window. One block is always allowed
+            // where the reader is, so a window below a block (no memory to spare) still moves.
+            window = Math.Max(budget.Value - InFlight(options), options.BlockSize);
             var whose = options.WorldSize > 1 ? $" (by all {options.WorldSize} local ranks)" : string.Empty;
             var message = $"{ByteSize.Format(nodePrefetchBytes)} to prefetch{whose} exceeds the memory budget of {ByteSize.Format(budget.Value)}: " +
                 "prefetch runs at most the budget ahead of the reader, so early pages are not evicted before they are used";
@@ -82,6 +83,9 @@ internal static class LoadPlanner
 
         return new LoadPlan(options.Strategy, decisions, facts.Memory, budget, budgetReason, prefetchBytes, window, options.Threads, options.BlockSize, warnings);
     }
+
+    /// <summary>Memory the prefetch holds besides the window: each worker's buffer (the data is read into it and dropped).</summary>
+    internal static long InFlight(LoadOptions options) => (long)options.Threads * options.BlockSize;
 
     private static ShardPlan Decide(StorageFileFacts file, LoadOptions options)
     {

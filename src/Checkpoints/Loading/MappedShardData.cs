@@ -1,4 +1,5 @@
 using System.IO.MemoryMappedFiles;
+using Checkpoints.Storage;
 
 namespace Checkpoints.Loading;
 
@@ -59,6 +60,28 @@ internal sealed unsafe class MappedShardData : ShardData
         // Narrows, without closing, the window for a reader racing Dispose: never a span over an unmapped view once seen.
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         return new(_base + offset, length);
+    }
+
+    /// <summary>
+    /// Pages the range out of this process and out of the page cache (<c>MADV_PAGEOUT</c>). Pages the consumer has read
+    /// through the map stay "active" and would otherwise be kept, while pages the prefetcher read for what comes next
+    /// are still "inactive" and are reclaimed first: under a memory limit the prefetch would evict its own work.
+    /// </summary>
+    public override void ReleaseBehind(long offset, long length)
+    {
+        if (!OperatingSystem.IsLinux() || Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        var page = Environment.SystemPageSize;
+        var start = (offset + page - 1) / page * page;
+        var end = Math.Min(offset + length, Length) / page * page;
+        if (end > start)
+        {
+            // A kernel without MADV_PAGEOUT (before 5.4) refuses it; the hint is then simply not given.
+            _ = Interop.MAdvise((nint)(_base + start), (nuint)(end - start), Interop.MadvPageout);
+        }
     }
 
     public override bool IsAligned(long offset, int alignment) => (nuint)(_base + offset) % (nuint)alignment == 0;

@@ -14,6 +14,14 @@ internal abstract class ShardData : IDisposable
     /// <summary>Whether the byte at <paramref name="offset"/> sits at an address that is a multiple of <paramref name="alignment"/>.</summary>
     public abstract bool IsAligned(long offset, int alignment);
 
+    /// <summary>
+    /// Gives the memory of [<paramref name="offset"/>, + <paramref name="length"/>) back, as a hint: the bytes stay readable.
+    /// Used behind a consumer that has moved on, when the checkpoint does not fit the memory budget.
+    /// </summary>
+    public virtual void ReleaseBehind(long offset, long length)
+    {
+    }
+
     public void Dispose()
     {
         Dispose(disposing: true);

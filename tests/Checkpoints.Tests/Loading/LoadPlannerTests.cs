@@ -37,7 +37,9 @@ public sealed class LoadPlannerTests
         var plan = Plan(new LoadOptions(), 10 * GiB, Nfs("a", 8 * GiB), Nfs("b", 8 * GiB));
 
         Assert.All(plan.Shards, shard => Assert.Equal(LoadStrategy.Prefetch, shard.Strategy));
-        Assert.Equal(9 * GiB, plan.WindowBytes);
+        // The budget (9 GiB) less the workers' buffers (8 x 16 MiB).
+        Assert.Equal((9 * GiB) - LoadPlanner.InFlight(new LoadOptions()), plan.WindowBytes);
+        Assert.Equal(128L << 20, LoadPlanner.InFlight(new LoadOptions()));
         Assert.Contains(plan.Warnings, warning => warning.Contains("at most the budget ahead of the reader", StringComparison.Ordinal));
     }
 
@@ -99,7 +101,7 @@ public sealed class LoadPlannerTests
         var plan = Plan(new LoadOptions { Strategy = LoadStrategy.Prefetch }, 4 * GiB, File("a", "ext4", FileSystemClass.Local, 8 * GiB, 0));
 
         Assert.Equal(LoadStrategy.Prefetch, plan.Shards[0].Strategy);
-        Assert.Equal((long)(3.6 * GiB), plan.WindowBytes);
+        Assert.Equal((long)(3.6 * GiB) - (128L << 20), plan.WindowBytes);
         Assert.Contains(plan.Warnings, warning => warning.StartsWith("prefetch was forced", StringComparison.Ordinal));
     }
 
@@ -129,7 +131,7 @@ public sealed class LoadPlannerTests
         var plan = Plan(new LoadOptions { BudgetFraction = 0.5 }, 10 * GiB, Nfs("a", 6 * GiB));
 
         Assert.Equal(5 * GiB, plan.BudgetBytes);
-        Assert.Equal(5 * GiB, plan.WindowBytes);
+        Assert.Equal((5 * GiB) - (128L << 20), plan.WindowBytes);
     }
 
     [Fact]
@@ -138,7 +140,7 @@ public sealed class LoadPlannerTests
         var plan = Plan(new LoadOptions { BudgetBytes = GiB }, 100 * GiB, Nfs("a", 2 * GiB));
 
         Assert.Equal(GiB, plan.BudgetBytes);
-        Assert.Equal(GiB, plan.WindowBytes);
+        Assert.Equal(GiB - (128L << 20), plan.WindowBytes);
         Assert.Contains("set explicitly", plan.BudgetReason, StringComparison.Ordinal);
     }
 
@@ -176,7 +178,7 @@ public sealed class LoadPlannerTests
         var plan = Plan(new LoadOptions { Rank = 0, WorldSize = 4, BudgetBytes = 20 * GiB }, 100 * GiB, files);
 
         Assert.Equal(8 * GiB, plan.PrefetchBytes);
-        Assert.Equal(20 * GiB, plan.WindowBytes);
+        Assert.Equal((20 * GiB) - (128L << 20), plan.WindowBytes);
         Assert.Contains(plan.Warnings, warning => warning.Contains("by all 4 local ranks", StringComparison.Ordinal));
     }
 
@@ -208,7 +210,7 @@ public sealed class LoadPlannerTests
         Assert.Contains("local.safetensors: lazy - ext4 is a local file system", text, StringComparison.Ordinal);
         Assert.Contains("remote.safetensors: prefetch - nfs4 is a network file system", text, StringComparison.Ordinal);
         Assert.Contains("memory: host MemAvailable", text, StringComparison.Ordinal);
-        Assert.Contains("at most 9 GiB ahead of the reader", text, StringComparison.Ordinal);
+        Assert.Contains("at most 8.88 GiB ahead of the reader", text, StringComparison.Ordinal);
     }
 
     [Theory]

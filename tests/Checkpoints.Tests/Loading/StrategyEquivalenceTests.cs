@@ -47,6 +47,29 @@ public sealed class StrategyEquivalenceTests
     }
 
     [Fact]
+    public void OverBudget_GivesBackWhatTheReaderHasPassed()
+    {
+        using var directory = new TempDirectory();
+        var shards = SyntheticCheckpoint.Write(directory.Path, 160L << 20, 3, DType.BF16);
+        foreach (var shard in shards)
+        {
+            // Written back and cold, as a downloaded checkpoint is: dirty pages could not be given back.
+            Checkpoints.Storage.PageCache.Evict(shard);
+        }
+
+        var options = new LoadOptions { Strategy = LoadStrategy.Prefetch, BudgetBytes = 32L << 20, Threads = 2, BlockSize = 1 << 20 };
+        using var checkpoint = Checkpoint.Open(directory.Path, options);
+        var first = checkpoint.Shards[0];
+
+        ContentDigest.Compute(checkpoint);
+
+        // Nothing else presses on memory here: only the release behind the reader can have dropped the first shard.
+        Assert.NotNull(checkpoint.Plan.WindowBytes);
+        var cached = Checkpoints.Storage.PageCache.CreateDefault().GetResidency(first.Path).CachedBytes;
+        Assert.True(cached < first.FileLength / 2, $"{cached} of {first.FileLength} bytes of the first shard are still cached");
+    }
+
+    [Fact]
     public void Options_TakeTheStrategyFromTheEnvironment()
     {
         Assert.Equal(LoadStrategy.Eager, LoadOptions.FromEnvironment(name => name == "CKPT_LOAD_STRATEGY" ? "eager" : null).Strategy);
