@@ -49,10 +49,11 @@ internal static class PrefetchCommand
 
             console.Out.MarkupLineInterpolated(
                 $"warmed {ByteSize.Format(read)} of {ByteSize.Format(planned)} in {seconds:0.00} s ({ByteSize.FormatRate(read / Math.Max(seconds, 1e-9))}) with {plan.Threads} readers");
-            if (read < planned && plan.WindowBytes is { } window)
+            if (read < planned && plan.WindowBytes is not null)
             {
+                var budget = plan.BudgetBytes is { } bytes ? ByteSize.Format(bytes) : "unknown memory";
                 console.Out.MarkupLineInterpolated(
-                    $"[yellow]stopped at the memory budget ({ByteSize.Format(window)}):[/] the rest would evict what was just warmed; a loader's own prefetch reads it as it goes");
+                    $"[yellow]stopped at the memory budget ({budget}):[/] the rest would evict what was just warmed; a loader's own prefetch reads it as it goes");
             }
 
             return ExitCodes.Success;
