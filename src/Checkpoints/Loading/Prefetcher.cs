@@ -29,6 +29,7 @@ internal sealed class Prefetcher : IDisposable
     private int _running;
     private long _bytesRead;
     private long _bytesSkipped;
+    private readonly Lock _logLock = new();
     private int _loggedDecile;
     private int _disposed;
     private int _windowReached;
@@ -230,10 +231,19 @@ internal sealed class Prefetcher : IDisposable
         }
 
         var decile = TotalBytes == 0 ? 10 : (int)(done * 10 / TotalBytes);
-        var logged = Volatile.Read(ref _loggedDecile);
-        if (decile > logged && decile < 10 && Interlocked.CompareExchange(ref _loggedDecile, decile, logged) == logged)
+        if (decile <= Volatile.Read(ref _loggedDecile) || decile >= 10)
         {
-            LoadLog.PrefetchProgress(_logger, decile * 10, done, TotalBytes, BytesRead / seconds);
+            return;
+        }
+
+        // Under the lock, so two workers crossing deciles at once log them in order.
+        lock (_logLock)
+        {
+            if (decile > _loggedDecile)
+            {
+                _loggedDecile = decile;
+                LoadLog.PrefetchProgress(_logger, decile * 10, done, TotalBytes, BytesRead / seconds);
+            }
         }
     }
 
