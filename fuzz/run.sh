@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of the safetensors Format layer with AFL++ and SharpFuzz.
-# Usage: fuzz/run.sh [SECONDS] [memory|file]     (defaults: 600 seconds, memory)
+# Usage: fuzz/run.sh [SECONDS] [memory|file|index]     (defaults: 600 seconds, memory)
 # Installs afl++ (apt) and the sharpfuzz tool (local manifest) when missing, builds Release, instruments
-# Checkpoints.dll, and fuzzes from fuzz/corpus/ into fuzz/findings/MODE/ (resumed when it already exists).
+# Checkpoints.dll, and fuzzes from fuzz/corpus/ (fuzz/corpus-index/ for index mode) into fuzz/findings/MODE/
+# (resumed when it already exists).
 set -euo pipefail
 
 seconds="${1:-600}"
@@ -11,6 +12,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
 out="$here/out"
 findings="$here/findings/$mode"
+corpus="$here/corpus"
+if [ -d "$here/corpus-$mode" ]; then corpus="$here/corpus-$mode"; fi
 
 if ! command -v afl-fuzz >/dev/null; then
   echo "Installing afl++ ..."
@@ -35,7 +38,7 @@ export AFL_SKIP_BIN_CHECK=1 AFL_SKIP_CPUFREQ=1 AFL_NO_AFFINITY=1 AFL_AUTORESUME=
 export AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1
 export DOTNET_TieredPGO=0
 status=0
-afl-fuzz -i "$here/corpus" -o "$findings" -x "$here/safetensors.dict" -t 5000 -m none -V "$seconds" \
+afl-fuzz -i "$corpus" -o "$findings" -x "$here/safetensors.dict" -t 5000 -m none -V "$seconds" \
   -- dotnet "$out/Checkpoints.Fuzz.dll" "$mode" >"$findings/afl-fuzz.log" 2>&1 || status=$?
 if [ "$status" -ne 0 ]; then
   echo "afl-fuzz exited with $status; the end of its log:" >&2

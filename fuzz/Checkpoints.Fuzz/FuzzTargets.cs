@@ -52,26 +52,64 @@ internal static class FuzzTargets
     public static int ThroughFile(Stream stream)
     {
         var path = Path.Combine(Path.GetTempPath(), $"ckpt-fuzz-{Environment.ProcessId}.safetensors");
+        try
+        {
+            using (var file = File.Create(path))
+            {
+                stream.CopyTo(file);
+            }
+
+            using var checkpoint = Checkpoint.Open(path);
+            foreach (var tensor in checkpoint.Tensors)
+            {
+                var bytes = tensor.Bytes;
+                Check(bytes.Length == tensor.ByteLength, "Tensor.Bytes has the wrong length", null);
+                if (FloatConversion.CanConvert(tensor.DType))
+                {
+                    _ = tensor.ToSingleArray();
+                }
+            }
+
+            var (_, digested) = ContentDigest.Compute(checkpoint);
+            Check(digested == checkpoint.TotalTensorBytes, "the digest did not cover every tensor byte", null);
+            return checkpoint.Tensors.Count;
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Checkpoint.Open"/> on the input as a <c>model.safetensors.index.json</c> beside two valid shards
+    /// (tensors a and b, and c), then every tensor read and digested, as in <see cref="ThroughFile"/>.
+    /// </summary>
+    public static int ThroughIndex(Stream stream)
+    {
+        var directory = IndexDirectory.Value;
+        var path = Path.Combine(directory, "model.safetensors.index.json");
         using (var file = File.Create(path))
         {
             stream.CopyTo(file);
         }
 
         using var checkpoint = Checkpoint.Open(path);
-        foreach (var tensor in checkpoint.Tensors)
-        {
-            var bytes = tensor.Bytes;
-            Check(bytes.Length == tensor.ByteLength, "Tensor.Bytes has the wrong length", null);
-            if (FloatConversion.CanConvert(tensor.DType))
-            {
-                _ = tensor.ToSingleArray();
-            }
-        }
-
         var (_, digested) = ContentDigest.Compute(checkpoint);
         Check(digested == checkpoint.TotalTensorBytes, "the digest did not cover every tensor byte", null);
         return checkpoint.Tensors.Count;
     }
+
+    private static readonly Lazy<string> IndexDirectory = new(static () =>
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"ckpt-fuzz-index-{Environment.ProcessId}");
+        Directory.CreateDirectory(directory);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(directory, recursive: true);
+        Writing.CheckpointWriter.WriteFile(Path.Combine(directory, "model-00001-of-00002.safetensors"),
+            [Writing.TensorToWrite.FromBytes("a", DType.F16, [2], new byte[4]), Writing.TensorToWrite.FromBytes("b", DType.U8, [3], new byte[3])]);
+        Writing.CheckpointWriter.WriteFile(Path.Combine(directory, "model-00002-of-00002.safetensors"),
+            [Writing.TensorToWrite.FromBytes("c", DType.BF16, [1], new byte[2])]);
+        return directory;
+    });
 
     private static byte[] ReadAll(Stream stream)
     {

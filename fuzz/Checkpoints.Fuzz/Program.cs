@@ -2,8 +2,8 @@ using Checkpoints;
 using Checkpoints.Fuzz;
 using SharpFuzz;
 
-// Under afl-fuzz (fuzz/run.sh):   Checkpoints.Fuzz [memory|file]
-// Replay one input:               Checkpoints.Fuzz [memory|file] < input.safetensors
+// Under afl-fuzz (fuzz/run.sh):   Checkpoints.Fuzz [memory|file|index]
+// Replay one input:               Checkpoints.Fuzz [memory|file|index] < input
 // Anything but success or CheckpointFormatException escapes the target: afl-fuzz records the input as a crash, and a
 // replay ends with the exception's stack trace.
 var mode = args.Length > 0 ? args[0] : "memory";
@@ -11,7 +11,8 @@ Func<Stream, int> target = mode switch
 {
     "memory" => FuzzTargets.InMemory,
     "file" => FuzzTargets.ThroughFile,
-    _ => throw new ArgumentException($"Unknown mode '{mode}': use 'memory' (header parser on the input bytes) or 'file' (Checkpoint.Open on a temporary file)."),
+    "index" => FuzzTargets.ThroughIndex,
+    _ => throw new ArgumentException($"Unknown mode '{mode}': use 'memory' (header parser on the input bytes), 'file' (Checkpoint.Open on a temporary file) or 'index' (Checkpoint.Open on a temporary shard index)."),
 };
 
 // Outside afl-fuzz, Fuzzer.Run runs the target once on standard input (the instrumented library needs it to set up its

@@ -24,6 +24,10 @@ internal static class CkptApp
         yield return InspectCommand.Create(console);
         yield return VerifyCommand.Create(console);
         yield return SynthCommand.Create(console);
+        yield return PlanCommand.Create(console);
+        yield return LoadCommand.Create(console);
+        yield return PrefetchCommand.Create(console);
+        yield return EvictCommand.Create(console);
         yield return ProbeCommand.Create(console);
     }
 

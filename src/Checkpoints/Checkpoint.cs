@@ -174,6 +174,13 @@ public sealed class Checkpoint : IDisposable
         }
     }
 
+    /// <summary>Opens the checkpoint only to plan its load: headers and storage facts are read, no data.</summary>
+    internal static LoadPlan PlanOnly(string path, LoadOptions options, ILogger logger, CancellationToken cancellationToken)
+    {
+        using var checkpoint = Open(path, options, logger, startPrefetch: false, cancellationToken);
+        return checkpoint.Plan;
+    }
+
     /// <summary>
     /// Runs only the prefetch of every shard, for another program to find the files cached (like <c>vmtouch -t</c>, but
     /// parallel). Nobody consumes, so the window is a cap: it stops where the memory budget ends.

@@ -96,7 +96,11 @@ internal sealed class CheckpointLayout
                     tensorName: tensor);
             }
 
-            shards.Add(shardPath);
+            // "a.safetensors" and "./a.safetensors" name one file: read it once.
+            if (!shards.Contains(shardPath, StringComparer.Ordinal))
+            {
+                shards.Add(shardPath);
+            }
         }
 
         return new CheckpointLayout(source, directory, shards, index);

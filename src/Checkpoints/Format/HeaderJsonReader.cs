@@ -168,15 +168,15 @@ internal static class HeaderJsonReader
             }
         }
 
-        var missing = new[] { ("dtype", dtype.HasValue), ("shape", shape is not null), ("data_offsets", offsets.HasValue) }
-            .Where(field => !field.Item2).Select(field => field.Item1).ToArray();
-        if (missing.Length > 0)
+        if (!dtype.HasValue || shape is null || !offsets.HasValue)
         {
+            var missing = new[] { ("dtype", dtype.HasValue), ("shape", shape is not null), ("data_offsets", offsets.HasValue) }
+                .Where(field => !field.Item2).Select(field => field.Item1);
             throw context.Error(FormatRule.TensorEntryInvalid,
                 $"tensor '{name}' has no {string.Join(" and no ", missing)}", nameOffset, name);
         }
 
-        return new RawEntry(name, dtype!.Value, shape!, offsets!.Value.Begin, offsets.Value.End,
+        return new RawEntry(name, dtype.Value, shape, offsets.Value.Begin, offsets.Value.End,
             SafetensorsLayout.PrefixLength + nameOffset);
     }
 

@@ -10,7 +10,10 @@ internal static class ContentDigest
 {
     private const int SliceBytes = 1 << 30;
 
-    public static (ulong Digest, long Bytes) Compute(Checkpoint checkpoint, CancellationToken cancellationToken = default)
+    /// <param name="checkpoint">The checkpoint to read.</param>
+    /// <param name="onTensorRead">Called after each tensor with the bytes read so far (for progress displays).</param>
+    /// <param name="cancellationToken">Checked between tensors.</param>
+    public static (ulong Digest, long Bytes) Compute(Checkpoint checkpoint, Action<long>? onTensorRead = null, CancellationToken cancellationToken = default)
     {
         var hash = new XxHash3();
         long bytes = 0;
@@ -23,6 +26,8 @@ internal static class ContentDigest
                 hash.Append(tensor.GetBytes(start, length));
                 bytes += length;
             }
+
+            onTensorRead?.Invoke(bytes);
         }
 
         return (hash.GetCurrentHashAsUInt64(), bytes);

@@ -9,6 +9,8 @@ internal sealed partial class PageCache
     private const int CapFowner = 3;
     private const int ENoSys = 38;
     private const int EPerm = 1;
+    private const int EInval = 22;
+    private const int ERoFs = 30;
 
     /// <summary>mincore is asked about this many bytes at a time, so its vector stays small (256 KiB for 4 KiB pages).</summary>
     private const long MincoreWindow = 1L << 30;
@@ -113,6 +115,27 @@ internal sealed partial class PageCache
                 _ = Interop.MUnmap(address, (nuint)size);
             }
 
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    private static void WriteBackLinux(SafeFileHandle handle, string path)
+    {
+        var added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            // EROFS and EINVAL: a read-only or special file system has nothing to write back.
+            if (Interop.FDataSync((int)handle.DangerousGetHandle()) != 0 && Marshal.GetLastPInvokeError() is var errno && errno is not (ERoFs or EInval))
+            {
+                throw new IOException($"{path}: writing back its dirty pages before evicting failed: {Marshal.GetPInvokeErrorMessage(errno)}");
+            }
+        }
+        finally
+        {
             if (added)
             {
                 handle.DangerousRelease();

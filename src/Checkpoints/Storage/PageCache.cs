@@ -37,12 +37,20 @@ internal sealed partial class PageCache
         return GetResidencyLinux(path, handle, size, allowCachestat, cancellationToken);
     }
 
-    /// <summary>Drops the file's clean pages from the page cache (<c>POSIX_FADV_DONTNEED</c>; no root needed). Dirty pages stay until written back.</summary>
+    /// <summary>
+    /// Drops the file from the page cache (<c>POSIX_FADV_DONTNEED</c>; no root needed). Dirty pages cannot be dropped,
+    /// so the file's data is written back first: a file just written (a fresh download, <c>ckpt synth</c>) is evicted too.
+    /// </summary>
     /// <returns><see langword="false"/> when the platform has no such call.</returns>
     /// <exception cref="IOException">The kernel refused; the message names the file.</exception>
     public static bool Evict(string path)
     {
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        if (OperatingSystem.IsLinux())
+        {
+            WriteBackLinux(handle, path);
+        }
+
         return Advise(handle, path, 0, 0, CacheAdvice.DontNeed);
     }
 

@@ -15,6 +15,7 @@ public sealed class ReadmeSampleTests
 
         // --- README sample (with the path and Console.WriteLine substituted) ---
         using var checkpoint = Checkpoint.Open(directory.Path);
+        lines.Add(checkpoint.Plan.ToString());
         foreach (var tensor in checkpoint.Tensors)
         {
             lines.Add($"{tensor.Name} {tensor.DType} [{string.Join(", ", tensor.Shape)}]");
@@ -27,7 +28,8 @@ public sealed class ReadmeSampleTests
         var typed = embedding.TryGetSpan<ushort>(out var raw);
         // --- end of sample ---
 
-        Assert.StartsWith("model.embed_tokens.weight BF16 [", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("plan (auto): lazy 2 shard(s)", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("model.embed_tokens.weight BF16 [", lines[1], StringComparison.Ordinal);
         Assert.Equal(embedding.ElementCount, values.Length);
         Assert.True(typed);
         Assert.Equal(embedding.ElementCount, raw.Length);

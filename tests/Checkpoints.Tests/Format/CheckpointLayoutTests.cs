@@ -104,6 +104,18 @@ public sealed class CheckpointLayoutTests : IDisposable
     }
 
     [Fact]
+    public void Open_ReadsAShardOnce_WhenTheIndexSpellsItTwoWays()
+    {
+        _directory.Write("s1.safetensors", Shard("a", "b"));
+        Index("{\"a\":\"s1.safetensors\",\"b\":\"./s1.safetensors\"}");
+
+        using var checkpoint = Checkpoint.Open(_directory.Path);
+
+        Assert.Single(checkpoint.Shards);
+        Assert.Equal(2, checkpoint.Tensors.Count);
+    }
+
+    [Fact]
     public void Open_AllowsShardsInSubdirectories()
     {
         _directory.Write("weights/s1.safetensors", Shard("a"));

@@ -1,0 +1,115 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Checkpoints.Loading;
+using Checkpoints.Units;
+using Spectre.Console;
+
+namespace Checkpoints.Cli.Commands;
+
+/// <summary>
+/// <c>ckpt load PATH</c>: reads every byte of every tensor (folded into a digest, so nothing can be skipped) the way
+/// an inference server would, and reports the plan, the time, the throughput and the peak memory.
+/// </summary>
+internal static class LoadCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var path = CommonOptions.CheckpointPath();
+        var json = CommonOptions.Json();
+        var load = new LoadOptionsBinding();
+        var command = new Command("load", "Read every tensor of a checkpoint as planned, and report the plan, time, throughput and peak memory.") { path, json };
+        foreach (var option in load.Options)
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, token =>
+        {
+            Outcome outcome;
+            // Disposing the log flushes it, so its lines never interleave with the report below.
+            using (var logging = CliLogging.Create(result.GetValue(CommonOptions.Verbose)))
+            {
+                var options = load.Bind(result);
+                outcome = console.IsInteractive && !result.GetValue(json)
+                    ? WithProgressBar(console, bar => Run(result.GetRequiredValue(path), options, logging, bar, token))
+                    : Run(result.GetRequiredValue(path), options, logging, null, token);
+            }
+            if (result.GetValue(json))
+            {
+                WriteJson(console, outcome);
+            }
+            else
+            {
+                WriteText(console, outcome);
+            }
+
+            return Task.FromResult(ExitCodes.Success);
+        }, cancellationToken));
+        return command;
+    }
+
+    private sealed record Outcome(LoadPlan Plan, TimeSpan Open, TimeSpan Total, long Bytes, ulong Digest, long PeakRssBytes, long PrefetchedBytes, TimeSpan CpuTime);
+
+    private static Outcome Run(string path, LoadOptions options, Microsoft.Extensions.Logging.ILoggerFactory logging, Action<long, long>? progress, CancellationToken cancellationToken)
+    {
+        var process = Process.GetCurrentProcess();
+        var cpuBefore = process.TotalProcessorTime;
+        var stopwatch = Stopwatch.StartNew();
+        long prefetched = 0;
+        options = options with { Progress = new Callback(report => Interlocked.Exchange(ref prefetched, report.BytesDone)) };
+        using var checkpoint = Checkpoint.Open(path, options, logging.CreateLogger("ckpt"), cancellationToken);
+        var opened = stopwatch.Elapsed;
+        var total = checkpoint.TotalTensorBytes;
+        var (digest, bytes) = ContentDigest.Compute(checkpoint, done => progress?.Invoke(done, total), cancellationToken);
+        var elapsed = stopwatch.Elapsed;
+        process.Refresh();
+        return new Outcome(checkpoint.Plan, opened, elapsed, bytes, digest, process.PeakWorkingSet64, Interlocked.Read(ref prefetched),
+            process.TotalProcessorTime - cpuBefore);
+    }
+
+    private static Outcome WithProgressBar(CliConsole console, Func<Action<long, long>, Outcome> run)
+    {
+        Outcome? outcome = null;
+        console.Out.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn())
+            .Start(context =>
+            {
+                var task = context.AddTask("reading tensors");
+                outcome = run((done, total) =>
+                {
+                    task.MaxValue = Math.Max(total, 1);
+                    task.Value = done;
+                });
+            });
+        return outcome!;
+    }
+
+    private static void WriteText(CliConsole console, Outcome outcome)
+    {
+        console.OutWriter.Write(outcome.Plan.ToString());
+        var seconds = outcome.Total.TotalSeconds;
+        console.Out.MarkupLineInterpolated(
+            $"read {ByteSize.Format(outcome.Bytes)} in {seconds:0.000} s ({ByteSize.FormatRate(outcome.Bytes / Math.Max(seconds, 1e-9))}); open {outcome.Open.TotalMilliseconds:0} ms; CPU {outcome.CpuTime.TotalSeconds:0.00} s; peak memory {ByteSize.Format(outcome.PeakRssBytes)}; digest {outcome.Digest:x16}");
+    }
+
+    private static void WriteJson(CliConsole console, Outcome outcome) => Json.Write(console.OutWriter, json =>
+    {
+        var seconds = outcome.Total.TotalSeconds;
+        json.WriteStartObject();
+        json.WriteNumber("seconds", seconds);
+        json.WriteNumber("openSeconds", outcome.Open.TotalSeconds);
+        json.WriteNumber("bytes", outcome.Bytes);
+        json.WriteNumber("bytesPerSecond", outcome.Bytes / Math.Max(seconds, 1e-9));
+        json.WriteNumber("cpuSeconds", outcome.CpuTime.TotalSeconds);
+        json.WriteNumber("peakRssBytes", outcome.PeakRssBytes);
+        json.WriteNumber("prefetchedBytes", outcome.PrefetchedBytes);
+        json.WriteString("digest", outcome.Digest.ToString("x16", System.Globalization.CultureInfo.InvariantCulture));
+        PlanJson.Write(json, outcome.Plan);
+        json.WriteEndObject();
+    });
+
+    /// <summary>An IProgress that runs on the reporting thread (Progress&lt;T&gt; would post to a context there is none of).</summary>
+    private sealed class Callback(Action<PrefetchProgress> report) : IProgress<PrefetchProgress>
+    {
+        public void Report(PrefetchProgress value) => report(value);
+    }
+}

@@ -1,0 +1,60 @@
+using System.Text.Json;
+
+namespace Checkpoints.Cli;
+
+/// <summary>A <see cref="LoadPlan"/> as JSON, shared by plan, load and prefetch.</summary>
+internal static class PlanJson
+{
+    public static void Write(Utf8JsonWriter json, LoadPlan plan)
+    {
+        json.WriteStartObject("plan");
+        json.WriteString("requested", Name(plan.Requested));
+        json.WriteString("summary", plan.Summary);
+        WriteNumber(json, "budgetBytes", plan.BudgetBytes);
+        json.WriteString("budget", plan.BudgetReason);
+        json.WriteNumber("prefetchBytes", plan.PrefetchBytes);
+        WriteNumber(json, "windowBytes", plan.WindowBytes);
+        json.WriteNumber("threads", plan.Threads);
+        json.WriteNumber("blockSize", plan.BlockSize);
+        WriteNumber(json, "availableBytes", plan.Memory.BindingAvailableBytes);
+        json.WriteString("memory", plan.Memory.BindingDescription);
+        json.WriteStartArray("shards");
+        foreach (var shard in plan.Shards)
+        {
+            json.WriteStartObject();
+            json.WriteString("path", shard.Path);
+            json.WriteNumber("length", shard.Length);
+            json.WriteString("fileSystemType", shard.FileSystem.FileSystemType);
+            json.WriteString("fileSystemClass", shard.FileSystem.Class.ToString().ToLowerInvariant());
+            WriteNumber(json, "cachedBytes", shard.CachedBytes);
+            json.WriteString("strategy", Name(shard.Strategy));
+            json.WriteBoolean("prefetchedHere", shard.PrefetchedHere);
+            json.WriteString("reason", shard.Reason);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteStartArray("warnings");
+        foreach (var warning in plan.Warnings)
+        {
+            json.WriteStringValue(warning);
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    private static string Name(LoadStrategy strategy) => strategy.ToString().ToLowerInvariant();
+
+    private static void WriteNumber(Utf8JsonWriter json, string name, long? value)
+    {
+        if (value is { } number)
+        {
+            json.WriteNumber(name, number);
+        }
+        else
+        {
+            json.WriteNull(name);
+        }
+    }
+}
