@@ -408,7 +408,7 @@ maybe_diagnose() {
 
 # ---------------------------------------------------------------------------------------------- main
 main() {
-  local started scenario rtt_value best machine_json
+  local started scenario rtt_value best scenarios_done=""
   started="$(date +%s)"
   ensure_packages
   build
@@ -481,27 +481,36 @@ main() {
         ;;
     esac
     if ((failed)); then break; fi
+    scenarios_done+="${scenarios_done:+, }$scenario"
+    write_results "$started" "$scenarios_done" false
   done
 
-  local finished
-  finished="$(date +%s)"
-  machine_json="$(machine_description "$started" "$finished")"
-  local diagnosis_json
-  diagnosis_json="$(diagnosis_texts)"
-  jq -s --argjson machine "$machine_json" --argjson diagnosis "$diagnosis_json" \
-    --arg command "bench/run.sh ${original_args[*]}" --arg mismatch "$DIGEST_MISMATCH" \
-    --argjson config "$(config_json)" --argjson summary "$(jq -s '.' "$RUNS_FILE" | summarize "$rtt")" '{
-      schema: 1, command: $command, config: $config, machine: $machine,
-      digestMismatch: (if $mismatch == "" then null else $mismatch end),
-      summary: $summary, diagnosis: $diagnosis, runs: .
-    }' "$RUNS_FILE" >"$out_dir/benchmarks.json"
-  log "wrote $out_dir/benchmarks.json ($(wc -l <"$RUNS_FILE") runs)"
-  write_report "$out_dir"
-  log "total $((finished - started)) s"
+  write_results "$started" "" true
+  log "total $(($(date +%s) - started)) s"
   if [[ -n "$DIGEST_MISMATCH" ]]; then
     die "DIGEST MISMATCH: $DIGEST_MISMATCH"
   fi
   ((failed == 0)) || die "a scenario failed; see the log above"
+}
+
+# Writes OUT/benchmarks.json and OUT/BENCHMARKS.md from the runs so far: after every scenario (so an
+# interrupted run still leaves its results) and at the end.
+write_results() {
+  local started="$1" scenarios_done="$2" complete="$3" machine_json diagnosis_json
+  machine_json="$(machine_description "$started" "$(date +%s)")"
+  diagnosis_json="$(diagnosis_texts)"
+  jq -s --argjson machine "$machine_json" --argjson diagnosis "$diagnosis_json" \
+    --arg command "bench/run.sh ${original_args[*]}" --arg mismatch "$DIGEST_MISMATCH" \
+    --argjson complete "$complete" --arg scenariosDone "$scenarios_done" \
+    --argjson config "$(config_json)" --argjson summary "$(jq -s '.' "$RUNS_FILE" | summarize "$rtt")" '{
+      schema: 1, command: $command, complete: $complete,
+      scenariosDone: (if $complete then null else $scenariosDone end), config: $config, machine: $machine,
+      digestMismatch: (if $mismatch == "" then null else $mismatch end),
+      summary: $summary, diagnosis: $diagnosis, runs: .
+    }' "$RUNS_FILE" >"$out_dir/benchmarks.json.tmp"
+  mv -- "$out_dir/benchmarks.json.tmp" "$out_dir/benchmarks.json"
+  log "wrote $out_dir/benchmarks.json ($(wc -l <"$RUNS_FILE") runs)"
+  write_report "$out_dir"
 }
 
 mount_netfs() {
