@@ -86,11 +86,19 @@ def plan_text: if . == null then null
       "| \(.name | contender_name) | \(.ok)/\(.runs) | \(.wallSeconds | fmt(2)) | \(.megabytesPerSecond | fmt(0)) | \(.cpuSeconds | fmt(2)) | \(.cpuSecondsPerGB | fmt(2)) | \(.peakRssBytes | mib | fmt(0)) | \(.vsCat | ratio) | \(.vsBestParallel | ratio) | \(.loadSeconds | fmt(2)) |"
         + (if $cg then " \(.cgroupPeakBytesMax | mib | fmt(0)) | \(.oomKilled) |" else "" end)
         + (if $s.scenario == "local-warm" and $hasChecksum then " \(if .checksumBytesPerSecond then .checksumBytesPerSecond / 1e6 | fmt(0) else "–" end) |" else "" end)
-        + " \(.wallSecondsRuns | map(if . == null then "failed" else fmt(2) end) | join(", ")) |"),
+        + " \(.runsText | map(if type == "number" then fmt(2) else . end) | join(", ")) |"),
     "",
     ($s.contenders | map(select(.name == "ckpt-auto" and .plan != null)) | .[0] // null
       | if . then "Plan chosen by `auto`: \(.plan | plan_text).\n" else empty end)
   ),
+  ([$summary.scenarios[] | . as $s | .contenders[] | . as $c | .failures[] | {s: ($s | scenario_title), c: $c.name} + .] as $failed
+   | if ($failed | length) > 0 then
+    "## Failed runs",
+    "",
+    "The last lines each failed run wrote to standard error:",
+    "",
+    ($failed[] | "- \(.s), \(.c), run \(.run): \(if .oomKilled then "OOM-killed" else "exit \(.exitStatus)" end)", "", "  ```", (.stderrTail // "" | split("\n") | map(select(length > 0)) | .[-6:] | map("  " + .) | join("\n")), "  ```", "")
+   else empty end),
   (if ($doc.diagnosis | length) > 0 then
     "## Diagnosis of the misses",
     "",

@@ -23,6 +23,10 @@ def contender_stats:
       oomKilled: ($all | map(select(.oomKilled)) | length),
       wallSeconds: $wall,
       wallSecondsRuns: ($all | map(if .exitStatus == 0 then .wallSeconds else null end)),
+      runsText: ($all | map(if .exitStatus == 0 then .wallSeconds
+        elif .oomKilled then "OOM-killed after \(.wallSeconds * 10 | round / 10) s"
+        else "exit \(.exitStatus) after \(.wallSeconds * 10 | round / 10) s" end)),
+      failures: ($all | map(select(.exitStatus != 0) | {run, exitStatus, oomKilled, stderrTail})),
       megabytesPerSecond: div($all[0].bytes; $wall) | (if . == null then null else . / 1e6 end),
       cpuSeconds: ($ok | map(.cpuSeconds) | median),
       cpuSecondsPerGB: div(($ok | map(.cpuSeconds) | median); $all[0].bytes / 1e9),
@@ -85,7 +89,7 @@ def contender_stats:
       (target("cgroup-auto-memory"; $mem; "memory-limited network FS: auto's peak cgroup memory / limit, no OOM kill";
         div($memAuto.cgroupPeakBytesMax; $mem.cgroupLimitBytes); "<="; 1;
         (if $memAuto == null then null
-         else "OOM kills: \($memAuto.oomKilled); runs ok: \($memAuto.ok)/\($memAuto.runs); process peak RSS \(($memAuto.peakRssBytes // 0) / 1048576 | round) MiB" end))
+         else "OOM kills: \($memAuto.oomKilled); runs ok: \($memAuto.ok)/\($memAuto.runs); process peak RSS \(($memAuto.peakRssBytes // 0) / 1048576 | round) MiB (file pages of the map included). The cgroup's peak includes page cache, which the kernel lets grow to the limit and then reclaims, so a peak at the limit is expected; an OOM kill or a failed run is the failure" end))
         | if $memAuto != null and ($memAuto.oomKilled > 0 or $memAuto.ok < $memAuto.runs) then .pass = false else . end),
       target("warm-checksum"; $warm; "warm: iterate-and-checksum speed / in-memory checksum speed";
         div($warmAuto.loadBytesPerSecond; $warmAuto.checksumBytesPerSecond); ">="; 0.8;
