@@ -52,8 +52,9 @@ def plan_text: if . == null then null
   "## Command",
   "",
   "```",
-  $doc.command,
+  ($doc.commands // [$doc.command] | .[]),
   "```",
+  (if ($doc.notes // []) | length > 0 then "", ($doc.notes | map("- " + .) | join("\n")) else empty end),
   "",
   (if ($summary.digests | length) == 1 then "Every `ckpt load` run read identical bytes: XXH3 digest `\($summary.digests[0])`.\n"
    elif ($summary.digests | length) == 0 then "" else "**Digests differ between runs:** \($summary.digests | join(", "))\n" end),
@@ -64,7 +65,7 @@ def plan_text: if . == null then null
   "| target | scenario | measured | goal | result | note |",
   "|---|---|---|---|---|---|",
   ($summary.targets[] |
-    "| \(.target) | \(if .scenario then (. | scenario_title) else "not run" end) | \(.measured | fmt(2)) | \(.comparison) \(.goal) | \(if .pass == true then "**pass**" elif .pass == false then "**miss**" else "not measured" end) | \(.detail // "") |"),
+    "| \(.target) | \(if .scenario then (. | scenario_title) else "not run" end) | \(.measured | fmt(3)) | \(.comparison) \(.goal) | \(if .pass == true then "**pass**" elif .pass == false then "**miss**" else "not measured" end) | \(.detail // "") |"),
   "",
   "## Results",
   "",

@@ -275,6 +275,18 @@ contender_command() {
   esac
 }
 
+# The first and last lines of a failed run's standard error (an exception's message comes first, its
+# stack trace after).
+stderr_excerpt() {
+  if (($(wc -l <"$1") <= 12)); then
+    cat -- "$1"
+  else
+    head -n 4 -- "$1"
+    echo "[...]"
+    tail -n 6 -- "$1"
+  fi | cut -c1-300
+}
+
 # One timed run of one contender. Appends a JSON line to $RUNS_FILE and checks the digest.
 measure() {
   local contender="$1" run="$2" record_it="${3:-1}" scratch stdout_file time_file stderr_file
@@ -322,7 +334,7 @@ measure() {
     --arg contender "$contender" --argjson run "$run" --argjson status "$status" \
     --argjson wallNs "$((end - start))" --argjson bytes "$TOTAL_BYTES" \
     --argjson cgroupLimit "$limit_json" --argjson cgroup "$cgroup_json" --argjson ckpt "$ckpt_json" \
-    --arg command "${CMD[*]}" --arg stderrTail "$(tail -c 600 "$stderr_file")" \
+    --arg command "${CMD[*]}" --arg stderrTail "$(stderr_excerpt "$stderr_file")" \
     --args '$ARGS.positional as [$e, $u, $s, $m] | {
       scenario: $scenario, storage: $storage, rtt: (if $rtt == "" then null else $rtt end),
       contender: $contender, run: $run, exitStatus: $status,
