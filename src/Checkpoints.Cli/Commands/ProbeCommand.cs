@@ -142,10 +142,10 @@ internal static class ProbeCommand
             writer.WriteString("mountSource", fs.MountSource);
             writer.WriteString("mountRoot", fs.MountRoot);
             writer.WriteString("class", fs.Class.ToString().ToLowerInvariant());
-            WriteNumber(writer, "statfsMagic", fs.StatfsMagic);
+            writer.WriteNumberOrNull("statfsMagic", fs.StatfsMagic);
             writer.WriteString("reason", fs.Reason);
             writer.WriteNumber("sizeBytes", residency.SizeBytes);
-            WriteNumber(writer, "cachedBytes", residency.CachedBytes);
+            writer.WriteNumberOrNull("cachedBytes", residency.CachedBytes);
             writer.WriteString("residencyMethod", residency.Method.ToString().ToLowerInvariant());
             writer.WriteString("residencyReason", residency.Reason);
             writer.WriteEndObject();
@@ -154,8 +154,8 @@ internal static class ProbeCommand
         writer.WriteEndArray();
         var memory = facts.Memory;
         writer.WriteStartObject("memory");
-        WriteNumber(writer, "hostAvailableBytes", memory.HostAvailableBytes);
-        WriteNumber(writer, "hostTotalBytes", memory.HostTotalBytes);
+        writer.WriteNumberOrNull("hostAvailableBytes", memory.HostAvailableBytes);
+        writer.WriteNumberOrNull("hostTotalBytes", memory.HostTotalBytes);
         writer.WriteString("hostAvailableSource", memory.HostAvailableSource);
         writer.WriteStartArray("cgroups");
         foreach (var level in memory.CgroupLevels)
@@ -164,31 +164,19 @@ internal static class ProbeCommand
             writer.WriteString("path", level.CgroupPath);
             writer.WriteString("directory", level.Directory);
             writer.WriteNumber("version", level.Version);
-            WriteNumber(writer, "limitBytes", level.LimitBytes);
-            WriteNumber(writer, "usageBytes", level.UsageBytes);
-            WriteNumber(writer, "inactiveFileBytes", level.InactiveFileBytes);
-            WriteNumber(writer, "availableBytes", level.AvailableBytes);
+            writer.WriteNumberOrNull("limitBytes", level.LimitBytes);
+            writer.WriteNumberOrNull("usageBytes", level.UsageBytes);
+            writer.WriteNumberOrNull("inactiveFileBytes", level.InactiveFileBytes);
+            writer.WriteNumberOrNull("availableBytes", level.AvailableBytes);
             writer.WriteEndObject();
         }
 
         writer.WriteEndArray();
-        WriteNumber(writer, "bindingAvailableBytes", memory.BindingAvailableBytes);
+        writer.WriteNumberOrNull("bindingAvailableBytes", memory.BindingAvailableBytes);
         writer.WriteString("bindingSource", memory.BindingSource.ToString().ToLowerInvariant());
         writer.WriteString("bindingCgroup", memory.BindingCgroup?.CgroupPath);
         writer.WriteString("bindingDescription", memory.BindingDescription);
         writer.WriteEndObject();
         writer.WriteEndObject();
     });
-
-    private static void WriteNumber(Utf8JsonWriter writer, string name, long? value)
-    {
-        if (value is { } v)
-        {
-            writer.WriteNumber(name, v);
-        }
-        else
-        {
-            writer.WriteNull(name);
-        }
-    }
 }

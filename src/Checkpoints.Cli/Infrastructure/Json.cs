@@ -21,4 +21,17 @@ internal static class Json
 
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
+
+    /// <summary>Writes <paramref name="value"/>, or <c>null</c> for a number that is not known.</summary>
+    public static void WriteNumberOrNull(this Utf8JsonWriter writer, string name, long? value)
+    {
+        if (value is { } number)
+        {
+            writer.WriteNumber(name, number);
+        }
+        else
+        {
+            writer.WriteNull(name);
+        }
+    }
 }

@@ -10,13 +10,13 @@ internal static class PlanJson
         json.WriteStartObject("plan");
         json.WriteString("requested", Name(plan.Requested));
         json.WriteString("summary", plan.Summary);
-        WriteNumber(json, "budgetBytes", plan.BudgetBytes);
+        json.WriteNumberOrNull("budgetBytes", plan.BudgetBytes);
         json.WriteString("budget", plan.BudgetReason);
         json.WriteNumber("prefetchBytes", plan.PrefetchBytes);
-        WriteNumber(json, "windowBytes", plan.WindowBytes);
+        json.WriteNumberOrNull("windowBytes", plan.WindowBytes);
         json.WriteNumber("threads", plan.Threads);
         json.WriteNumber("blockSize", plan.BlockSize);
-        WriteNumber(json, "availableBytes", plan.Memory.BindingAvailableBytes);
+        json.WriteNumberOrNull("availableBytes", plan.Memory.BindingAvailableBytes);
         json.WriteString("memory", plan.Memory.BindingDescription);
         json.WriteStartArray("shards");
         foreach (var shard in plan.Shards)
@@ -26,7 +26,7 @@ internal static class PlanJson
             json.WriteNumber("length", shard.Length);
             json.WriteString("fileSystemType", shard.FileSystem.FileSystemType);
             json.WriteString("fileSystemClass", shard.FileSystem.Class.ToString().ToLowerInvariant());
-            WriteNumber(json, "cachedBytes", shard.CachedBytes);
+            json.WriteNumberOrNull("cachedBytes", shard.CachedBytes);
             json.WriteString("strategy", Name(shard.Strategy));
             json.WriteBoolean("prefetchedHere", shard.PrefetchedHere);
             json.WriteString("reason", shard.Reason);
@@ -45,16 +45,4 @@ internal static class PlanJson
     }
 
     private static string Name(LoadStrategy strategy) => strategy.ToString().ToLowerInvariant();
-
-    private static void WriteNumber(Utf8JsonWriter json, string name, long? value)
-    {
-        if (value is { } number)
-        {
-            json.WriteNumber(name, number);
-        }
-        else
-        {
-            json.WriteNull(name);
-        }
-    }
 }
