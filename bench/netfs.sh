@@ -33,17 +33,7 @@ usage() {
 }
 
 ensure_packages() {
-  local missing=() package
-  for package in "${PACKAGES[@]}"; do
-    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
-      missing+=("$package")
-    fi
-  done
-  if ((${#missing[@]} > 0)); then
-    log "installing ${missing[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
-  fi
+  bash "$REPO_ROOT/scripts/ensure-packages.sh" "${PACKAGES[@]}"
 }
 
 build_proxy() {
