@@ -15,12 +15,12 @@ internal static class ShardHeaderReader
     {
         var fileLength = RandomAccess.GetLength(handle);
         Span<byte> head = stackalloc byte[FileSniffer.SniffLength];
-        head = head[..ReadFully(handle, filePath, head, 0)];
+        head = head[..PositionalRead.ReadFully(handle, filePath, head, 0, "the header")];
         var headerLength = HeaderParser.ReadHeaderLength(filePath, fileLength, head);
 
         // ReadHeaderLength has checked that 8 + N fits in the file, so this allocation is bounded by the file's size.
         var json = new byte[headerLength];
-        var read = ReadFully(handle, filePath, json, SafetensorsLayout.PrefixLength);
+        var read = PositionalRead.ReadFully(handle, filePath, json, SafetensorsLayout.PrefixLength, "the header");
         if (read != json.Length)
         {
             throw new CheckpointFormatException(filePath, FormatRule.FileTruncated,
@@ -29,31 +29,5 @@ internal static class ShardHeaderReader
         }
 
         return HeaderParser.Parse(filePath, fileLength, json);
-    }
-
-    private static int ReadFully(SafeFileHandle handle, string filePath, Span<byte> buffer, long offset)
-    {
-        var total = 0;
-        while (total < buffer.Length)
-        {
-            int read;
-            try
-            {
-                read = RandomAccess.Read(handle, buffer[total..], offset + total);
-            }
-            catch (IOException exception)
-            {
-                throw new IOException($"{filePath}: reading the header at byte {Invariant.N(offset + total)} failed: {exception.Message}", exception);
-            }
-
-            if (read == 0)
-            {
-                break;
-            }
-
-            total += read;
-        }
-
-        return total;
     }
 }

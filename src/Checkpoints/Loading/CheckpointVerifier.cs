@@ -1,4 +1,5 @@
 using Checkpoints.Format;
+using Microsoft.Win32.SafeHandles;
 
 namespace Checkpoints.Loading;
 
@@ -62,11 +63,21 @@ internal static class CheckpointVerifier
     private static long ReadData(ShardHeader header, List<Exception> errors, CancellationToken cancellationToken)
     {
         const int BlockBytes = 1 << 22;
+        SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(header.FilePath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, FileOptions.SequentialScan);
+        }
+        catch (IOException exception)
+        {
+            errors.Add(new IOException($"{header.FilePath}: opening it to read the data back failed: {exception.Message}", exception));
+            return 0;
+        }
+
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BlockBytes);
         long offset = header.DataStart;
         try
         {
-            using var handle = File.OpenHandle(header.FilePath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, FileOptions.SequentialScan);
             var length = RandomAccess.GetLength(handle);
             if (length != header.FileLength)
             {
@@ -78,24 +89,25 @@ internal static class CheckpointVerifier
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var wanted = (int)Math.Min(BlockBytes, header.FileLength - offset);
-                var read = RandomAccess.Read(handle, buffer.AsSpan(0, wanted), offset);
-                if (read == 0)
+                var read = PositionalRead.ReadFully(handle, header.FilePath, buffer.AsSpan(0, wanted), offset, "the data");
+                offset += read;
+                if (read < wanted)
                 {
                     errors.Add(new CheckpointFormatException(header.FilePath, FormatRule.FileTruncated,
                         $"the file ended at byte {Invariant.N(offset)} while its data was read back; it is {Invariant.N(header.FileLength)} bytes by its header: it was truncated while being verified",
                         offset));
                     break;
                 }
-
-                offset += read;
             }
         }
         catch (IOException exception)
         {
-            errors.Add(new IOException($"{header.FilePath}: reading the data at byte {Invariant.N(offset)} failed: {exception.Message}", exception));
+            // PositionalRead's message already names the file and the offset.
+            errors.Add(exception);
         }
         finally
         {
+            handle.Dispose();
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
 

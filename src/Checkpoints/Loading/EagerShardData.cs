@@ -162,25 +162,10 @@ internal sealed class EagerShardData : ShardData
     private static void Fill(Microsoft.Win32.SafeHandles.SafeFileHandle handle, ShardHeader header, (Segment Segment, long Start, int Length) read)
     {
         var destination = read.Segment.Data.AsSpan((int)(read.Start - read.Segment.Start), read.Length);
-        var done = 0;
-        while (done < destination.Length)
+        var done = PositionalRead.ReadFully(handle, header.FilePath, destination, read.Start, "the data");
+        if (done < destination.Length)
         {
-            int count;
-            try
-            {
-                count = RandomAccess.Read(handle, destination[done..], read.Start + done);
-            }
-            catch (IOException exception)
-            {
-                throw new IOException($"{header.FilePath}: reading at byte {Invariant.N(read.Start + done)} failed: {exception.Message}", exception);
-            }
-
-            if (count == 0)
-            {
-                throw ShardChanged.Length(header.FilePath, header.FileLength, read.Start + done);
-            }
-
-            done += count;
+            throw ShardChanged.Length(header.FilePath, header.FileLength, read.Start + done);
         }
     }
 
