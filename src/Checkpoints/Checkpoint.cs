@@ -15,6 +15,8 @@ namespace Checkpoints;
 public sealed class Checkpoint : IDisposable
 {
     private readonly CheckpointCatalog _catalog;
+    private readonly FileIdentity[] _identities;
+    private readonly ReadPool _readPool;
     private readonly LoadOptions _options;
     private readonly ILogger _logger;
     private readonly ShardData?[] _shardData;
@@ -27,12 +29,15 @@ public sealed class Checkpoint : IDisposable
     private long _releasedUpTo;
     private int _disposed;
 
-    private Checkpoint(CheckpointLayout layout, CheckpointCatalog catalog, LoadPlan plan, LoadOptions options, ILogger logger, bool startPrefetch, CancellationToken cancellationToken)
+    private Checkpoint(CheckpointLayout layout, CheckpointCatalog catalog, FileIdentity[] identities, ReadPool readPool, LoadPlan plan, LoadOptions options,
+        ILogger logger, bool startPrefetch, CancellationToken cancellationToken)
     {
         SourcePath = layout.Source;
         IndexPath = layout.Index?.Path;
         Plan = plan;
         _catalog = catalog;
+        _identities = identities;
+        _readPool = readPool;
         _options = options;
         _logger = logger;
         _shardData = new ShardData?[catalog.Shards.Count];
@@ -113,19 +118,23 @@ public sealed class Checkpoint : IDisposable
         options.Validate();
         logger ??= NullLogger.Instance;
         var layout = CheckpointLayout.Discover(path);
-        var headers = new ShardHeader[layout.ShardPaths.Count];
-        for (var i = 0; i < headers.Length; i++)
+        var readPool = new ReadPool(options.Threads);
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            headers[i] = ShardHeaderReader.Read(layout.ShardPaths[i]);
+            var opened = ShardOpening.ReadAll(layout.ShardPaths, readPool, options.ReadTimeout, cancellationToken);
+            var headers = opened.Select(static shard => shard.Header).ToArray();
+            var catalog = CheckpointCatalog.Build(layout, headers);
+            var facts = StorageProbe.Probe(layout.ShardPaths, StorageProbeOptions.FromEnvironment(options.NetworkFileSystems), cancellationToken);
+            var plan = LoadPlanner.Plan(facts, options);
+            LogOpening(logger, path, headers, facts);
+            LoadLog.Plan(logger, plan, catalog.Warnings);
+            return new Checkpoint(layout, catalog, [.. opened.Select(static shard => shard.Identity)], readPool, plan, options, logger, startPrefetch, cancellationToken);
         }
-
-        var catalog = CheckpointCatalog.Build(layout, headers);
-        var facts = StorageProbe.Probe(layout.ShardPaths, StorageProbeOptions.FromEnvironment(options.NetworkFileSystems), cancellationToken);
-        var plan = LoadPlanner.Plan(facts, options);
-        LogOpening(logger, path, headers, facts);
-        LoadLog.Plan(logger, plan, catalog.Warnings);
-        return new Checkpoint(layout, catalog, plan, options, logger, startPrefetch, cancellationToken);
+        catch
+        {
+            readPool.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Looks a tensor up by name.</summary>
@@ -151,6 +160,7 @@ public sealed class Checkpoint : IDisposable
             }
         }
 
+        _readPool.Dispose();
         _disposing.Dispose();
     }
 
@@ -241,28 +251,55 @@ public sealed class Checkpoint : IDisposable
     private ShardData OpenShardData(int shard)
     {
         var header = _catalog.Shards[shard];
-        if (Plan.Shards[shard].Strategy != LoadStrategy.Eager)
-        {
-            return MappedShardData.Open(header.FilePath, header.FileLength);
-        }
+        var identity = _identities[shard];
+        var plan = Plan.Shards[shard];
 
-        // An eager shard's memory is let go when the reader moves on to a later shard: at most the current one is held.
-        // Dropping the reference is enough: a reader still holding spans keeps their arrays alive.
-        for (var earlier = 0; earlier < shard; earlier++)
+        // The consumer has moved to this shard: the others let go of their handles, so thousands of shards never hold
+        // thousands of descriptors (they reopen, checked to be the same file, if read again).
+        for (var other = 0; other < _shardData.Length; other++)
         {
-            if (Volatile.Read(ref _shardData[earlier]) is EagerShardData)
+            if (other != shard)
             {
-                Volatile.Write(ref _shardData[earlier], null);
+                Volatile.Read(ref _shardData[other])?.CloseFile();
             }
         }
 
+        var settings = new ReadSettings(_readPool, Plan.BlockSize, _options.ReadTimeout, _disposing.Token);
         try
         {
-            return EagerShardData.Load(header, Plan.Threads, Plan.BlockSize, _logger, _disposing.Token);
+            switch (plan.Strategy, plan.Access)
+            {
+                case (LoadStrategy.Eager, _):
+                    ReleaseEarlierEagerShards(shard);
+                    return OwnedShardData.LoadEager(header, identity, settings, _logger);
+                case (_, ShardAccess.Read):
+                    return OwnedShardData.ForReads(header, identity, settings);
+                default:
+                    return MappedShardData.Open(header.FilePath, identity);
+            }
         }
         catch (OperationCanceledException) when (Volatile.Read(ref _disposed) != 0)
         {
             throw new ObjectDisposedException(nameof(Checkpoint), $"The checkpoint {SourcePath} was disposed while {header.FilePath} was being read.");
+        }
+        catch (FileNotFoundException)
+        {
+            throw ShardChanged.Deleted(header.FilePath, identity.Length);
+        }
+    }
+
+    /// <summary>
+    /// An eager shard's memory is let go when the reader moves on to a later shard: at most the current one is held.
+    /// Dropping the reference is enough: a reader still holding spans keeps their arrays alive.
+    /// </summary>
+    private void ReleaseEarlierEagerShards(int shard)
+    {
+        for (var earlier = 0; earlier < shard; earlier++)
+        {
+            if (Volatile.Read(ref _shardData[earlier]) is OwnedShardData && Plan.Shards[earlier].Strategy == LoadStrategy.Eager)
+            {
+                Volatile.Write(ref _shardData[earlier], null);
+            }
         }
     }
 

@@ -17,8 +17,25 @@ public sealed record LoadOptions
     /// <summary>The default share of the binding available memory that read-ahead and eager buffers may use.</summary>
     public const double DefaultBudgetFraction = 0.9;
 
+    /// <summary>The default time reads may go without progress before a load fails.</summary>
+    public static readonly TimeSpan DefaultReadTimeout = TimeSpan.FromMinutes(2);
+
     /// <summary>The strategy; <see cref="LoadStrategy.Auto"/> lets the planner choose per shard.</summary>
     public LoadStrategy Strategy { get; init; } = LoadStrategy.Auto;
+
+    /// <summary>
+    /// How bytes reach the consumer; <see cref="ShardAccess.Auto"/> reads (safe) on network and unknown file systems
+    /// and maps (zero-copy) on local and memory ones. A forced <see cref="LoadStrategy.Lazy"/> maps everywhere unless
+    /// this says otherwise. Eager shards are always read.
+    /// </summary>
+    public ShardAccess Access { get; init; } = ShardAccess.Auto;
+
+    /// <summary>
+    /// How long the reads of a shard may go without one of them completing before the load fails with an error naming
+    /// the file and offset; <see cref="Timeout.InfiniteTimeSpan"/> waits forever. Applies to reads, not to page faults
+    /// of a map, which cannot time out.
+    /// </summary>
+    public TimeSpan ReadTimeout { get; init; } = DefaultReadTimeout;
 
     /// <summary>Parallel readers for prefetching and eager loading.</summary>
     public int Threads { get; init; } = DefaultThreads;
@@ -94,6 +111,11 @@ public sealed record LoadOptions
         if (BudgetFraction is <= 0 or > 1 || double.IsNaN(BudgetFraction))
         {
             throw new ArgumentException($"BudgetFraction must be above 0 and at most 1, not {BudgetFraction}.");
+        }
+
+        if (ReadTimeout <= TimeSpan.Zero && ReadTimeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentException($"ReadTimeout must be positive (or infinite), not {ReadTimeout}.");
         }
 
         if (WorldSize < 1 || Rank < 0 || Rank >= WorldSize)

@@ -12,6 +12,18 @@ internal sealed class LoadOptionsBinding
         HelpName = "strategy",
     };
 
+    private readonly Option<string?> _access = new("--access")
+    {
+        Description = "How bytes reach the reader: auto (reads on network storage, a map on local), map (zero-copy; a storage error kills the process with SIGBUS) or read (errors are reported).",
+        HelpName = "auto|map|read",
+    };
+
+    private readonly Option<string?> _readTimeout = new("--read-timeout")
+    {
+        Description = "How long reads may make no progress before the load fails naming the file and offset: 30s, 2m, 500ms, or 'none' (default 2m).",
+        HelpName = "duration",
+    };
+
     private readonly Option<int> _threads = new("--threads")
     {
         Description = "Parallel readers for prefetch and eager loading.",
@@ -49,6 +61,20 @@ internal sealed class LoadOptionsBinding
                 result.AddError($"--strategy: '{text}' is not a strategy; use auto, lazy, eager or prefetch");
             }
         });
+        _access.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } text && Access(text) is null)
+            {
+                result.AddError($"--access: '{text}' is not an access; use auto, map or read");
+            }
+        });
+        _readTimeout.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } text && Duration(text) is null)
+            {
+                result.AddError($"--read-timeout: '{text}' is not a duration; use 30s, 2m, 500ms or none");
+            }
+        });
         _threads.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<int>() is < 1 or > LoadOptions.MaxThreads)
@@ -72,7 +98,7 @@ internal sealed class LoadOptionsBinding
         });
     }
 
-    public IEnumerable<Option> Options => [_strategy, _threads, _blockSize, _budget, _rank, _worldSize, _networkFs];
+    public IEnumerable<Option> Options => [_strategy, _access, _readTimeout, _threads, _blockSize, _budget, _rank, _worldSize, _networkFs];
 
     /// <summary>The options as given, on top of the environment's strategy unless <paramref name="strategyMatters"/> is false.</summary>
     public LoadOptions Bind(ParseResult result, bool strategyMatters = true)
@@ -86,6 +112,8 @@ internal sealed class LoadOptionsBinding
         var budget = result.GetValue(_budget) is { } text ? Budget(text) : null;
         return options with
         {
+            Access = result.GetValue(_access) is { } access ? Access(access)!.Value : ShardAccess.Auto,
+            ReadTimeout = result.GetValue(_readTimeout) is { } timeout ? Duration(timeout)!.Value : LoadOptions.DefaultReadTimeout,
             Threads = result.GetValue(_threads),
             BlockSize = (int)Math.Min(result.GetValue(_blockSize), int.MaxValue),
             BudgetBytes = budget?.Bytes,
@@ -94,6 +122,41 @@ internal sealed class LoadOptionsBinding
             WorldSize = result.GetValue(_worldSize),
             NetworkFileSystems = result.GetValue(_networkFs) ?? [],
         };
+    }
+
+    private static ShardAccess? Access(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "auto" => ShardAccess.Auto,
+        "map" => ShardAccess.Map,
+        "read" => ShardAccess.Read,
+        _ => null,
+    };
+
+    /// <summary>A positive duration with a unit (ms, s, m, h), or none/infinite.</summary>
+    internal static TimeSpan? Duration(string text)
+    {
+        var trimmed = text.Trim().ToLowerInvariant();
+        if (trimmed is "none" or "infinite")
+        {
+            return Timeout.InfiniteTimeSpan;
+        }
+
+        var unit = trimmed.TrimStart("0123456789.".ToCharArray());
+        var number = trimmed[..^unit.Length];
+        if (!double.TryParse(number, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var value) || value <= 0)
+        {
+            return null;
+        }
+
+        double? milliseconds = unit switch
+        {
+            "ms" => value,
+            "s" or "" => value * 1_000,
+            "m" or "min" => value * 60_000,
+            "h" => value * 3_600_000,
+            _ => null,
+        };
+        return milliseconds is { } ms && ms is >= 1 and <= int.MaxValue ? TimeSpan.FromMilliseconds(ms) : null;
     }
 
     private static (long? Bytes, double? Fraction)? Budget(string text)

@@ -22,7 +22,7 @@ internal static class LoadPlanner
         ArgumentNullException.ThrowIfNull(options);
         var (budget, budgetReason) = Budget(facts.Memory, options);
         var warnings = new List<string>();
-        var decisions = facts.Files.Select(file => Decide(file, options)).ToList();
+        var decisions = facts.Files.Select(file => WithAccess(Decide(file, options), options)).ToList();
 
         // Local ranks share one page cache: each warms its share of the prefetched shards, so the node reads each file once.
         var prefetched = 0;
@@ -77,6 +77,13 @@ internal static class LoadPlanner
             warnings.Add($"eager was forced, but the largest shard ({ByteSize.Format(largest)}) exceeds the memory budget of {ByteSize.Format(limit)}: the process may be killed for lack of memory");
         }
 
+        var riskyMaps = decisions.Where(static shard => shard.Access == ShardAccess.Map && shard.FileSystem.Class is FileSystemClass.Network or FileSystemClass.Unknown).ToList();
+        if (riskyMaps.Count > 0)
+        {
+            warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{riskyMaps.Count} shard(s) on network or unknown storage are mapped: an I/O error or a truncation there raises SIGBUS and kills the process; use --access read (ShardAccess.Read) to get errors instead"));
+        }
+
         warnings.AddRange(decisions.Where(static shard => shard.FileSystem.Class == FileSystemClass.Unknown)
             .Select(static shard => shard.FileSystem.FileSystemType).Distinct(StringComparer.Ordinal)
             .Select(static type => $"file system '{type}' is not in the table; if it is a network file system add it to {StorageProbeOptions.NetworkFileSystemsVariable}"));
@@ -111,16 +118,42 @@ internal static class LoadPlanner
             : $"{type} is not a known file system (prefetching costs little if it is local)";
         if (cached is { } bytes && length > 0 && bytes >= length * CachedEnough)
         {
-            return Shard(file, LoadStrategy.Lazy, $"{what}, but {CachedText(cached, length)}: mapping reads it from memory");
+            return Shard(file, LoadStrategy.Lazy, $"{what}, but {CachedText(cached, length)}: it is read from memory without prefetching");
         }
 
         return Shard(file, LoadStrategy.Prefetch,
-            $"{what} and {CachedText(cached, length)}: parallel block reads warm the page cache while the map is read");
+            $"{what} and {CachedText(cached, length)}: parallel block reads warm the page cache ahead of the reader");
     }
 
     private static ShardPlan Shard(StorageFileFacts file, LoadStrategy strategy, string reason) =>
-        new(file.FileSystem.Path, file.Residency.SizeBytes, file.FileSystem, file.Residency.CachedBytes, strategy,
+        new(file.FileSystem.Path, file.Residency.SizeBytes, file.FileSystem, file.Residency.CachedBytes, strategy, ShardAccess.Map,
             PrefetchedHere: strategy == LoadStrategy.Prefetch, reason);
+
+    /// <summary>
+    /// Where the storage can fail, bytes come through reads: an error is then an exception, where under a map it is a
+    /// SIGBUS that kills the process. Local and memory file systems keep the zero-copy map.
+    /// </summary>
+    private static ShardPlan WithAccess(ShardPlan shard, LoadOptions options)
+    {
+        if (shard.Strategy == LoadStrategy.Eager)
+        {
+            return shard with { Access = ShardAccess.Read };
+        }
+
+        var canFail = shard.FileSystem.Class is FileSystemClass.Network or FileSystemClass.Unknown;
+        return options.Access switch
+        {
+            ShardAccess.Read => shard with { Access = ShardAccess.Read, Reason = shard.Reason + "; read into memory (asked for)" },
+            ShardAccess.Map => shard with { Access = ShardAccess.Map, Reason = shard.Reason + "; mapped (asked for)" },
+            _ when options.Strategy == LoadStrategy.Lazy => shard,
+            _ when canFail => shard with
+            {
+                Access = ShardAccess.Read,
+                Reason = shard.Reason + "; its bytes are read into memory, not mapped, so a storage error is an exception rather than a crash",
+            },
+            _ => shard,
+        };
+    }
 
     private static string CachedText(long? cached, long length) => cached switch
     {

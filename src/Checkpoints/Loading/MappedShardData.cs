@@ -1,64 +1,72 @@
 using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
 using Checkpoints.Storage;
 
 namespace Checkpoints.Loading;
 
-/// <summary>A shard mapped read-only into the address space: zero-copy, and page faults do the I/O.</summary>
+/// <summary>
+/// A shard mapped read-only into the address space: zero-copy, and page faults do the I/O. The file handle is closed
+/// as soon as the map exists (the map keeps the file), so thousands of mapped shards hold no descriptors.
+/// </summary>
+/// <remarks>
+/// A page that cannot be read (an I/O error, or a file truncated under the map) raises SIGBUS, which kills the
+/// process: the planner maps only local and memory file systems unless told otherwise. Every access first checks that
+/// the file is still the one opened, which catches a truncation or replacement between tensors; one racing the
+/// access itself is not caught (only reads, <see cref="ShardAccess.Read"/>, are safe from that).
+/// </remarks>
 internal sealed unsafe class MappedShardData : ShardData
 {
-    private readonly MemoryMappedFile _file;
-    private readonly MemoryMappedViewAccessor _view;
+    private readonly string _path;
+    private readonly FileIdentity _opened;
     private readonly byte* _base;
+    private readonly MemoryMappedFile? _windowsFile;
+    private readonly MemoryMappedViewAccessor? _windowsView;
     private int _disposed;
 
-    private MappedShardData(MemoryMappedFile file, MemoryMappedViewAccessor view, long length)
+    private MappedShardData(string path, FileIdentity opened, byte* address, MemoryMappedFile? windowsFile, MemoryMappedViewAccessor? windowsView)
     {
-        _file = file;
-        _view = view;
-        Length = length;
-        byte* pointer = null;
-        view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-        _base = pointer + view.PointerOffset;
+        _path = path;
+        _opened = opened;
+        _base = address;
+        _windowsFile = windowsFile;
+        _windowsView = windowsView;
     }
 
-    public override long Length { get; }
+    public override long Length => _opened.Length;
 
-    /// <summary>Maps <paramref name="path"/>, refusing when its length is no longer what the header was checked against.</summary>
-    public static MappedShardData Open(string path, long expectedLength)
+    /// <summary>Maps <paramref name="path"/>, refusing when it is no longer the file opened as <paramref name="opened"/>.</summary>
+    /// <exception cref="IOException">The file changed, or cannot be mapped (the message names the limit to raise).</exception>
+    public static MappedShardData Open(string path, FileIdentity opened)
     {
-        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1);
-        MemoryMappedFile? file = null;
-        try
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+        ShardChanged.ThrowIfDiffers(path, opened, FileIdentity.Of(handle, path));
+        if (OperatingSystem.IsWindows())
         {
-            var length = stream.Length;
-            if (length != expectedLength)
-            {
-                throw ShardChanged.Length(path, expectedLength, length);
-            }
-
-            file = MemoryMappedFile.CreateFromFile(stream, mapName: null, capacity: 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
-            var view = file.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-            return new MappedShardData(file, view, length);
+            return OpenOnWindows(path, opened);
         }
-        catch
+
+        if (opened.Length == 0)
         {
-            if (file is null)
-            {
-                stream.Dispose();
-            }
-            else
-            {
-                file.Dispose();
-            }
-
-            throw;
+            return new MappedShardData(path, opened, null, null, null);
         }
+
+        var address = Interop.MMap(0, (nuint)opened.Length, Interop.ProtRead, Interop.MapShared, (int)handle.DangerousGetHandle(), 0);
+        if (address == Interop.MapFailed)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw new IOException($"{path}: mapping {Units.ByteSize.Format(opened.Length)} failed: {Marshal.GetPInvokeErrorMessage(errno)}{MapLimits.Explain(errno)}");
+        }
+
+        return new MappedShardData(path, opened, (byte*)address, null, null);
     }
 
     public override ReadOnlySpan<byte> GetSpan(long offset, int length)
     {
         // Narrows, without closing, the window for a reader racing Dispose: never a span over an unmapped view once seen.
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+        // A page past a truncated end would raise SIGBUS: a changed file is an error before its bytes are touched.
+        ShardChanged.ThrowIfChanged(_path, _opened);
         return new(_base + offset, length);
     }
 
@@ -93,8 +101,32 @@ internal sealed unsafe class MappedShardData : ShardData
             return;
         }
 
-        _view.SafeMemoryMappedViewHandle.ReleasePointer();
-        _view.Dispose();
-        _file.Dispose();
+        if (_windowsView is not null)
+        {
+            _windowsView.SafeMemoryMappedViewHandle.ReleasePointer();
+            _windowsView.Dispose();
+            _windowsFile!.Dispose();
+        }
+        else if (_base is not null)
+        {
+            _ = Interop.MUnmap((nint)_base, (nuint)_opened.Length);
+        }
+    }
+
+    private static MappedShardData OpenOnWindows(string path, FileIdentity opened)
+    {
+        var file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, mapName: null, capacity: 0, MemoryMappedFileAccess.Read);
+        try
+        {
+            var view = file.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
+            byte* pointer = null;
+            view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+            return new MappedShardData(path, opened, pointer + view.PointerOffset, file, view);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
     }
 }

@@ -22,6 +22,11 @@ internal abstract class ShardData : IDisposable
     {
     }
 
+    /// <summary>Lets go of an open file handle, if one is held; used when the consumer moves to another shard.</summary>
+    public virtual void CloseFile()
+    {
+    }
+
     public void Dispose()
     {
         Dispose(disposing: true);

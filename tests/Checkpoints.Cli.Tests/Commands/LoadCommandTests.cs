@@ -47,7 +47,7 @@ public sealed class LoadCommandTests : IDisposable
         var (exitCode, output, _) = await CliRunner.RunAsync("load", _directory);
 
         Assert.Equal(0, exitCode);
-        Assert.Contains("plan (auto): lazy 2 shard(s)", output, StringComparison.Ordinal);
+        Assert.Contains("plan (auto): lazy (map) 2 shard(s)", output, StringComparison.Ordinal);
         Assert.Contains("peak memory", output, StringComparison.Ordinal);
         Assert.Contains("digest", output, StringComparison.Ordinal);
     }
@@ -62,12 +62,32 @@ public sealed class LoadCommandTests : IDisposable
     [InlineData("--threads", "0")]
     [InlineData("--threads", "1000")]
     [InlineData("--world-size", "0")]
+    [InlineData("--access", "mmap")]
+    [InlineData("--read-timeout", "soon")]
+    [InlineData("--read-timeout", "0s")]
+    [InlineData("--read-timeout", "5 parsecs")]
     public async Task Load_RefusesBadOptions_AsUsageErrors(string option, string value)
     {
         var (exitCode, _, error) = await CliRunner.RunAsync("load", _directory, option, value);
 
         Assert.Equal(2, exitCode);
         Assert.Contains(option, error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("read", "lazy (read) 2 shard(s)")]
+    [InlineData("map", "lazy (map) 2 shard(s)")]
+    public async Task Load_WithAccess_ReadsTheSameBytesThatWay(string access, string summary)
+    {
+        var (_, mapped, _) = await CliRunner.RunAsync("load", _directory, "--json");
+        var (exitCode, output, _) = await CliRunner.RunAsync("load", _directory, "--access", access, "--read-timeout", "30s");
+        var (_, json, _) = await CliRunner.RunAsync("load", _directory, "--access", access, "--json");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains(summary, output, StringComparison.Ordinal);
+        using var expected = JsonDocument.Parse(mapped);
+        using var actual = JsonDocument.Parse(json);
+        Assert.Equal(expected.RootElement.GetProperty("digest").GetString(), actual.RootElement.GetProperty("digest").GetString());
     }
 
     [Fact]

@@ -28,7 +28,7 @@ public sealed class ReadmeSampleTests
         var typed = embedding.TryGetSpan<ushort>(out var raw);
         // --- end of sample ---
 
-        Assert.StartsWith("plan (auto): lazy 2 shard(s)", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("plan (auto): lazy (map) 2 shard(s)", lines[0], StringComparison.Ordinal);
         Assert.StartsWith("model.embed_tokens.weight BF16 [", lines[1], StringComparison.Ordinal);
         Assert.Equal(embedding.ElementCount, values.Length);
         Assert.True(typed);

@@ -207,8 +207,8 @@ public sealed class LoadPlannerTests
     {
         var text = Plan(new LoadOptions(), 10 * GiB, File("local.safetensors", "ext4", FileSystemClass.Local, GiB, 0), Nfs("remote.safetensors", 20 * GiB)).ToString();
 
-        Assert.Contains("local.safetensors: lazy - ext4 is a local file system", text, StringComparison.Ordinal);
-        Assert.Contains("remote.safetensors: prefetch - nfs4 is a network file system", text, StringComparison.Ordinal);
+        Assert.Contains("local.safetensors: lazy, map - ext4 is a local file system", text, StringComparison.Ordinal);
+        Assert.Contains("remote.safetensors: prefetch, read - nfs4 is a network file system", text, StringComparison.Ordinal);
         Assert.Contains("memory: host MemAvailable", text, StringComparison.Ordinal);
         Assert.Contains("at most 8.88 GiB ahead of the reader", text, StringComparison.Ordinal);
     }
@@ -233,5 +233,40 @@ public sealed class LoadPlannerTests
         var error = Assert.Throws<ArgumentException>(() => LoadOptions.ParseStrategy(text, "CKPT_LOAD_STRATEGY"));
 
         Assert.Contains("CKPT_LOAD_STRATEGY", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Auto_ReadsShardsWhereTheStorageCanFail_AndMapsLocalOnes()
+    {
+        var plan = Plan(new LoadOptions(), 100 * GiB,
+            Nfs("cold", GiB), Nfs("warm", GiB, cached: GiB), File("unknown", "fuse.mystery", FileSystemClass.Unknown, GiB, 0),
+            File("local", "ext4", FileSystemClass.Local, GiB, 0), File("shm", "tmpfs", FileSystemClass.Memory, GiB, 0));
+
+        Assert.Equal(
+            [ShardAccess.Read, ShardAccess.Read, ShardAccess.Read, ShardAccess.Map, ShardAccess.Map],
+            plan.Shards.Select(static shard => shard.Access));
+        Assert.Contains("read into memory, not mapped, so a storage error is an exception rather than a crash", plan.Shards[1].Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain(plan.Warnings, warning => warning.Contains("SIGBUS", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ForcedLazy_MapsNetworkShards_WithAWarningAboutSigbus()
+    {
+        var plan = Plan(new LoadOptions { Strategy = LoadStrategy.Lazy }, 100 * GiB, Nfs("a", GiB), File("local", "ext4", FileSystemClass.Local, GiB, 0));
+
+        Assert.All(plan.Shards, shard => Assert.Equal(ShardAccess.Map, shard.Access));
+        Assert.Contains(plan.Warnings, warning => warning.StartsWith("1 shard(s) on network or unknown storage are mapped", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(ShardAccess.Read, ShardAccess.Read, ShardAccess.Read)]
+    [InlineData(ShardAccess.Map, ShardAccess.Map, ShardAccess.Map)]
+    public void ForcedAccess_AppliesToEveryShardButEagerOnes(ShardAccess asked, ShardAccess network, ShardAccess local)
+    {
+        var plan = Plan(new LoadOptions { Access = asked }, 100 * GiB, Nfs("a", GiB), File("local", "ext4", FileSystemClass.Local, GiB, 0));
+        var eager = Plan(new LoadOptions { Access = asked, Strategy = LoadStrategy.Eager }, 100 * GiB, File("local", "ext4", FileSystemClass.Local, GiB, 0));
+
+        Assert.Equal((network, local), (plan.Shards[0].Access, plan.Shards[1].Access));
+        Assert.Equal(ShardAccess.Read, eager.Shards[0].Access);
     }
 }

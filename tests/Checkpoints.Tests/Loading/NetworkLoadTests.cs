@@ -37,13 +37,14 @@ public sealed class NetworkLoadTests
         Assert.All(checkpoint.Plan.Shards, shard =>
         {
             Assert.Equal(LoadStrategy.Prefetch, shard.Strategy);
+            Assert.Equal(ShardAccess.Read, shard.Access);
             Assert.Equal("fuse.sshfs", shard.FileSystem.FileSystemType);
         });
         Assert.Equal(expected, ContentDigest.Compute(checkpoint).Digest);
         await checkpoint.PrefetchCompletion.WaitAsync(TimeSpan.FromSeconds(60));
         var info = logger.Messages(LogLevel.Information).ToArray();
         Assert.Contains(info, message => message.Contains("fuse.sshfs (network)", StringComparison.Ordinal));
-        Assert.Contains(info, message => message.StartsWith("Plan: prefetch 2 shard(s)", StringComparison.Ordinal));
+        Assert.Contains(info, message => message.StartsWith("Plan: prefetch (read) 2 shard(s)", StringComparison.Ordinal));
         Assert.Contains(info, message => message.StartsWith("Prefetch started", StringComparison.Ordinal));
     }
 }

@@ -7,6 +7,9 @@ internal static partial class Interop
     internal const int AtFdCwd = -100;
     internal const uint StatxBasicStats = 0x7FF;
 
+    /// <summary>With an empty path, <c>statx</c> describes the open file <c>dirfd</c> itself (an <c>fstat</c>).</summary>
+    internal const int AtEmptyPath = 0x1000;
+
     /// <summary>Linux <c>struct statx</c> (include/uapi/linux/stat.h): the same layout on every architecture, unlike <c>struct stat</c>.</summary>
     [StructLayout(LayoutKind.Explicit, Size = 256)]
     internal struct StatxBuffer
@@ -15,7 +18,10 @@ internal static partial class Interop
         [FieldOffset(20)] public uint Uid;
         [FieldOffset(24)] public uint Gid;
         [FieldOffset(28)] public ushort Mode;
+        [FieldOffset(32)] public ulong Inode;
         [FieldOffset(40)] public ulong Size;
+        [FieldOffset(112)] public long ModifiedSeconds;
+        [FieldOffset(120)] public uint ModifiedNanoseconds;
         [FieldOffset(136)] public uint DevMajor;
         [FieldOffset(140)] public uint DevMinor;
     }

@@ -1,0 +1,241 @@
+using System.Diagnostics;
+using Checkpoints.Format;
+using Checkpoints.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
+
+namespace Checkpoints.Loading;
+
+/// <summary>
+/// A shard served from memory the process owns, filled with positional reads: every I/O error comes back as an
+/// exception naming the file and offset (under a memory map it would be a SIGBUS that kills the process), a stalled
+/// read times out, and the file is checked unchanged after each read, so no byte of a rewritten shard is handed out.
+/// </summary>
+/// <remarks>
+/// The data is cut into segments along tensor boundaries (see <see cref="ShardSegments"/>), each a managed array: a
+/// span handed out keeps its array alive, so dropping a segment can never leave a reader on freed memory.
+/// Eager loading reads every segment up front and keeps them; read access loads a segment when it is first asked
+/// for and keeps only the most recent ones, so memory stays at a few segments however large the shard.
+/// </remarks>
+internal sealed class OwnedShardData : ShardData
+{
+    /// <summary>Segments kept for read access: the one being read and the one before (a tensor read twice in a row stays).</summary>
+    private const int KeptSegments = 2;
+
+    private readonly ShardHeader _header;
+    private readonly FileIdentity _opened;
+    private readonly ShardSegments _segments;
+    private readonly byte[]?[] _loaded;
+    private readonly Queue<int> _recent = new();
+    private readonly bool _keepAll;
+    private readonly ReadSettings _settings;
+    private readonly Lock _lock = new();
+    private SafeFileHandle? _handle;
+    private int _disposed;
+
+    private OwnedShardData(ShardHeader header, FileIdentity opened, ShardSegments segments, bool keepAll, ReadSettings settings)
+    {
+        _header = header;
+        _opened = opened;
+        _segments = segments;
+        _loaded = new byte[]?[segments.Count];
+        _keepAll = keepAll;
+        _settings = settings;
+    }
+
+    public override long Length => _header.FileLength;
+
+    /// <summary>Segments held in memory now.</summary>
+    internal int LoadedSegments
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _loaded.Count(static segment => segment is not null);
+            }
+        }
+    }
+
+    /// <summary>Reads the whole data section now, with parallel block reads; the file is let go when done.</summary>
+    /// <exception cref="IOException">A read failed or stalled, or the file changed since it was opened.</exception>
+    public static OwnedShardData LoadEager(ShardHeader header, FileIdentity opened, ReadSettings settings, ILogger logger) =>
+        LoadEager(header, opened, settings, ShardSegments.Plan(header, ShardSegments.EagerGroupBytes, ShardSegments.ChunkBytes), logger);
+
+    /// <summary>As <see cref="LoadEager(ShardHeader, FileIdentity, ReadSettings, ILogger)"/>, with the segments given (tests use small ones).</summary>
+    internal static OwnedShardData LoadEager(ShardHeader header, FileIdentity opened, ReadSettings settings, ShardSegments segments, ILogger logger)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var data = new OwnedShardData(header, opened, segments, keepAll: true, settings);
+        try
+        {
+            data.Load([.. Enumerable.Range(0, segments.Count)]);
+        }
+        finally
+        {
+            data.CloseFile();
+        }
+
+        LoadLog.EagerRead(logger, header.FilePath, segments.TotalBytes, stopwatch.Elapsed.TotalSeconds, settings.Pool.Threads);
+        return data;
+    }
+
+    /// <summary>Serves the shard through reads made when its bytes are first asked for.</summary>
+    public static OwnedShardData ForReads(ShardHeader header, FileIdentity opened, ReadSettings settings) =>
+        ForReads(header, opened, settings, ShardSegments.Plan(header, ShardSegments.ReadGroupBytes, ShardSegments.ChunkBytes));
+
+    /// <summary>As <see cref="ForReads(ShardHeader, FileIdentity, ReadSettings)"/>, with the segments given (tests use small ones).</summary>
+    internal static OwnedShardData ForReads(ShardHeader header, FileIdentity opened, ReadSettings settings, ShardSegments segments) =>
+        new(header, opened, segments, keepAll: false, settings);
+
+    public override ReadOnlySpan<byte> GetSpan(long offset, int length)
+    {
+        var first = _segments.Find(offset);
+        var last = length == 0 ? first : _segments.Find(offset + length - 1);
+        var arrays = Arrays(first, last);
+        var start = _segments[first].Start;
+        if (first == last)
+        {
+            return arrays[0].AsSpan((int)(offset - start), length);
+        }
+
+        // Only a range across two chunks of a tensor over 2 GiB gets here: copy it together.
+        var copy = GC.AllocateUninitializedArray<byte>(length);
+        for (int done = 0, index = first; done < length; index++)
+        {
+            var segment = _segments[index];
+            var from = (int)(offset + done - segment.Start);
+            var count = (int)Math.Min(length - done, segment.End - (offset + done));
+            arrays[index - first].AsSpan(from, count).CopyTo(copy.AsSpan(done));
+            done += count;
+        }
+
+        return copy;
+    }
+
+    /// <summary>Array data is 8-byte aligned on 64-bit runtimes, and every segment starts at a tensor boundary.</summary>
+    public override bool IsAligned(long offset, int alignment) =>
+        alignment <= 8 && (offset - _segments[_segments.Find(offset)].Start) % alignment == 0;
+
+    /// <summary>The pages the consumer has passed are dropped from the page cache (they were copied out).</summary>
+    public override void ReleaseBehind(long offset, long length)
+    {
+        lock (_lock)
+        {
+            if (_handle is { } handle && Volatile.Read(ref _disposed) == 0)
+            {
+                _ = PageCache.Advise(handle, _header.FilePath, offset, length, CacheAdvice.DontNeed);
+            }
+        }
+    }
+
+    /// <summary>Lets go of the file handle; it is opened again (and checked to be the same file) if more is asked for.</summary>
+    public override void CloseFile()
+    {
+        lock (_lock)
+        {
+            _handle?.Dispose();
+            _handle = null;
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            // The arrays are managed: the collector frees each once no span refers to it.
+            CloseFile();
+        }
+    }
+
+    private byte[][] Arrays(int first, int last)
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            var missing = Enumerable.Range(first, last - first + 1).Where(index => _loaded[index] is null).ToArray();
+            if (missing.Length > 0)
+            {
+                Load(missing);
+            }
+
+            return [.. Enumerable.Range(first, last - first + 1).Select(index => _loaded[index]!)];
+        }
+    }
+
+    /// <summary>Reads the segments <paramref name="indexes"/> with parallel block reads; called under the lock.</summary>
+    private void Load(int[] indexes)
+    {
+        var path = _header.FilePath;
+        var handle = _handle ??= OpenChecked();
+        var arrays = indexes.Select(index => GC.AllocateUninitializedArray<byte>((int)_segments[index].Length)).ToArray();
+        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(_settings.CancellationToken);
+        var reads = new List<(ReadPool.Pending<int> Read, int Length)>();
+        for (var i = 0; i < indexes.Length; i++)
+        {
+            var segment = _segments[indexes[i]];
+            for (long start = 0; start < segment.Length; start += _settings.BlockSize)
+            {
+                var length = (int)Math.Min(_settings.BlockSize, segment.Length - start);
+                reads.Add((_settings.Pool.Read(handle, path, arrays[i].AsMemory((int)start, length), segment.Start + start, abandon.Token), length));
+            }
+        }
+
+        ReadPool.WaitAll([.. reads.Select(static read => read.Read)], _settings.Timeout, abandon, _settings.CancellationToken);
+        if (reads.FirstOrDefault(static read => read.Read.Task.Result < read.Length) is ({ } shortRead, _))
+        {
+            throw ShardChanged.Length(path, _header.FileLength, shortRead.Offset + shortRead.Task.Result);
+        }
+
+        // Bytes read while the file was being rewritten are not handed out: its state must still be the opened one.
+        ShardChanged.ThrowIfDiffers(path, _opened, FileIdentity.Of(handle, path));
+        if (!_keepAll)
+        {
+            Forget(indexes);
+        }
+
+        for (var i = 0; i < indexes.Length; i++)
+        {
+            _loaded[indexes[i]] = arrays[i];
+        }
+    }
+
+    /// <summary>Drops the oldest segments so that, with <paramref name="incoming"/>, at most <see cref="KeptSegments"/> stay.</summary>
+    private void Forget(int[] incoming)
+    {
+        foreach (var index in incoming)
+        {
+            _recent.Enqueue(index);
+        }
+
+        while (_recent.Count > Math.Max(KeptSegments, incoming.Length))
+        {
+            _loaded[_recent.Dequeue()] = null;
+        }
+    }
+
+    private SafeFileHandle OpenChecked()
+    {
+        var path = _header.FilePath;
+        SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+        }
+        catch (FileNotFoundException)
+        {
+            throw ShardChanged.Deleted(path, _opened.Length);
+        }
+
+        try
+        {
+            ShardChanged.ThrowIfDiffers(path, _opened, FileIdentity.Of(handle, path));
+            return handle;
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+}

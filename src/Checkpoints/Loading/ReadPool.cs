@@ -1,0 +1,116 @@
+using System.Collections.Concurrent;
+using Checkpoints.Format;
+using Microsoft.Win32.SafeHandles;
+
+namespace Checkpoints.Loading;
+
+/// <summary>
+/// Dedicated threads that run the loader's blocking reads, so the caller can wait for them with a deadline and a
+/// cancellation token. A read stuck in the kernel (a stalled network mount) cannot be interrupted; with the pool, the
+/// caller gets an error naming the file and offset and returns, while the stuck thread stays with its read until the
+/// storage answers. Blocking reads on the shared thread pool would starve it instead.
+/// </summary>
+internal sealed class ReadPool : IDisposable
+{
+    private readonly BlockingCollection<Action> _queue = new();
+
+    public ReadPool(int threads)
+    {
+        Threads = threads;
+        for (var i = 0; i < threads; i++)
+        {
+            // Background threads: one stuck in a read never keeps the process from exiting.
+            new Thread(Work) { IsBackground = true, Name = $"ckpt-read-{i}" }.Start();
+        }
+    }
+
+    public int Threads { get; }
+
+    /// <summary>Queues a read that fills <paramref name="buffer"/> from <paramref name="offset"/> (short only at the end of the file).</summary>
+    public Pending<int> Read(SafeFileHandle handle, string path, Memory<byte> buffer, long offset, CancellationToken cancellationToken) =>
+        Run($"{path}: reading {Invariant.N(buffer.Length)} bytes at byte {Invariant.N(offset)}", offset,
+            () => PositionalRead.ReadFully(handle, path, buffer.Span, offset, "the data"), cancellationToken);
+
+    /// <summary>Queues <paramref name="job"/>; it is skipped if <paramref name="cancellationToken"/> fires before it starts.</summary>
+    public Pending<T> Run<T>(string description, long offset, Func<T> job, CancellationToken cancellationToken)
+    {
+        var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            _queue.Add(() => Execute(job, completion, cancellationToken), CancellationToken.None);
+        }
+        catch (InvalidOperationException)
+        {
+            throw new ObjectDisposedException(nameof(ReadPool));
+        }
+
+        return new Pending<T>(description, offset, completion.Task);
+    }
+
+    /// <summary>
+    /// Waits for every job of <paramref name="jobs"/>. Fails when one fails (with its own error), when none completes
+    /// for <paramref name="timeout"/> (naming the oldest one still waiting), or when <paramref name="cancellationToken"/>
+    /// fires; the jobs not started yet are then dropped through <paramref name="abandon"/>.
+    /// </summary>
+    /// <exception cref="IOException">A job failed or stalled.</exception>
+    /// <exception cref="OperationCanceledException">The token fired.</exception>
+    public static void WaitAll<T>(IReadOnlyList<Pending<T>> jobs, TimeSpan timeout, CancellationTokenSource abandon, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var remaining = jobs.ToList();
+            while (remaining.Count > 0)
+            {
+                var any = Task.WhenAny(remaining.Select(static job => job.Task));
+                if (!any.Wait(timeout, cancellationToken))
+                {
+                    throw new IOException($"{remaining[0].Description} did not finish within {timeout.TotalSeconds:0.###} s: the storage stopped answering; " +
+                        "check the mount or the network, or allow more time with --read-timeout (LoadOptions.ReadTimeout)");
+                }
+
+                var done = remaining.Find(static job => job.Task.IsCompleted)!;
+                remaining.Remove(done);
+
+                // Rethrows the job's own exception, which names the file and offset.
+                done.Task.GetAwaiter().GetResult();
+            }
+        }
+        catch
+        {
+            abandon.Cancel();
+            throw;
+        }
+    }
+
+    public void Dispose() => _queue.CompleteAdding();
+
+    private static void Execute<T>(Func<T> job, TaskCompletionSource<T> completion, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            completion.TrySetCanceled(cancellationToken);
+            return;
+        }
+
+        try
+        {
+            completion.TrySetResult(job());
+        }
+        catch (Exception exception)
+        {
+            // Handed to the waiting caller, which rethrows it there.
+            completion.TrySetException(exception);
+        }
+    }
+
+    private void Work()
+    {
+        foreach (var work in _queue.GetConsumingEnumerable())
+        {
+            work();
+        }
+    }
+
+    /// <summary>A queued job, with what an error message needs.</summary>
+    public sealed record Pending<T>(string Description, long Offset, Task<T> Task);
+}
