@@ -118,4 +118,20 @@ internal static partial class LoadLog
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Debug, Message = "Read {Shard} into memory: {Bytes} in {Seconds:0.000} s with {Threads} readers")]
     private static partial void EagerReadMessage(ILogger logger, string shard, string bytes, double seconds, int threads);
+
+    [LoggerMessage(EventId = 16, Level = LogLevel.Information,
+        Message = "{Path}: another process on this node is warming it; moving on, and back to it when that process is done")]
+    private static partial void PrefetchElsewhereMessage(ILogger logger, string path);
+
+    public static void PrefetchElsewhere(ILogger logger, Func<string> path)
+    {
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            PrefetchElsewhereMessage(logger, path());
+        }
+    }
+
+    [LoggerMessage(EventId = 17, Level = LogLevel.Warning,
+        Message = "Prefetch locks are unavailable ({Error}); this process warms its files without coordinating with others on the node")]
+    public static partial void PrefetchLocksUnavailable(ILogger logger, string error);
 }

@@ -7,11 +7,18 @@ namespace Checkpoints.Loading;
 /// Warms the page cache in the background: a pool of workers reads the files in blocks, in the order the
 /// consumer will read them, and throws the data away. Big files are split across workers. A window keeps the
 /// workers at most a budget ahead of the consumer; blocks the consumer has already passed are skipped. Read
-/// errors are logged once per file and never fail the load: the consumer's own reads decide.
+/// errors are logged once per file and never fail the load: the consumer's own reads decide. A file another process on
+/// the node is warming (see <see cref="IPrefetchClaims"/>) is passed over, and come back to once that process is done:
+/// then it is read only if it is still not cached (the other process crashed, or its pages were evicted).
 /// </summary>
 internal sealed class Prefetcher : IDisposable
 {
     private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(5);
+
+    // What this process knows of each file's claim (see IsClaimed).
+    private const int Unclaimed = 0;
+    private const int ClaimedHere = 1;
+    private const int ClaimedElsewhere = 2;
 
     private readonly IReadOnlyList<PrefetchBlock> _blocks;
     private readonly IBlockReader _reader;
@@ -23,6 +30,10 @@ internal sealed class Prefetcher : IDisposable
     private readonly CancellationTokenSource _stop;
     private readonly Thread[] _workers;
     private readonly int[] _failedFiles;
+    private readonly IPrefetchClaims _claims;
+    private readonly int[] _claimStates;
+    private readonly int[] _blocksLeft;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<int> _deferredFiles = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Stopwatch _clock = new();
     private int _next;
@@ -38,6 +49,7 @@ internal sealed class Prefetcher : IDisposable
     /// <param name="blocks">The blocks, in consumer order (see <see cref="PrefetchBlock.Split"/>).</param>
     /// <param name="fileCount">How many files the blocks refer to.</param>
     /// <param name="reader">Reads the files.</param>
+    /// <param name="claims">Which files this process warms, among the processes of the node.</param>
     /// <param name="window">The consumer's position and how far ahead of it reading may go.</param>
     /// <param name="threads">Workers.</param>
     /// <param name="blockSize">The largest block, for the workers' buffers.</param>
@@ -45,11 +57,19 @@ internal sealed class Prefetcher : IDisposable
     /// <param name="progress">Receives progress after each block.</param>
     /// <param name="logger">Start, every 10%, end, and read errors.</param>
     /// <param name="cancellationToken">Stops the workers.</param>
-    public Prefetcher(IReadOnlyList<PrefetchBlock> blocks, int fileCount, IBlockReader reader, ConsumerWindow window, int threads, int blockSize,
-        bool stopAtWindow, IProgress<PrefetchProgress>? progress, ILogger logger, CancellationToken cancellationToken)
+    public Prefetcher(IReadOnlyList<PrefetchBlock> blocks, int fileCount, IBlockReader reader, IPrefetchClaims claims, ConsumerWindow window, int threads,
+        int blockSize, bool stopAtWindow, IProgress<PrefetchProgress>? progress, ILogger logger, CancellationToken cancellationToken)
     {
         _blocks = blocks;
         _reader = reader;
+        _claims = claims;
+        _claimStates = new int[fileCount];
+        _blocksLeft = new int[fileCount];
+        foreach (var block in blocks)
+        {
+            _blocksLeft[block.File]++;
+        }
+
         _window = window;
         _stopAtWindow = stopAtWindow;
         _blockSize = blockSize;
@@ -113,6 +133,7 @@ internal sealed class Prefetcher : IDisposable
         }
 
         _reader.Dispose();
+        _claims.Dispose();
         if (_workers.All(static worker => !worker.IsAlive))
         {
             // A worker stuck in a read past the deadline still looks at the token when it returns.
@@ -129,7 +150,13 @@ internal sealed class Prefetcher : IDisposable
             while (NextBlock() is { } block)
             {
                 ReadBlock(block, buffer);
+                BlockDone(block.File);
                 Report();
+            }
+
+            while (!_stop.IsCancellationRequested && Volatile.Read(ref _windowReached) == 0 && _deferredFiles.TryDequeue(out var file))
+            {
+                WarmDeferred(file, buffer);
             }
         }
         finally
@@ -156,6 +183,13 @@ internal sealed class Prefetcher : IDisposable
             {
                 // The consumer already read past it (its own faults brought it in), or the file failed.
                 Interlocked.Add(ref _bytesSkipped, block.Length);
+                BlockDone(block.File);
+                continue;
+            }
+
+            if (!IsClaimed(block.File))
+            {
+                // Another process warms this file; it is counted when it is come back to (WarmDeferred).
                 continue;
             }
 
@@ -177,6 +211,90 @@ internal sealed class Prefetcher : IDisposable
         }
 
         return null;
+    }
+
+    /// <summary>Whether this process warms <paramref name="file"/>: decided once, by the first block of it that is read.</summary>
+    private bool IsClaimed(int file)
+    {
+        var state = Volatile.Read(ref _claimStates[file]);
+        if (state != Unclaimed)
+        {
+            return state == ClaimedHere;
+        }
+
+        lock (_claimStates)
+        {
+            if (_claimStates[file] == Unclaimed)
+            {
+                _claimStates[file] = _claims.TryClaim(file) ? ClaimedHere : ClaimedElsewhere;
+                if (_claimStates[file] == ClaimedElsewhere)
+                {
+                    LoadLog.PrefetchElsewhere(_logger, () => _reader.PathOf(file));
+                    _deferredFiles.Enqueue(file);
+                }
+            }
+
+            return _claimStates[file] == ClaimedHere;
+        }
+    }
+
+    /// <summary>Counts a block of <paramref name="file"/> as handled; after the last one, other processes may have the file.</summary>
+    private void BlockDone(int file)
+    {
+        if (Interlocked.Decrement(ref _blocksLeft[file]) == 0 && Volatile.Read(ref _claimStates[file]) == ClaimedHere)
+        {
+            _claims.Release(file);
+        }
+    }
+
+    /// <summary>
+    /// A file another process was warming: wait until it is done (or gone), then read what is still not cached, within
+    /// the window like any block. Whatever that process left in the page cache is not read again.
+    /// </summary>
+    private void WarmDeferred(int file, byte[] buffer)
+    {
+        if (!_claims.WaitAndClaim(file, _stop.Token))
+        {
+            return;
+        }
+
+        try
+        {
+            var blocks = _blocks.Where(block => block.File == file).ToList();
+            if (_claims.IsWarm(file))
+            {
+                Interlocked.Add(ref _bytesSkipped, blocks.Sum(static block => (long)block.Length));
+                Report();
+                return;
+            }
+
+            foreach (var block in blocks)
+            {
+                if (block.End <= _window.Position || Volatile.Read(ref _failedFiles[file]) != 0)
+                {
+                    Interlocked.Add(ref _bytesSkipped, block.Length);
+                    continue;
+                }
+
+                if (_stopAtWindow && !_window.Allows(block))
+                {
+                    Volatile.Write(ref _windowReached, 1);
+                    return;
+                }
+
+                if (!_stopAtWindow && !_window.WaitFor(block, _stop.Token))
+                {
+                    return;
+                }
+
+                ReadBlock(block, buffer);
+                Report();
+            }
+        }
+        finally
+        {
+            _claims.Release(file);
+        }
     }
 
     private void ReadBlock(PrefetchBlock block, byte[] buffer)

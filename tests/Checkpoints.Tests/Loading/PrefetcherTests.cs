@@ -11,9 +11,9 @@ public sealed class PrefetcherTests
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     private static Prefetcher Create(FakeBlockReader reader, ConsumerWindow window, int blockSize, int threads = 4, bool stopAtWindow = false,
-        ILogger? logger = null, IProgress<PrefetchProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        new(PrefetchBlock.Split(reader.Files, blockSize), reader.Files.Count, reader, window, threads, blockSize, stopAtWindow, progress,
-            logger ?? NullLogger.Instance, cancellationToken);
+        ILogger? logger = null, IProgress<PrefetchProgress>? progress = null, IPrefetchClaims? claims = null, CancellationToken cancellationToken = default) =>
+        new(PrefetchBlock.Split(reader.Files, blockSize), reader.Files.Count, reader, claims ?? new FakePrefetchClaims(), window, threads, blockSize, stopAtWindow,
+            progress, logger ?? NullLogger.Instance, cancellationToken);
 
     private static void WaitUntil(Func<bool> condition)
     {
@@ -268,5 +268,80 @@ public sealed class PrefetcherTests
     private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
     {
         public void Report(T value) => report(value);
+    }
+
+    [Fact]
+    public async Task Prefetch_PassesOverAFileAnotherProcessWarms_AndDoesNotReadItWhenThatLeftItCached()
+    {
+        var reader = new FakeBlockReader(4_000, 4_000, 4_000);
+        var claims = new FakePrefetchClaims(busy: 1);
+        var logger = new ListLogger();
+        using var prefetcher = Create(reader, new ConsumerWindow(long.MaxValue), blockSize: 1_000, threads: 2, claims: claims, logger: logger);
+
+        prefetcher.Start();
+        // Files 0 and 2 are read while file 1 is still someone else's.
+        WaitUntil(() => reader.CountRead(0, times: 1) == 4_000 && reader.CountRead(2, times: 1) == 4_000);
+        Assert.False(prefetcher.Completion.IsCompleted);
+        Assert.Equal(0, reader.CountRead(1, times: 1));
+
+        claims.Free(1, cached: true);
+        await prefetcher.Completion.WaitAsync(Patience);
+
+        Assert.Equal(0, reader.CountRead(1, times: 1));
+        Assert.Equal(8_000, prefetcher.BytesRead);
+        Assert.Equal(12_000, prefetcher.BytesRead + prefetcher.BytesSkipped);
+        Assert.Empty(claims.Held);
+        Assert.Equal([0, 1, 2], claims.Released.Order());
+        Assert.Contains(logger.Messages(LogLevel.Information), message => message.Contains("another process on this node is warming it", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Prefetch_ReadsAFileItsWarmerLeftUncached_ForExampleAfterItCrashed()
+    {
+        var reader = new FakeBlockReader(3_000, 3_000);
+        var claims = new FakePrefetchClaims(busy: 0);
+        using var prefetcher = Create(reader, new ConsumerWindow(long.MaxValue), blockSize: 1_000, threads: 2, claims: claims);
+
+        prefetcher.Start();
+        WaitUntil(() => reader.CountRead(1, times: 1) == 3_000);
+        claims.Free(0, cached: false);
+        await prefetcher.Completion.WaitAsync(Patience);
+
+        Assert.Equal(3_000, reader.CountRead(0, times: 1));
+        Assert.Equal(6_000, prefetcher.BytesRead);
+        Assert.Empty(claims.Held);
+    }
+
+    [Fact]
+    public async Task Prefetch_HoldsAFileOnlyUntilItsLastBlockIsRead()
+    {
+        var reader = new FakeBlockReader(2_000, 50_000);
+        var claims = new FakePrefetchClaims();
+        using var gate = new SemaphoreSlim(0);
+        using var prefetcher = Create(reader, new ConsumerWindow(long.MaxValue), blockSize: 1_000, threads: 1, claims: claims);
+
+        reader.Gate = gate;
+        prefetcher.Start();
+        gate.Release(3);
+        // The first file's two blocks are done and the second file's first block has started: the first is released.
+        WaitUntil(() => reader.Reads >= 3);
+        Assert.Equal([0], claims.Released);
+        Assert.Contains(1, claims.Held);
+        gate.Release(int.MaxValue / 2);
+        await prefetcher.Completion.WaitAsync(Patience);
+    }
+
+    [Fact]
+    public async Task Prefetch_StopsPromptly_WhileWaitingForAnotherProcessesFile()
+    {
+        var reader = new FakeBlockReader(1_000);
+        using var cancel = new CancellationTokenSource();
+        using var prefetcher = Create(reader, new ConsumerWindow(long.MaxValue), blockSize: 1_000, claims: new FakePrefetchClaims(busy: 0), cancellationToken: cancel.Token);
+
+        prefetcher.Start();
+        await cancel.CancelAsync();
+
+        await prefetcher.Completion.WaitAsync(Patience);
+        Assert.Equal(0, reader.Reads);
     }
 }

@@ -1,0 +1,20 @@
+namespace Checkpoints.Loading;
+
+/// <summary>
+/// Which process on the node warms each file of a prefetch, so that processes loading the same checkpoint at once read
+/// each file from the storage once, not once each. Tests substitute claims they control.
+/// </summary>
+internal interface IPrefetchClaims : IDisposable
+{
+    /// <summary>True when this process now warms <paramref name="file"/>; false when another process is warming it.</summary>
+    bool TryClaim(int file);
+
+    /// <summary>Gives up the claim on <paramref name="file"/> (this process is done with it).</summary>
+    void Release(int file);
+
+    /// <summary>Waits until no other process warms <paramref name="file"/> (done, or crashed), then claims it; false when cancelled.</summary>
+    bool WaitAndClaim(int file, CancellationToken cancellationToken);
+
+    /// <summary>Whether <paramref name="file"/> is (almost) all in the page cache already, so it need not be read again.</summary>
+    bool IsWarm(int file);
+}

@@ -1,0 +1,17 @@
+using System.Runtime.InteropServices;
+
+namespace Checkpoints.Storage;
+
+internal static partial class Interop
+{
+    internal const int OpenReadWrite = 0x2;
+    internal const int OpenCreate = 0x40;
+    internal const int OpenCloseOnExec = 0x80000;
+
+    /// <summary>
+    /// <c>int open(const char *path, int flags, mode_t mode)</c> (Linux flag values). Used where .NET's own open would take
+    /// a shared <c>flock</c> of its own (its FileShare emulation), which would spoil an exclusive lock taken on purpose.
+    /// </summary>
+    [LibraryImport(Libc, EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    internal static partial int Open(string path, int flags, uint mode);
+}

@@ -1,0 +1,80 @@
+using Checkpoints.Loading;
+
+namespace Checkpoints.Tests.Loading;
+
+/// <summary>Claims a test controls: files marked busy are "warmed by another process" until freed; warm files count as cached.</summary>
+internal sealed class FakePrefetchClaims : IPrefetchClaims
+{
+    private readonly HashSet<int> _busy;
+    private readonly HashSet<int> _warm = [];
+    private readonly Lock _lock = new();
+
+    public FakePrefetchClaims(params int[] busy) => _busy = [.. busy];
+
+    /// <summary>Files this process holds now.</summary>
+    public HashSet<int> Held { get; } = [];
+
+    /// <summary>Every file released, in order.</summary>
+    public List<int> Released { get; } = [];
+
+    /// <summary>The other process finishes <paramref name="file"/>; <paramref name="cached"/> says whether it left it in the cache.</summary>
+    public void Free(int file, bool cached)
+    {
+        lock (_lock)
+        {
+            _busy.Remove(file);
+            if (cached)
+            {
+                _warm.Add(file);
+            }
+        }
+    }
+
+    public bool TryClaim(int file)
+    {
+        lock (_lock)
+        {
+            if (_busy.Contains(file))
+            {
+                return false;
+            }
+
+            Held.Add(file);
+            return true;
+        }
+    }
+
+    public void Release(int file)
+    {
+        lock (_lock)
+        {
+            Held.Remove(file);
+            Released.Add(file);
+        }
+    }
+
+    public bool WaitAndClaim(int file, CancellationToken cancellationToken)
+    {
+        while (!TryClaim(file))
+        {
+            if (cancellationToken.WaitHandle.WaitOne(10))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public bool IsWarm(int file)
+    {
+        lock (_lock)
+        {
+            return _warm.Contains(file);
+        }
+    }
+
+    public void Dispose()
+    {
+    }
+}
