@@ -55,6 +55,16 @@ echo "corpus          : $(stat corpus_count) inputs ($(stat corpus_found) found 
 echo "edges found     : $(stat edges_found) ($(stat bitmap_cvg) of the map)"
 echo "crashes         : $(stat saved_crashes)"
 echo "hangs           : $(stat saved_hangs)"
+# Keep what the fuzzer found as regression inputs: tests/Checkpoints.Tests/Format/FuzzRegressionTests.cs replays every
+# file of fuzz/regression/MODE/ in `dotnet test`. Named by content, so a rerun adds only new inputs.
+regression="$here/regression/$mode"
+mkdir -p "$regression"
+before=$(find "$regression" -type f | wc -l)
+for input in "$findings"/default/queue/id:*; do
+  [ -f "$input" ] || continue
+  cp "$input" "$regression/$(sha256sum "$input" | cut -c1-16)"
+done
+echo "regression inputs: $(find "$regression" -type f | wc -l) in $regression ($(( $(find "$regression" -type f | wc -l) - before )) new)"
 crashes=$(find "$findings/default/crashes" -name 'id:*' 2>/dev/null | wc -l)
 if [ "$crashes" -gt 0 ]; then
   echo
