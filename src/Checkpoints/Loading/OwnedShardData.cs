@@ -163,32 +163,51 @@ internal sealed class OwnedShardData : ShardData
         }
     }
 
-    /// <summary>Reads the segments <paramref name="indexes"/> with parallel block reads; called under the lock.</summary>
+    /// <summary>
+    /// Reads the segments <paramref name="indexes"/> with parallel block reads; called under the lock. Opening the file
+    /// and checking it afterwards run on the read pool too, under the same deadline and cancellation as the reads: on a
+    /// network file system each is a round trip to the server, and a server that stopped answering holds an open in the
+    /// kernel as surely as a read (on the caller's thread it would hang the consumer past the timeout, and past Dispose).
+    /// </summary>
+    /// <exception cref="IOException">A read, the open or the check failed or stalled, or the file changed.</exception>
+    /// <exception cref="ObjectDisposedException">The checkpoint was disposed while this waited.</exception>
     private void Load(int[] indexes)
     {
         var path = _header.FilePath;
-        var handle = _handle ??= OpenChecked();
-        var arrays = indexes.Select(index => GC.AllocateUninitializedArray<byte>((int)_segments[index].Length)).ToArray();
+        var first = _segments[indexes[0]].Start;
+        var what = $"{Invariant.N(indexes.Sum(index => _segments[index].Length))} bytes at byte {Invariant.N(first)}";
         using var abandon = CancellationTokenSource.CreateLinkedTokenSource(_settings.CancellationToken);
-        var reads = new List<(ReadPool.Pending<int> Read, int Length)>();
-        for (var i = 0; i < indexes.Length; i++)
+        byte[][] arrays;
+        try
         {
-            var segment = _segments[indexes[i]];
-            for (long start = 0; start < segment.Length; start += _settings.BlockSize)
+            var handle = _handle ??= OpenOnPool($"{path}: opening it to read {what}", first, abandon);
+            arrays = indexes.Select(index => GC.AllocateUninitializedArray<byte>((int)_segments[index].Length)).ToArray();
+            var reads = new List<(ReadPool.Pending<int> Read, int Length)>();
+            for (var i = 0; i < indexes.Length; i++)
             {
-                var length = (int)Math.Min(_settings.BlockSize, segment.Length - start);
-                reads.Add((_settings.Pool.Read(handle, path, arrays[i].AsMemory((int)start, length), segment.Start + start, abandon.Token), length));
+                var segment = _segments[indexes[i]];
+                for (long start = 0; start < segment.Length; start += _settings.BlockSize)
+                {
+                    var length = (int)Math.Min(_settings.BlockSize, segment.Length - start);
+                    reads.Add((_settings.Pool.Read(handle, path, arrays[i].AsMemory((int)start, length), segment.Start + start, abandon.Token), length));
+                }
             }
-        }
 
-        ReadPool.WaitAll([.. reads.Select(static read => read.Read)], _settings.Timeout, abandon, _settings.CancellationToken);
-        if (reads.FirstOrDefault(static read => read.Read.Task.Result < read.Length) is ({ } shortRead, _))
+            ReadPool.WaitAll([.. reads.Select(static read => read.Read)], _settings.Timeout, abandon, _settings.CancellationToken);
+            long? shortReadEnd = reads.FirstOrDefault(static read => read.Read.Task.Result < read.Length) is ({ } shortRead, _)
+                ? shortRead.Offset + shortRead.Task.Result
+                : null;
+
+            // Bytes read while the file was being rewritten are not handed out: its state must still be the opened one.
+            var check = _settings.Pool.Run($"{path}: checking it is unchanged after reading {what}", first,
+                () => ThrowIfNotAsOpened(handle, shortReadEnd), abandon.Token);
+            ReadPool.WaitAll([check], _settings.Timeout, abandon, _settings.CancellationToken);
+        }
+        catch (OperationCanceledException exception) when (_settings.CancellationToken.IsCancellationRequested)
         {
-            throw ShardChanged.Length(path, _header.FileLength, shortRead.Offset + shortRead.Task.Result);
+            throw new ObjectDisposedException($"{path}: the checkpoint was disposed while {what} were being read.", exception);
         }
 
-        // Bytes read while the file was being rewritten are not handed out: its state must still be the opened one.
-        ShardChanged.ThrowIfDiffers(path, _opened, FileIdentity.Of(handle, path));
         if (!_keepAll)
         {
             Forget(indexes);
@@ -214,17 +233,64 @@ internal sealed class OwnedShardData : ShardData
         }
     }
 
+    /// <summary>
+    /// Throws unless the open file is still the one whose header was validated. A read that ended before the file does
+    /// means the file shrank, or that the storage gave up mid-read (a FUSE mount whose connection dropped answers reads
+    /// with end of file): the handle's state tells which, so "changed" is said only when it did. Returns true to run on the pool.
+    /// </summary>
+    private bool ThrowIfNotAsOpened(SafeFileHandle handle, long? shortReadEnd)
+    {
+        var path = _header.FilePath;
+        FileIdentity now;
+        try
+        {
+            now = FileIdentity.Of(handle, path);
+        }
+        catch (IOException exception) when (shortReadEnd is { } end)
+        {
+            throw new IOException($"{path}: reading the data at byte {Invariant.N(end)} ended early, and then the file could not be examined " +
+                $"({exception.Message}): the storage failed while loading; check the mount or the network and load again", exception);
+        }
+
+        ShardChanged.ThrowIfDiffers(path, _opened, now);
+        if (shortReadEnd is { } early)
+        {
+            throw new IOException($"{path}: reading the data at byte {Invariant.N(early)} hit the end of the file, though the file is still " +
+                $"{Invariant.N(now.Length)} bytes: the storage ended the read early; check the mount or the network and load again");
+        }
+
+        return true;
+    }
+
+    /// <summary>Opens the file, checked to be the one opened, on the read pool; a handle that arrives after the wait gave up is closed.</summary>
+    private SafeFileHandle OpenOnPool(string description, long offset, CancellationTokenSource abandon)
+    {
+        var open = _settings.Pool.Run(description, offset, OpenChecked, abandon.Token);
+        try
+        {
+            ReadPool.WaitAll([open], _settings.Timeout, abandon, _settings.CancellationToken);
+            return open.Task.Result;
+        }
+        catch
+        {
+            // The open may still complete in the kernel once the storage answers: nobody would own that handle.
+            _ = open.Task.ContinueWith(static task => task.Result.Dispose(), CancellationToken.None,
+                TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            throw;
+        }
+    }
+
     private SafeFileHandle OpenChecked()
     {
         var path = _header.FilePath;
         SafeFileHandle handle;
         try
         {
-            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+            handle = OpenFileLimit.OpenRead(path);
         }
         catch (FileNotFoundException)
         {
-            throw ShardChanged.Deleted(path, _opened.Length);
+            throw ShardChanged.Deleted(path, _opened);
         }
 
         try

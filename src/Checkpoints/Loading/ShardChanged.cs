@@ -22,7 +22,7 @@ internal static class ShardChanged
         }
         catch (FileNotFoundException)
         {
-            throw Deleted(path, opened.Length);
+            throw Deleted(path, opened);
         }
 
         ThrowIfDiffers(path, opened, now);
@@ -51,8 +51,63 @@ internal static class ShardChanged
             $"after it was opened (last modified {opened.ModifiedUtc:yyyy-MM-dd HH:mm:ss.fff} UTC); {Fix}");
     }
 
+    /// <summary>
+    /// The error for a shard no longer at its path. Nothing may have deleted it: when the nearest folder above it that
+    /// still exists is now on another device than the shard was, the file system is what went away (an sshfs whose
+    /// connection dropped unmounts itself; so does an unmount), and blaming a writer would send the reader the wrong way.
+    /// </summary>
+    public static IOException Deleted(string path, FileIdentity opened) =>
+        UnmountedFolder(path, opened) is { } folder
+            ? new IOException($"{path}: the file system the shard was on is no longer mounted at {folder}: it was unmounted while loading " +
+                "(a network mount does this when it loses its server); check the mount and load again")
+            : Deleted(path, opened.Length);
+
     public static IOException Deleted(string path, long length) =>
         new($"{path}: the shard was deleted while loading ({Invariant.N(length)} bytes when opened); {Fix}");
+
+    /// <summary>The nearest existing folder above <paramref name="path"/> when it is on another device than <paramref name="opened"/>; null otherwise.</summary>
+    private static string? UnmountedFolder(string path, FileIdentity opened)
+    {
+        // Only where devices are known (Linux), and not for a dangling symbolic link: its target may live anywhere.
+        if (!OperatingSystem.IsLinux() || opened.Device == 0 || IsSymbolicLink(path))
+        {
+            return null;
+        }
+
+        for (var folder = Path.GetDirectoryName(path); !string.IsNullOrEmpty(folder); folder = Path.GetDirectoryName(folder))
+        {
+            try
+            {
+                return FileIdentity.Of(folder).Device != opened.Device ? folder : null;
+            }
+            catch (FileNotFoundException)
+            {
+                // Gone with the mount, or deleted with the shard: the answer is further up.
+            }
+            catch (IOException)
+            {
+                return null;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsSymbolicLink(string path)
+    {
+        try
+        {
+            return new FileInfo(path).LinkTarget is not null;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 
     public static IOException Length(string path, long expected, long actual) =>
         new($"{path}: the shard changed while loading: it was {Invariant.N(expected)} bytes when opened, now {Invariant.N(actual)}; {Fix}");
