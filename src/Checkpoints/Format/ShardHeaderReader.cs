@@ -7,7 +7,7 @@ internal static class ShardHeaderReader
 {
     public static ShardHeader Read(string filePath)
     {
-        using var handle = File.OpenHandle(filePath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+        using var handle = Storage.OpenFileLimit.OpenRead(filePath);
         return Read(handle, filePath);
     }
 

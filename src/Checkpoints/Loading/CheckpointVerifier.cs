@@ -1,4 +1,5 @@
 using Checkpoints.Format;
+using Checkpoints.Storage;
 using Microsoft.Win32.SafeHandles;
 
 namespace Checkpoints.Loading;
@@ -66,7 +67,7 @@ internal static class CheckpointVerifier
         SafeFileHandle handle;
         try
         {
-            handle = File.OpenHandle(header.FilePath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, FileOptions.SequentialScan);
+            handle = OpenFileLimit.OpenRead(header.FilePath, options: FileOptions.SequentialScan);
         }
         catch (IOException exception)
         {

@@ -3,58 +3,125 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Checkpoints.Loading;
 
-/// <summary>Reads the prefetcher's files with positional reads, one handle per file opened on first use.</summary>
+/// <summary>
+/// Reads the prefetcher's files with positional reads. A file is opened on its first read and its handle kept for the
+/// blocks that follow, but at most <see cref="MaxOpenFiles"/> handles stay open: the least recently used one no read
+/// is using is closed first. Holding every handle until the end took a descriptor per shard: 2,000 shards under a
+/// limit of 256 (<c>ulimit -n</c>) ran out, and the runtime, which keeps one per assembly it loads, crashed.
+/// </summary>
 internal sealed class FileBlockReader(IReadOnlyList<string> paths) : IBlockReader
 {
-    private readonly SafeFileHandle?[] _handles = new SafeFileHandle?[paths.Count];
+    /// <summary>
+    /// Handles kept open. The workers read in file order, so the files in use are the few at the front (at most one per
+    /// worker, 8 by default); with more workers than this, each file in use still has its handle, only none is kept idle.
+    /// </summary>
+    internal const int MaxOpenFiles = 16;
+
+    private readonly Dictionary<int, OpenFile> _open = [];
     private readonly Lock _lock = new();
+    private long _uses;
     private bool _disposed;
 
     public string PathOf(int file) => paths[file];
 
-    public int Read(int file, Span<byte> buffer, long offset) => RandomAccess.Read(Handle(file), buffer, offset);
+    public int Read(int file, Span<byte> buffer, long offset)
+    {
+        var open = Acquire(file);
+        try
+        {
+            return RandomAccess.Read(open.Handle, buffer, offset);
+        }
+        finally
+        {
+            Release(open);
+        }
+    }
 
     public void Dispose()
     {
         lock (_lock)
         {
             _disposed = true;
-            foreach (var handle in _handles)
+            foreach (var open in _open.Values)
             {
                 // SafeHandle defers the close until a read in flight on another thread returns.
-                handle?.Dispose();
+                open.Handle.Dispose();
             }
+
+            _open.Clear();
         }
     }
 
-    private SafeFileHandle Handle(int file)
+    private OpenFile Acquire(int file)
     {
-        var handle = Volatile.Read(ref _handles[file]);
-        if (handle is not null)
-        {
-            return handle;
-        }
-
         lock (_lock)
         {
             // A worker that outlived Dispose must not open (and leak) a new handle.
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_handles[file] is { } existing)
+            if (!_open.TryGetValue(file, out var open))
             {
-                return existing;
+                open = new OpenFile(OpenSequential(paths[file]));
+                _open.Add(file, open);
             }
 
-            handle = File.OpenHandle(paths[file], FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
-            try
-            {
-                // Doubles the kernel's read-ahead for this handle; a refusal only loses the hint.
-                PageCache.Advise(handle, paths[file], 0, 0, CacheAdvice.Sequential);
-            }
-            catch (IOException)
-            {
-            }
-
-            return _handles[file] = handle;
+            open.Readers++;
+            CloseIdleBeyondLimit();
+            return open;
         }
+    }
+
+    private void Release(OpenFile open)
+    {
+        lock (_lock)
+        {
+            open.Readers--;
+            open.LastUse = ++_uses;
+            if (!_disposed)
+            {
+                CloseIdleBeyondLimit();
+            }
+        }
+    }
+
+    /// <summary>Closes the least recently used handles no read is using until at most <see cref="MaxOpenFiles"/> are open; called under the lock.</summary>
+    private void CloseIdleBeyondLimit()
+    {
+        while (_open.Count > MaxOpenFiles)
+        {
+            var idle = _open.Where(static entry => entry.Value.Readers == 0).ToList();
+            if (idle.Count == 0)
+            {
+                return;
+            }
+
+            var oldest = idle.MinBy(static entry => entry.Value.LastUse);
+            oldest.Value.Handle.Dispose();
+            _open.Remove(oldest.Key);
+        }
+    }
+
+    private static SafeFileHandle OpenSequential(string path)
+    {
+        var handle = OpenFileLimit.OpenRead(path);
+        try
+        {
+            // Doubles the kernel's read-ahead for this handle; a refusal only loses the hint.
+            PageCache.Advise(handle, path, 0, 0, CacheAdvice.Sequential);
+        }
+        catch (IOException)
+        {
+        }
+
+        return handle;
+    }
+
+    /// <summary>An open handle, the reads using it now, and when it was last used.</summary>
+    private sealed class OpenFile(SafeFileHandle handle)
+    {
+        public SafeFileHandle Handle { get; } = handle;
+
+        public int Readers { get; set; }
+
+        public long LastUse { get; set; }
     }
 }

@@ -38,7 +38,7 @@ internal sealed unsafe class MappedShardData : ShardData
     /// <exception cref="IOException">The file changed, or cannot be mapped (the message names the limit to raise).</exception>
     public static MappedShardData Open(string path, FileIdentity opened)
     {
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+        using var handle = OpenFileLimit.OpenRead(path);
         ShardChanged.ThrowIfDiffers(path, opened, FileIdentity.Of(handle, path));
         if (OperatingSystem.IsWindows())
         {
@@ -54,7 +54,7 @@ internal sealed unsafe class MappedShardData : ShardData
         if (address == Interop.MapFailed)
         {
             var errno = Marshal.GetLastPInvokeError();
-            throw new IOException($"{path}: mapping {Units.ByteSize.Format(opened.Length)} failed: {Marshal.GetPInvokeErrorMessage(errno)}{MapLimits.Explain(errno)}");
+            throw new IOException($"{path}: mapping {Units.ByteSize.Format(opened.Length)} failed: {Marshal.GetPInvokeErrorMessage(errno)}{MapLimits.Explain(errno, opened.Length)}");
         }
 
         return new MappedShardData(path, opened, (byte*)address, null, null);

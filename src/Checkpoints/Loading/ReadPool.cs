@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Checkpoints.Format;
+using Checkpoints.Storage;
 using Microsoft.Win32.SafeHandles;
 
 namespace Checkpoints.Loading;
@@ -14,13 +15,23 @@ internal sealed class ReadPool : IDisposable
 {
     private readonly BlockingCollection<Action> _queue = new();
 
+    /// <exception cref="IOException">The threads cannot start because the process has no descriptor left.</exception>
     public ReadPool(int threads)
     {
         Threads = threads;
-        for (var i = 0; i < threads; i++)
+        try
         {
-            // Background threads: one stuck in a read never keeps the process from exiting.
-            new Thread(Work) { IsBackground = true, Name = $"ckpt-read-{i}" }.Start();
+            for (var i = 0; i < threads; i++)
+            {
+                // Background threads: one stuck in a read never keeps the process from exiting.
+                new Thread(Work) { IsBackground = true, Name = $"ckpt-read-{i}" }.Start();
+            }
+        }
+        catch (OutOfMemoryException exception) when (OpenFileLimit.IsExhausted())
+        {
+            // On Linux the runtime opens a file and a pipe to start a thread, and reports their lack as out of memory: say which limit it is.
+            Dispose();
+            throw new IOException($"starting {threads} read threads failed: too many open files: {OpenFileLimit.ProcessLimit(ResourceLimit.OpenFiles())}", exception);
         }
     }
 

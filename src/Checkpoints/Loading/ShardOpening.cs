@@ -27,7 +27,7 @@ internal static class ShardOpening
     /// <summary>Opens <paramref name="path"/> and reads its identity and header through the same handle.</summary>
     public static OpenedShard Read(string path)
     {
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+        using var handle = OpenFileLimit.OpenRead(path);
         var identity = FileIdentity.Of(handle, path);
         var header = ShardHeaderReader.Read(handle, path);
         if (header.FileLength != identity.Length)

@@ -27,7 +27,7 @@ internal sealed partial class PageCache
     /// <summary>As <see cref="GetResidency(string, CancellationToken)"/>; <paramref name="allowCachestat"/> false measures with mincore (tests cover both paths on one kernel).</summary>
     internal FileResidency GetResidency(string path, bool allowCachestat, CancellationToken cancellationToken)
     {
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var handle = OpenFileLimit.OpenRead(path, FileShare.ReadWrite | FileShare.Delete);
         var size = RandomAccess.GetLength(handle);
         if (!OperatingSystem.IsLinux())
         {

@@ -1,0 +1,83 @@
+using Checkpoints.Format;
+using Microsoft.Win32.SafeHandles;
+
+namespace Checkpoints.Storage;
+
+/// <summary>
+/// The caps on open descriptors: the process's (<c>RLIMIT_NOFILE</c>, <c>ulimit -n</c>) and the system's
+/// (<c>fs.file-max</c>). A shard that cannot be opened because one of them is reached is reported with the limit and
+/// how to raise it: "Too many open files" alone does not say which limit, nor that it is not the checkpoint's fault.
+/// </summary>
+internal static class OpenFileLimit
+{
+    // The same numbers on Linux and macOS; .NET puts the errno in the HResult of the IOException it throws.
+    private const int ENFILE = 23;
+    private const int EMFILE = 24;
+
+    /// <summary>Opens <paramref name="path"/> for reading, as the loader opens shards: never locking out a writer that replaces or deletes it.</summary>
+    /// <exception cref="IOException">The file cannot be opened; when a descriptor limit is the reason, the message names it and the fix.</exception>
+    public static SafeFileHandle OpenRead(string path, FileShare share = FileShare.Read | FileShare.Delete, FileOptions options = FileOptions.None)
+    {
+        try
+        {
+            return File.OpenHandle(path, FileMode.Open, FileAccess.Read, share, options);
+        }
+        catch (IOException exception) when (Explain(path, exception) is { } explained)
+        {
+            throw explained;
+        }
+    }
+
+    /// <summary>The error to report instead of <paramref name="exception"/> when it is a descriptor limit; null when it is not.</summary>
+    internal static IOException? Explain(string path, IOException exception)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return null;
+        }
+
+        return exception.HResult switch
+        {
+            EMFILE => new IOException($"{path}: too many open files: {ProcessLimit(ResourceLimit.OpenFiles())}", exception),
+            ENFILE => new IOException($"{path}: too many open files in the system: the kernel's table of open files is full (fs.file-max); " +
+                "close files in other processes, or raise it with 'sysctl -w fs.file-max=N'", exception),
+            _ => null,
+        };
+    }
+
+    /// <summary>Whether the process has no descriptor left: a probe open of <c>/dev/null</c> is refused with EMFILE.</summary>
+    public static bool IsExhausted()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return false;
+        }
+
+        try
+        {
+            File.OpenHandle("/dev/null", FileMode.Open, FileAccess.Read).Dispose();
+            return false;
+        }
+        catch (IOException exception)
+        {
+            return exception.HResult == EMFILE;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The process's limit and the fix. .NET raises the soft limit to the hard one at start-up, so the two are usually equal.</summary>
+    internal static string ProcessLimit(ResourceLimit? limit)
+    {
+        const string Fix = "raise the limit before starting the process (ulimit -n N, or LimitNOFILE=N for a systemd service)";
+        if (limit?.Soft is not { } soft)
+        {
+            return $"the process has reached its limit of open files (ulimit -n); {Fix}";
+        }
+
+        var hard = limit.Value.Hard is { } max && max > soft ? $", up to {Invariant.N(max)} without privileges" : string.Empty;
+        return $"the process may open {Invariant.N(soft)} files (ulimit -n{hard}) and all are in use; {Fix}";
+    }
+}
