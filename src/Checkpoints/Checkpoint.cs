@@ -284,9 +284,10 @@ public sealed class Checkpoint : IDisposable
         {
             throw new ObjectDisposedException(nameof(Checkpoint), $"The checkpoint {SourcePath} was disposed while {header.FilePath} was being read.");
         }
-        catch (FileNotFoundException)
+        catch (FileNotFoundException missing) when (missing.FileName is { } name && Path.GetFullPath(name) == Path.GetFullPath(header.FilePath))
         {
-            throw ShardChanged.Deleted(header.FilePath, identity.Length);
+            // Only the shard itself: a runtime that cannot load one of its own assemblies throws this type too.
+            throw ShardChanged.Deleted(header.FilePath, identity);
         }
     }
 

@@ -49,10 +49,13 @@ public sealed class DisposeWhileStalledTests(ITestOutputHelper output)
                 Assert.Contains(waitingOn.ShardPath, error.Message, StringComparison.Ordinal);
                 Assert.Empty(consumption.Mismatches);
                 Assert.Equal(checkpoint.Tensors.Count(tensor => tensor.ShardIndex < FaultyNetwork.FaultedShard), consumption.TensorsVerified);
+
+                // Dispose itself returns while the link is still stalled: prefetch workers stuck in a read or an open are
+                // given a few seconds, then left to finish when the storage answers.
+                await disposing.WaitAsync(TimeSpan.FromSeconds(30));
             }
             finally
             {
-                // Dispose itself may wait for a prefetch worker stuck opening a file behind the stall: it finishes once the link flows.
                 network.RestoreLink();
                 await (disposing ?? Task.Run(checkpoint.Dispose)).WaitAsync(FaultyNetwork.Patience);
             }

@@ -58,13 +58,33 @@ internal sealed class FileBlockReader(IReadOnlyList<string> paths) : IBlockReade
         {
             // A worker that outlived Dispose must not open (and leak) a new handle.
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (!_open.TryGetValue(file, out var open))
+            if (_open.TryGetValue(file, out var existing))
             {
-                open = new OpenFile(OpenSequential(paths[file]));
-                _open.Add(file, open);
+                existing.Readers++;
+                return existing;
+            }
+        }
+
+        // Opened outside the lock: an open stuck on a stalled mount must hold up neither the other workers nor Dispose.
+        var handle = OpenSequential(paths[file]);
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                handle.Dispose();
+                throw new ObjectDisposedException(nameof(FileBlockReader));
             }
 
-            open.Readers++;
+            if (_open.TryGetValue(file, out var raced))
+            {
+                // Another worker opened it meanwhile: one handle per file is enough.
+                handle.Dispose();
+                raced.Readers++;
+                return raced;
+            }
+
+            var open = new OpenFile(handle) { Readers = 1 };
+            _open.Add(file, open);
             CloseIdleBeyondLimit();
             return open;
         }
