@@ -256,13 +256,13 @@ public sealed class Checkpoint : IDisposable
         var identity = _identities[shard];
         var plan = Plan.Shards[shard];
 
-        // The consumer has moved to this shard: the others let go of their handles, so thousands of shards never hold
-        // thousands of descriptors (they reopen, checked to be the same file, if read again).
+        // The consumer has moved to this shard: the others let go of their handles and buffers (they reopen, checked to be
+        // the same file, if read again).
         for (var other = 0; other < _shardData.Length; other++)
         {
             if (other != shard)
             {
-                Volatile.Read(ref _shardData[other])?.CloseFile();
+                Volatile.Read(ref _shardData[other])?.Park();
             }
         }
 

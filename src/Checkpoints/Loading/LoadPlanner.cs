@@ -48,17 +48,18 @@ internal static class LoadPlanner
 
         // Local ranks share one page cache and see the same memory: what the whole node warms must fit, not one rank's share.
         var nodePrefetchBytes = decisions.Where(static shard => shard.Strategy == LoadStrategy.Prefetch).Sum(static shard => shard.Length);
+        var inFlight = InFlight(options) + (decisions.Any(static shard => shard.Access == ShardAccess.Read && shard.Strategy != LoadStrategy.Eager) ? ReadAccessBytes : 0);
         long? window = null;
         if (prefetchBytes > 0 && budget is null)
         {
             window = UnknownMemoryWindow;
             warnings.Add($"the available memory is unknown, so prefetch stays at most {ByteSize.Format(UnknownMemoryWindow)} ahead of the reader");
         }
-        else if (prefetchBytes > 0 && nodePrefetchBytes + InFlight(options) > budget)
+        else if (prefetchBytes > 0 && nodePrefetchBytes + inFlight > budget)
         {
             // The workers' buffers and the blocks they are reading come on top of the window. One block is always allowed
             // where the reader is, so a window below a block (no memory to spare) still moves.
-            window = Math.Max(budget.Value - InFlight(options), options.BlockSize);
+            window = Math.Max(budget.Value - inFlight, options.BlockSize);
             var whose = options.WorldSize > 1 ? $" (by all {options.WorldSize} local ranks)" : string.Empty;
             var message = $"{ByteSize.Format(nodePrefetchBytes)} to prefetch{whose} exceeds the memory budget of {ByteSize.Format(budget.Value)}: " +
                 "prefetch runs at most the budget ahead of the reader, so early pages are not evicted before they are used";
@@ -93,6 +94,12 @@ internal static class LoadPlanner
 
     /// <summary>Memory the prefetch holds besides the window: each worker's buffer (the data is read into it and dropped).</summary>
     internal static long InFlight(LoadOptions options) => (long)options.Threads * options.BlockSize;
+
+    /// <summary>
+    /// Memory read access holds besides the window: the segments kept and the one being read, and the arrays let go of
+    /// but not yet collected (see <see cref="ReleasedBuffers"/>).
+    /// </summary>
+    internal static long ReadAccessBytes => ((OwnedShardData.KeptSegments + 1) * ShardSegments.ReadGroupBytes) + ReleasedBuffers.CollectEvery;
 
     private static ShardPlan Decide(StorageFileFacts file, LoadOptions options)
     {

@@ -20,7 +20,7 @@ namespace Checkpoints.Loading;
 internal sealed class OwnedShardData : ShardData
 {
     /// <summary>Segments kept for read access: the one being read and the one before (a tensor read twice in a row stays).</summary>
-    private const int KeptSegments = 2;
+    public const int KeptSegments = 2;
 
     private readonly ShardHeader _header;
     private readonly FileIdentity _opened;
@@ -73,7 +73,7 @@ internal sealed class OwnedShardData : ShardData
         }
         finally
         {
-            data.CloseFile();
+            data.CloseHandle();
         }
 
         LoadLog.EagerRead(logger, header.FilePath, segments.TotalBytes, stopwatch.Elapsed.TotalSeconds, settings.Pool.Threads);
@@ -129,8 +129,24 @@ internal sealed class OwnedShardData : ShardData
         }
     }
 
+    /// <summary>Lets go of the file handle and, for read access, of the segments held; both come back if more is asked for.</summary>
+    public override void Park()
+    {
+        lock (_lock)
+        {
+            CloseHandle();
+            if (!_keepAll)
+            {
+                while (_recent.TryDequeue(out var index))
+                {
+                    Drop(index);
+                }
+            }
+        }
+    }
+
     /// <summary>Lets go of the file handle; it is opened again (and checked to be the same file) if more is asked for.</summary>
-    public override void CloseFile()
+    private void CloseHandle()
     {
         lock (_lock)
         {
@@ -144,7 +160,7 @@ internal sealed class OwnedShardData : ShardData
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             // The arrays are managed: the collector frees each once no span refers to it.
-            CloseFile();
+            CloseHandle();
         }
     }
 
@@ -229,7 +245,16 @@ internal sealed class OwnedShardData : ShardData
 
         while (_recent.Count > Math.Max(KeptSegments, incoming.Length))
         {
-            _loaded[_recent.Dequeue()] = null;
+            Drop(_recent.Dequeue());
+        }
+    }
+
+    private void Drop(int index)
+    {
+        if (_loaded[index] is { } array)
+        {
+            _loaded[index] = null;
+            ReleasedBuffers.Add(array.Length);
         }
     }
 

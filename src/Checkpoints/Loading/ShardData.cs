@@ -22,8 +22,11 @@ internal abstract class ShardData : IDisposable
     {
     }
 
-    /// <summary>Lets go of an open file handle, if one is held; used when the consumer moves to another shard.</summary>
-    public virtual void CloseFile()
+    /// <summary>
+    /// The consumer has moved to another shard: let go of what can be had again if it comes back (an open file handle,
+    /// data read into memory), so thousands of shards never hold thousands of descriptors or buffers.
+    /// </summary>
+    public virtual void Park()
     {
     }
 

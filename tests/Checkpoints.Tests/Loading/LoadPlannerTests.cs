@@ -37,8 +37,9 @@ public sealed class LoadPlannerTests
         var plan = Plan(new LoadOptions(), 10 * GiB, Nfs("a", 8 * GiB), Nfs("b", 8 * GiB));
 
         Assert.All(plan.Shards, shard => Assert.Equal(LoadStrategy.Prefetch, shard.Strategy));
-        // The budget (9 GiB) less the workers' buffers (8 x 16 MiB).
-        Assert.Equal((9 * GiB) - LoadPlanner.InFlight(new LoadOptions()), plan.WindowBytes);
+        // The budget (9 GiB) less the workers' buffers (8 x 16 MiB) and what read access holds (network shards are read).
+        Assert.Equal((9 * GiB) - LoadPlanner.InFlight(new LoadOptions()) - LoadPlanner.ReadAccessBytes, plan.WindowBytes);
+        Assert.Equal(448L << 20, LoadPlanner.ReadAccessBytes);
         Assert.Equal(128L << 20, LoadPlanner.InFlight(new LoadOptions()));
         Assert.Contains(plan.Warnings, warning => warning.Contains("at most the budget ahead of the reader", StringComparison.Ordinal));
     }
@@ -131,7 +132,7 @@ public sealed class LoadPlannerTests
         var plan = Plan(new LoadOptions { BudgetFraction = 0.5 }, 10 * GiB, Nfs("a", 6 * GiB));
 
         Assert.Equal(5 * GiB, plan.BudgetBytes);
-        Assert.Equal((5 * GiB) - (128L << 20), plan.WindowBytes);
+        Assert.Equal((5 * GiB) - (128L << 20) - LoadPlanner.ReadAccessBytes, plan.WindowBytes);
     }
 
     [Fact]
@@ -140,7 +141,7 @@ public sealed class LoadPlannerTests
         var plan = Plan(new LoadOptions { BudgetBytes = GiB }, 100 * GiB, Nfs("a", 2 * GiB));
 
         Assert.Equal(GiB, plan.BudgetBytes);
-        Assert.Equal(GiB - (128L << 20), plan.WindowBytes);
+        Assert.Equal(GiB - (128L << 20) - LoadPlanner.ReadAccessBytes, plan.WindowBytes);
         Assert.Contains("set explicitly", plan.BudgetReason, StringComparison.Ordinal);
     }
 
@@ -178,7 +179,7 @@ public sealed class LoadPlannerTests
         var plan = Plan(new LoadOptions { Rank = 0, WorldSize = 4, BudgetBytes = 20 * GiB }, 100 * GiB, files);
 
         Assert.Equal(8 * GiB, plan.PrefetchBytes);
-        Assert.Equal((20 * GiB) - (128L << 20), plan.WindowBytes);
+        Assert.Equal((20 * GiB) - (128L << 20) - LoadPlanner.ReadAccessBytes, plan.WindowBytes);
         Assert.Contains(plan.Warnings, warning => warning.Contains("by all 4 local ranks", StringComparison.Ordinal));
     }
 
@@ -210,7 +211,7 @@ public sealed class LoadPlannerTests
         Assert.Contains("local.safetensors: lazy, map - ext4 is a local file system", text, StringComparison.Ordinal);
         Assert.Contains("remote.safetensors: prefetch, read - nfs4 is a network file system", text, StringComparison.Ordinal);
         Assert.Contains("memory: host MemAvailable", text, StringComparison.Ordinal);
-        Assert.Contains("at most 8.88 GiB ahead of the reader", text, StringComparison.Ordinal);
+        Assert.Contains("at most 8.44 GiB ahead of the reader", text, StringComparison.Ordinal);
     }
 
     [Theory]

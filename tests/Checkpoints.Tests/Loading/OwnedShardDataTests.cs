@@ -87,6 +87,21 @@ public sealed class OwnedShardDataTests : IDisposable
     }
 
     [Fact]
+    public void ReadAccess_Park_LetsGoOfEverySegment_AndReadsThemBackWhenAskedAgain()
+    {
+        var (shard, file) = Write(900, 900);
+        var header = shard.Header;
+        using var data = Open(shard, eager: false);
+        _ = data.GetSpan(header.DataStart, 900).Length;
+        _ = data.GetSpan(header.DataStart + 900, 900).Length;
+
+        data.Park();
+
+        Assert.Equal(0, data.LoadedSegments);
+        Assert.Equal(file.AsSpan((int)header.DataStart + 900, 900).ToArray(), data.GetSpan(header.DataStart + 900, 900).ToArray());
+    }
+
+    [Fact]
     public void AlignsEveryArrayToATensorStart()
     {
         var (shard, _) = Write(3, 8, 5);
@@ -141,7 +156,7 @@ public sealed class OwnedShardDataTests : IDisposable
         var header = shard.Header;
         using var data = Open(shard, eager: false);
         _ = data.GetSpan(header.DataStart, 900).Length;
-        data.CloseFile();
+        data.Park();
 
         var replacement = _directory.File("new.safetensors");
         File.WriteAllBytes(replacement, file);
