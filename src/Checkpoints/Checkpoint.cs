@@ -26,6 +26,7 @@ public sealed class Checkpoint : IDisposable
     private readonly FrozenDictionary<string, Tensor> _byName;
     private readonly ConsumerWindow _window;
     private readonly Prefetcher? _prefetcher;
+    private readonly ActiveShards _activeShards = new(ActiveShards.DefaultCapacity);
     private long _releasedUpTo;
     private int _disposed;
 
@@ -182,6 +183,11 @@ public sealed class Checkpoint : IDisposable
             ReleaseBehind(_window.Position);
         }
 
+        if (_activeShards.Use(shard) is var parked and >= 0)
+        {
+            Volatile.Read(ref _shardData[parked])?.Park();
+        }
+
         var data = Volatile.Read(ref _shardData[shard]);
         if (data is not null)
         {
@@ -255,16 +261,6 @@ public sealed class Checkpoint : IDisposable
         var header = _catalog.Shards[shard];
         var identity = _identities[shard];
         var plan = Plan.Shards[shard];
-
-        // The consumer has moved to this shard: the others let go of their handles and buffers (they reopen, checked to be
-        // the same file, if read again).
-        for (var other = 0; other < _shardData.Length; other++)
-        {
-            if (other != shard)
-            {
-                Volatile.Read(ref _shardData[other])?.Park();
-            }
-        }
 
         var settings = new ReadSettings(_readPool, Plan.BlockSize, _options.ReadTimeout, _disposing.Token);
         try

@@ -12,8 +12,11 @@ internal interface IPrefetchClaims : IDisposable
     /// <summary>Gives up the claim on <paramref name="file"/> (this process is done with it).</summary>
     void Release(int file);
 
-    /// <summary>Waits until no other process warms <paramref name="file"/> (done, or crashed), then claims it; false when cancelled.</summary>
-    bool WaitAndClaim(int file, CancellationToken cancellationToken);
+    /// <summary>
+    /// Waits until no other process warms <paramref name="file"/> (done, or crashed), then claims it; false when
+    /// <paramref name="patience"/> ran out first (that process's reader may be idle, holding it) or when cancelled.
+    /// </summary>
+    bool WaitAndClaim(int file, TimeSpan patience, CancellationToken cancellationToken);
 
     /// <summary>Whether <paramref name="file"/> is (almost) all in the page cache already, so it need not be read again.</summary>
     bool IsWarm(int file);

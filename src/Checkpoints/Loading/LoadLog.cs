@@ -131,6 +131,9 @@ internal static partial class LoadLog
         }
     }
 
+    [LoggerMessage(EventId = 18, Level = LogLevel.Warning, Message = "The prefetch stopped on an unexpected error; tensors are still read, without read-ahead")]
+    public static partial void PrefetchAborted(ILogger logger, Exception exception);
+
     [LoggerMessage(EventId = 17, Level = LogLevel.Warning,
         Message = "Prefetch locks are unavailable ({Error}); this process warms its files without coordinating with others on the node")]
     public static partial void PrefetchLocksUnavailable(ILogger logger, string error);

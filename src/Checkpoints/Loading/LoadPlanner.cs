@@ -96,10 +96,12 @@ internal static class LoadPlanner
     internal static long InFlight(LoadOptions options) => (long)options.Threads * options.BlockSize;
 
     /// <summary>
-    /// Memory read access holds besides the window: the segments kept and the one being read, and the arrays let go of
-    /// but not yet collected (see <see cref="ReleasedBuffers"/>).
+    /// Memory read access holds besides the window: the segments kept by each active shard and the one being read, and
+    /// the arrays let go of but not yet collected (see <see cref="ReleasedBuffers"/>). A tensor larger than a segment is
+    /// one segment of its own size (up to 2 GiB), and adds that.
     /// </summary>
-    internal static long ReadAccessBytes => ((OwnedShardData.KeptSegments + 1) * ShardSegments.ReadGroupBytes) + ReleasedBuffers.CollectEvery;
+    internal static long ReadAccessBytes =>
+        (((ActiveShards.DefaultCapacity * OwnedShardData.KeptSegments) + 1) * ShardSegments.ReadGroupBytes) + ReleasedBuffers.CollectEvery;
 
     private static ShardPlan Decide(StorageFileFacts file, LoadOptions options)
     {

@@ -65,12 +65,13 @@ internal sealed class NodePrefetchClaims : IPrefetchClaims
         }
     }
 
-    public bool WaitAndClaim(int file, CancellationToken cancellationToken)
+    public bool WaitAndClaim(int file, TimeSpan patience, CancellationToken cancellationToken)
     {
         // flock cannot be both blocking and cancellable: poll. The wait is for another process's whole file, so 50 ms is small.
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
         while (!TryClaim(file))
         {
-            if (cancellationToken.WaitHandle.WaitOne(PollInterval))
+            if (deadline.Elapsed > patience || cancellationToken.WaitHandle.WaitOne(PollInterval))
             {
                 return false;
             }

@@ -19,7 +19,7 @@ namespace Checkpoints.Loading;
 /// </remarks>
 internal sealed class OwnedShardData : ShardData
 {
-    /// <summary>Segments kept for read access: the one being read and the one before (a tensor read twice in a row stays).</summary>
+    /// <summary>Segments kept for read access: the two used last (a tensor read twice in a row is not read again).</summary>
     public const int KeptSegments = 2;
 
     private readonly ShardHeader _header;
@@ -120,12 +120,22 @@ internal sealed class OwnedShardData : ShardData
     /// <summary>The pages the consumer has passed are dropped from the page cache (they were copied out).</summary>
     public override void ReleaseBehind(long offset, long length)
     {
-        lock (_lock)
+        // A hint: skipped rather than waited for while a load (possibly stalled) holds the lock.
+        if (!_lock.TryEnter())
+        {
+            return;
+        }
+
+        try
         {
             if (_handle is { } handle && Volatile.Read(ref _disposed) == 0)
             {
                 _ = PageCache.Advise(handle, _header.FilePath, offset, length, CacheAdvice.DontNeed);
             }
+        }
+        finally
+        {
+            _lock.Exit();
         }
     }
 
@@ -169,14 +179,43 @@ internal sealed class OwnedShardData : ShardData
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+            // Taken before loading the missing ones: making room for those must not drop one this call needs.
+            var arrays = Enumerable.Range(first, last - first + 1).Select(index => _loaded[index]).ToArray();
             var missing = Enumerable.Range(first, last - first + 1).Where(index => _loaded[index] is null).ToArray();
+            if (!_keepAll)
+            {
+                foreach (var hit in Enumerable.Range(first, last - first + 1).Except(missing))
+                {
+                    MarkRecent(hit);
+                }
+            }
+
             if (missing.Length > 0)
             {
                 Load(missing);
             }
 
-            return [.. Enumerable.Range(first, last - first + 1).Select(index => _loaded[index]!)];
+            for (var i = 0; i < arrays.Length; i++)
+            {
+                arrays[i] ??= _loaded[first + i];
+            }
+
+            return arrays!;
         }
+    }
+
+    /// <summary>Moves <paramref name="index"/> to the most recent end, so the segments kept are the ones used last.</summary>
+    private void MarkRecent(int index)
+    {
+        var others = _recent.Where(recent => recent != index).ToList();
+        _recent.Clear();
+        foreach (var recent in others)
+        {
+            _recent.Enqueue(recent);
+        }
+
+        _recent.Enqueue(index);
     }
 
     /// <summary>

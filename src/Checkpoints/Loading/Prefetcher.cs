@@ -15,6 +15,7 @@ internal sealed class Prefetcher : IDisposable
 {
     private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(5);
 
+
     // What this process knows of each file's claim (see IsClaimed).
     private const int Unclaimed = 0;
     private const int ClaimedHere = 1;
@@ -88,6 +89,9 @@ internal sealed class Prefetcher : IDisposable
 
     public long TotalBytes { get; }
 
+    /// <summary>How long to wait for another process to finish warming a file before reading it anyway (tests shorten it).</summary>
+    internal TimeSpan ClaimPatience { get; init; } = TimeSpan.FromSeconds(60);
+
     public long BytesRead => Interlocked.Read(ref _bytesRead);
 
     public long BytesSkipped => Interlocked.Read(ref _bytesSkipped);
@@ -158,6 +162,17 @@ internal sealed class Prefetcher : IDisposable
             {
                 WarmDeferred(file, buffer);
             }
+        }
+        catch (Exception exception) when (!_stop.IsCancellationRequested)
+        {
+            // A background thread must never take the process down: the prefetch is only an optimisation, the consumer's
+            // own reads still get every byte. Every worker stops, and the failure is logged.
+            _stop.Cancel();
+            LoadLog.PrefetchAborted(_logger, exception);
+        }
+        catch (Exception)
+        {
+            // Stopping anyway: whatever a worker hit while being stopped does not matter.
         }
         finally
         {
@@ -253,8 +268,15 @@ internal sealed class Prefetcher : IDisposable
     /// </summary>
     private void WarmDeferred(int file, byte[] buffer)
     {
-        if (!_claims.WaitAndClaim(file, _stop.Token))
+        // Past the patience, the file is read without the claim: at worst the storage is read twice, never not at all.
+        var claimed = _claims.WaitAndClaim(file, ClaimPatience, _stop.Token);
+        if (_stop.IsCancellationRequested)
         {
+            if (claimed)
+            {
+                _claims.Release(file);
+            }
+
             return;
         }
 
@@ -293,7 +315,10 @@ internal sealed class Prefetcher : IDisposable
         }
         finally
         {
-            _claims.Release(file);
+            if (claimed)
+            {
+                _claims.Release(file);
+            }
         }
     }
 

@@ -14,12 +14,13 @@ internal static class ReleasedBuffers
 
     public static void Add(long bytes)
     {
-        if (Interlocked.Add(ref _sinceCollection, bytes) < CollectEvery)
+        var total = Interlocked.Add(ref _sinceCollection, bytes);
+        if (total < CollectEvery || Interlocked.CompareExchange(ref _sinceCollection, 0, total) != total)
         {
+            // Below the mark, or another thread is collecting for these bytes.
             return;
         }
 
-        Interlocked.Exchange(ref _sinceCollection, 0);
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
     }
 }

@@ -53,10 +53,20 @@ internal sealed class FakePrefetchClaims : IPrefetchClaims
         }
     }
 
-    public bool WaitAndClaim(int file, CancellationToken cancellationToken)
+    /// <summary>How many times a wait ran out of patience.</summary>
+    public int GaveUp { get; private set; }
+
+    public bool WaitAndClaim(int file, TimeSpan patience, CancellationToken cancellationToken)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         while (!TryClaim(file))
         {
+            if (clock.Elapsed > patience)
+            {
+                GaveUp++;
+                return false;
+            }
+
             if (cancellationToken.WaitHandle.WaitOne(10))
             {
                 return false;

@@ -39,7 +39,7 @@ public sealed class LoadPlannerTests
         Assert.All(plan.Shards, shard => Assert.Equal(LoadStrategy.Prefetch, shard.Strategy));
         // The budget (9 GiB) less the workers' buffers (8 x 16 MiB) and what read access holds (network shards are read).
         Assert.Equal((9 * GiB) - LoadPlanner.InFlight(new LoadOptions()) - LoadPlanner.ReadAccessBytes, plan.WindowBytes);
-        Assert.Equal(448L << 20, LoadPlanner.ReadAccessBytes);
+        Assert.Equal(576L << 20, LoadPlanner.ReadAccessBytes);
         Assert.Equal(128L << 20, LoadPlanner.InFlight(new LoadOptions()));
         Assert.Contains(plan.Warnings, warning => warning.Contains("at most the budget ahead of the reader", StringComparison.Ordinal));
     }
@@ -211,7 +211,7 @@ public sealed class LoadPlannerTests
         Assert.Contains("local.safetensors: lazy, map - ext4 is a local file system", text, StringComparison.Ordinal);
         Assert.Contains("remote.safetensors: prefetch, read - nfs4 is a network file system", text, StringComparison.Ordinal);
         Assert.Contains("memory: host MemAvailable", text, StringComparison.Ordinal);
-        Assert.Contains("at most 8.44 GiB ahead of the reader", text, StringComparison.Ordinal);
+        Assert.Contains("at most 8.31 GiB ahead of the reader", text, StringComparison.Ordinal);
     }
 
     [Theory]

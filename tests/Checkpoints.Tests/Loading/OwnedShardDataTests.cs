@@ -102,6 +102,23 @@ public sealed class OwnedShardDataTests : IDisposable
     }
 
     [Fact]
+    public void ReadAccess_ARangeAcrossChunks_KeepsTheChunkItAlreadyHad_WhileLoadingTheOther()
+    {
+        // t0 is cut into chunks of 1,000 bytes; t1 is a segment of its own.
+        var (shard, file) = Write(2_500, 500);
+        var header = shard.Header;
+        using var data = Open(shard, eager: false);
+        var big = header.DataStart + header.Tensors[0].DataBegin;
+        _ = data.GetSpan(big, 10).Length;                                          // chunk 0
+        _ = data.GetSpan(header.DataStart + header.Tensors[1].DataBegin, 500).Length; // t1: chunk 0 is now the oldest
+
+        // Loading chunk 1 makes room by dropping the oldest, which is chunk 0: this read needs it.
+        var across = data.GetSpan(big + 900, 300).ToArray();
+
+        Assert.Equal(file.AsSpan((int)big + 900, 300).ToArray(), across);
+    }
+
+    [Fact]
     public void AlignsEveryArrayToATensorStart()
     {
         var (shard, _) = Write(3, 8, 5);

@@ -344,4 +344,24 @@ public sealed class PrefetcherTests
         await prefetcher.Completion.WaitAsync(Patience);
         Assert.Equal(0, reader.Reads);
     }
+
+    [Fact]
+    public async Task Prefetch_ReadsAFileAnywayWhenItsWarmerHoldsItPastThePatience()
+    {
+        // Another process holds the file and never lets go (its reader may be idle, with the prefetch waiting on it).
+        var reader = new FakeBlockReader(2_000);
+        var claims = new FakePrefetchClaims(busy: 0);
+        using var prefetcher = new Prefetcher(PrefetchBlock.Split(reader.Files, 1_000), reader.Files.Count, reader, claims, new ConsumerWindow(long.MaxValue),
+            threads: 1, blockSize: 1_000, stopAtWindow: false, progress: null, NullLogger.Instance, CancellationToken.None)
+        {
+            ClaimPatience = TimeSpan.FromMilliseconds(100),
+        };
+
+        prefetcher.Start();
+        await prefetcher.Completion.WaitAsync(Patience);
+
+        Assert.Equal(1, claims.GaveUp);
+        Assert.Equal(2_000, reader.CountRead(0, times: 1));
+        Assert.DoesNotContain(0, claims.Released);
+    }
 }
