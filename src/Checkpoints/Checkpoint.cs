@@ -60,7 +60,16 @@ public sealed class Checkpoint : IDisposable
         if (startPrefetch && plan.HasPrefetch)
         {
             _prefetcher = CreatePrefetcher(plan, stopAtWindow: false, cancellationToken);
-            _prefetcher.Start();
+            try
+            {
+                _prefetcher.Start();
+            }
+            catch
+            {
+                // Threads that did start, their file handles and prefetch locks are let go; the caller disposes the read pool.
+                _prefetcher.Dispose();
+                throw;
+            }
         }
     }
 

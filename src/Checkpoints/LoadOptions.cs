@@ -113,9 +113,9 @@ public sealed record LoadOptions
             throw new ArgumentException($"BudgetFraction must be above 0 and at most 1, not {BudgetFraction}.");
         }
 
-        if (ReadTimeout <= TimeSpan.Zero && ReadTimeout != Timeout.InfiniteTimeSpan)
+        if ((ReadTimeout <= TimeSpan.Zero || ReadTimeout.TotalMilliseconds > int.MaxValue) && ReadTimeout != Timeout.InfiniteTimeSpan)
         {
-            throw new ArgumentException($"ReadTimeout must be positive (or infinite), not {ReadTimeout}.");
+            throw new ArgumentException($"ReadTimeout must be positive and at most {TimeSpan.FromMilliseconds(int.MaxValue)} (or infinite), not {ReadTimeout}.");
         }
 
         if (WorldSize < 1 || Rank < 0 || Rank >= WorldSize)

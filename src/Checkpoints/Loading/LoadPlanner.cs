@@ -135,8 +135,8 @@ internal static class LoadPlanner
     }
 
     private static ShardPlan Shard(StorageFileFacts file, LoadStrategy strategy, string reason) =>
-        new(file.FileSystem.Path, file.Residency.SizeBytes, file.FileSystem, file.Residency.CachedBytes, strategy, ShardAccess.Map,
-            PrefetchedHere: strategy == LoadStrategy.Prefetch, reason);
+        new(file.FileSystem.Path, file.Residency.SizeBytes, file.FileSystem, file.Residency.CachedBytes, strategy,
+            PrefetchedHere: strategy == LoadStrategy.Prefetch, reason, ShardAccess.Map);
 
     /// <summary>
     /// Where the storage can fail, bytes come through reads: an error is then an exception, where under a map it is a

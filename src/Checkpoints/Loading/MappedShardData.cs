@@ -42,7 +42,7 @@ internal sealed unsafe class MappedShardData : ShardData
         ShardChanged.ThrowIfDiffers(path, opened, FileIdentity.Of(handle, path));
         if (OperatingSystem.IsWindows())
         {
-            return OpenOnWindows(path, opened);
+            return OpenOnWindows(handle, path, opened);
         }
 
         if (opened.Length == 0)
@@ -113,9 +113,10 @@ internal sealed unsafe class MappedShardData : ShardData
         }
     }
 
-    private static MappedShardData OpenOnWindows(string path, FileIdentity opened)
+    /// <summary>Maps the handle that was just checked (so the file mapped is the one checked); the mapping keeps the file, the handle may close.</summary>
+    private static MappedShardData OpenOnWindows(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string path, FileIdentity opened)
     {
-        var file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, mapName: null, capacity: 0, MemoryMappedFileAccess.Read);
+        var file = MemoryMappedFile.CreateFromFile(handle, mapName: null, capacity: 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
         try
         {
             var view = file.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);

@@ -9,7 +9,8 @@ namespace Checkpoints.Loading;
 /// <summary>
 /// A shard served from memory the process owns, filled with positional reads: every I/O error comes back as an
 /// exception naming the file and offset (under a memory map it would be a SIGBUS that kills the process), a stalled
-/// read times out, and the file is checked unchanged after each read, so no byte of a rewritten shard is handed out.
+/// read times out, and the file is checked unchanged after each read (as far as its attributes show: NFS and sshfs cache
+/// them for a second or more), so bytes of a shard rewritten underneath are not handed out as if nothing happened.
 /// </summary>
 /// <remarks>
 /// The data is cut into segments along tensor boundaries (see <see cref="ShardSegments"/>), each a managed array: a

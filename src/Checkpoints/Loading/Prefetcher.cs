@@ -110,9 +110,22 @@ internal sealed class Prefetcher : IDisposable
             return;
         }
 
-        foreach (var worker in _workers)
+        for (var started = 0; started < _workers.Length; started++)
         {
-            worker.Start();
+            try
+            {
+                _workers[started].Start();
+            }
+            catch
+            {
+                // Only the workers that run will count down: Completion still completes when they end.
+                if (Interlocked.Add(ref _running, started - _workers.Length) == 0)
+                {
+                    Finish();
+                }
+
+                throw;
+            }
         }
     }
 
@@ -355,7 +368,8 @@ internal sealed class Prefetcher : IDisposable
 
     private void Report()
     {
-        var done = BytesRead + BytesSkipped;
+        // A file passed over for another process and then found warm can count some skipped blocks twice: cap at the total.
+        var done = Math.Min(BytesRead + BytesSkipped, TotalBytes);
         var seconds = Math.Max(_clock.Elapsed.TotalSeconds, 1e-9);
         if (_progress is not null && Volatile.Read(ref _progressFailed) == 0)
         {
