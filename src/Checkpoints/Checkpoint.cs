@@ -304,7 +304,7 @@ public sealed class Checkpoint : IDisposable
     {
         for (var earlier = 0; earlier < shard; earlier++)
         {
-            if (Volatile.Read(ref _shardData[earlier]) is OwnedShardData && Plan.Shards[earlier].Strategy == LoadStrategy.Eager)
+            if (Plan.Shards[earlier].Strategy == LoadStrategy.Eager && Volatile.Read(ref _shardData[earlier]) is not null)
             {
                 Volatile.Write(ref _shardData[earlier], null);
             }

@@ -6,8 +6,8 @@ namespace Checkpoints.Loading;
 /// <summary>
 /// Reads the prefetcher's files with positional reads. A file is opened on its first read and its handle kept for the
 /// blocks that follow, but at most <see cref="MaxOpenFiles"/> handles stay open: the least recently used one no read
-/// is using is closed first. Holding every handle until the end took a descriptor per shard: 2,000 shards under a
-/// limit of 256 (<c>ulimit -n</c>) ran out, and the runtime, which keeps one per assembly it loads, crashed.
+/// is using is closed first. A handle per shard held to the end would make a checkpoint of thousands of shards need
+/// thousands of descriptors, and the runtime, which keeps one per assembly it loads, fails when none is left.
 /// </summary>
 internal sealed class FileBlockReader(IReadOnlyList<string> paths) : IBlockReader
 {

@@ -69,21 +69,30 @@ internal sealed class ReadPool : IDisposable
     {
         try
         {
-            var remaining = jobs.ToList();
-            while (remaining.Count > 0)
+            // Each job reports its completion once: waiting is linear in the jobs (thousands of headers), not quadratic.
+            var finished = new System.Collections.Concurrent.ConcurrentQueue<Pending<T>>();
+            var signal = new SemaphoreSlim(0);
+            foreach (var job in jobs)
             {
-                var any = Task.WhenAny(remaining.Select(static job => job.Task));
-                if (!any.Wait(timeout, cancellationToken))
+                _ = job.Task.ContinueWith(_ =>
                 {
-                    throw new IOException($"{remaining[0].Description} did not finish within {timeout.TotalSeconds:0.###} s: the storage stopped answering; " +
+                    finished.Enqueue(job);
+                    signal.Release();
+                }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+
+            for (var count = 0; count < jobs.Count; count++)
+            {
+                if (!signal.Wait(timeout, cancellationToken))
+                {
+                    var waiting = jobs.First(static job => !job.Task.IsCompleted);
+                    throw new IOException($"{waiting.Description} did not finish within {timeout.TotalSeconds:0.###} s: the storage stopped answering; " +
                         "check the mount or the network, or allow more time with --read-timeout (LoadOptions.ReadTimeout)");
                 }
 
-                var done = remaining.Find(static job => job.Task.IsCompleted)!;
-                remaining.Remove(done);
-
                 // Rethrows the job's own exception, which names the file and offset.
-                done.Task.GetAwaiter().GetResult();
+                _ = finished.TryDequeue(out var done);
+                done!.Task.GetAwaiter().GetResult();
             }
         }
         catch

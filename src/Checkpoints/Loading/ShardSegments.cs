@@ -15,7 +15,7 @@ internal sealed class ShardSegments
     /// <summary>Read access loads this much at a time: a few of them are what it holds.</summary>
     public const long ReadGroupBytes = 64L << 20;
 
-    /// <summary>A tensor larger than an array may be is cut into arrays of this size (page-aligned), from its start.</summary>
+    /// <summary>A tensor too large for one array is cut into arrays of this size (a multiple of the page size), from the tensor's start.</summary>
     public static readonly long ChunkBytes = Array.MaxLength & ~4095L;
 
     private readonly (long Start, long End)[] _ranges;

@@ -5,8 +5,9 @@ using Microsoft.Win32.SafeHandles;
 namespace Checkpoints.Storage;
 
 /// <summary>
-/// An exclusive lock, shared by every process on this node, on one file identified by device and inode (so two paths to
-/// the same file, or two mounts of it, are one lock). It is an <c>flock</c> on a small file in a runtime folder: the
+/// An exclusive lock, shared by the processes on this node that use the same lock folder (by default one per user), on
+/// one file identified by device and inode (so two paths to the same file are one lock; two mounts of one export are
+/// two devices, and two locks). It is an <c>flock</c> on a small file in a runtime folder: the
 /// kernel drops it when the holder's descriptor closes, so a crashed holder never blocks the others.
 /// </summary>
 internal sealed class NodeFileLock : IDisposable
