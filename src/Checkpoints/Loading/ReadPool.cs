@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Checkpoints.Format;
 using Checkpoints.Storage;
 using Microsoft.Win32.SafeHandles;
@@ -14,6 +15,9 @@ namespace Checkpoints.Loading;
 internal sealed class ReadPool : IDisposable
 {
     private readonly BlockingCollection<Action> _queue = new();
+
+    /// <summary>When a job of this pool last finished (a Stopwatch timestamp): whether the threads make progress at all.</summary>
+    private long _lastFinished = Stopwatch.GetTimestamp();
 
     /// <exception cref="IOException">The threads cannot start because the process has no descriptor left.</exception>
     public ReadPool(int threads)
@@ -46,22 +50,25 @@ internal sealed class ReadPool : IDisposable
     public Pending<T> Run<T>(string description, long offset, Func<T> job, CancellationToken cancellationToken)
     {
         var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var timing = new JobTiming(this);
         try
         {
-            _queue.Add(() => Execute(job, completion, cancellationToken), CancellationToken.None);
+            _queue.Add(() => Execute(job, completion, timing, cancellationToken), CancellationToken.None);
         }
         catch (InvalidOperationException)
         {
             throw new ObjectDisposedException(nameof(ReadPool));
         }
 
-        return new Pending<T>(description, offset, completion.Task);
+        return new Pending<T>(description, offset, completion.Task, timing);
     }
 
     /// <summary>
-    /// Waits for every job of <paramref name="jobs"/>. Fails when one fails (with its own error), when none completes
-    /// for <paramref name="timeout"/> (naming the oldest one still waiting), or when <paramref name="cancellationToken"/>
-    /// fires; the jobs not started yet are then dropped through <paramref name="abandon"/>.
+    /// Waits for every job of <paramref name="jobs"/>. Fails when one fails (with its own error), when one has run for
+    /// <paramref name="timeout"/> without finishing, when none has started and the pool finished nothing for that long
+    /// (its threads are all stuck on other reads), or when <paramref name="cancellationToken"/> fires; the jobs not
+    /// started yet are then dropped through <paramref name="abandon"/>. Time spent queued behind other loads' reads
+    /// that do progress does not count.
     /// </summary>
     /// <exception cref="IOException">A job failed or stalled.</exception>
     /// <exception cref="OperationCanceledException">The token fired.</exception>
@@ -83,11 +90,10 @@ internal sealed class ReadPool : IDisposable
 
             for (var count = 0; count < jobs.Count; count++)
             {
-                if (!signal.Wait(timeout, cancellationToken))
+                var waitStarted = Stopwatch.GetTimestamp();
+                while (!signal.Wait(PollInterval(timeout), cancellationToken))
                 {
-                    var waiting = jobs.First(static job => !job.Task.IsCompleted);
-                    throw new IOException($"{waiting.Description} did not finish within {timeout.TotalSeconds:0.###} s: the storage stopped answering; " +
-                        "check the mount or the network, or allow more time with --read-timeout (LoadOptions.ReadTimeout)");
+                    ThrowIfStalled(jobs, timeout, waitStarted);
                 }
 
                 // Rethrows the job's own exception, which names the file and offset.
@@ -104,7 +110,36 @@ internal sealed class ReadPool : IDisposable
 
     public void Dispose() => _queue.CompleteAdding();
 
-    private static void Execute<T>(Func<T> job, TaskCompletionSource<T> completion, CancellationToken cancellationToken)
+    /// <summary>How often a wait looks at the jobs' clocks: a fraction of the timeout, so a stall is seen soon after it.</summary>
+    private static TimeSpan PollInterval(TimeSpan timeout) => timeout == Timeout.InfiniteTimeSpan
+        ? Timeout.InfiniteTimeSpan
+        : TimeSpan.FromMilliseconds(Math.Clamp(timeout.TotalMilliseconds / 4, 10, 1_000));
+
+    private static void ThrowIfStalled<T>(IReadOnlyList<Pending<T>> jobs, TimeSpan timeout, long waitStarted)
+    {
+        var waiting = jobs.Where(static job => !job.Task.IsCompleted).ToList();
+        if (waiting.Count == 0)
+        {
+            return;
+        }
+
+        var running = waiting.Where(static job => job.Timing.StartedAt != 0).ToList();
+        if (running.Find(job => Stopwatch.GetElapsedTime(job.Timing.StartedAt) > timeout) is { } stuck)
+        {
+            throw new IOException($"{stuck.Description} did not finish within {timeout.TotalSeconds:0.###} s: the storage stopped answering; " +
+                "check the mount or the network, or allow more time with --read-timeout (LoadOptions.ReadTimeout)");
+        }
+
+        var pool = waiting[0].Timing.Pool;
+        var sinceProgress = Stopwatch.GetElapsedTime(Math.Max(Volatile.Read(ref pool._lastFinished), waitStarted));
+        if (running.Count == 0 && sinceProgress > timeout)
+        {
+            throw new IOException($"{waiting[0].Description} did not start within {timeout.TotalSeconds:0.###} s: every reader thread is waiting on " +
+                "storage that stopped answering; check the mount or the network, or allow more time with --read-timeout (LoadOptions.ReadTimeout)");
+        }
+    }
+
+    private static void Execute<T>(Func<T> job, TaskCompletionSource<T> completion, JobTiming timing, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
         {
@@ -112,6 +147,7 @@ internal sealed class ReadPool : IDisposable
             return;
         }
 
+        Volatile.Write(ref timing.StartedAt, Stopwatch.GetTimestamp());
         try
         {
             completion.TrySetResult(job());
@@ -120,6 +156,10 @@ internal sealed class ReadPool : IDisposable
         {
             // Handed to the waiting caller, which rethrows it there.
             completion.TrySetException(exception);
+        }
+        finally
+        {
+            Volatile.Write(ref timing.Pool._lastFinished, Stopwatch.GetTimestamp());
         }
     }
 
@@ -131,6 +171,14 @@ internal sealed class ReadPool : IDisposable
         }
     }
 
-    /// <summary>A queued job, with what an error message needs.</summary>
-    public sealed record Pending<T>(string Description, long Offset, Task<T> Task);
+    /// <summary>A queued job, with what an error message needs and when it started.</summary>
+    public sealed record Pending<T>(string Description, long Offset, Task<T> Task, JobTiming Timing);
+
+    /// <summary>When a job started running (0 while queued), and its pool.</summary>
+    public sealed class JobTiming(ReadPool pool)
+    {
+        public ReadPool Pool { get; } = pool;
+
+        public long StartedAt;
+    }
 }

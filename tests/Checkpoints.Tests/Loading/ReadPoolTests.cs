@@ -60,4 +60,37 @@ public sealed class ReadPoolTests : IDisposable
 
         Assert.Throws<ObjectDisposedException>(() => _pool.Run("late", 0, () => 1, CancellationToken.None));
     }
+
+    [Fact]
+    public async Task WaitAll_DoesNotCountTimeQueuedBehindOtherReadsThatProgress()
+    {
+        using var pool = new ReadPool(1);
+        using var abandon = new CancellationTokenSource();
+        // Another load's reads keep the only thread busy for about 1.5 s, finishing one every 300 ms.
+        var others = Enumerable.Range(0, 5).Select(i => pool.Run($"other {i}", 0, () =>
+        {
+            Thread.Sleep(300);
+            return i;
+        }, CancellationToken.None)).ToList();
+        var mine = pool.Run("mine", 0, () => 42, abandon.Token);
+
+        ReadPool.WaitAll([mine], TimeSpan.FromSeconds(1), abandon, CancellationToken.None);
+
+        Assert.Equal(42, await mine.Task);
+        Assert.All(others, other => Assert.True(other.Task.IsCompletedSuccessfully));
+    }
+
+    [Fact]
+    public void WaitAll_NamesAReadThatCannotStart_WhenEveryThreadIsStuck()
+    {
+        using var pool = new ReadPool(1);
+        using var abandon = new CancellationTokenSource();
+        _ = pool.Run("stuck elsewhere", 0, () => _release.Wait(TimeSpan.FromMinutes(5)), CancellationToken.None);
+        var mine = pool.Run("/mnt/y.safetensors: reading 8 bytes at byte 0", 0, () => 1, abandon.Token);
+
+        var error = Assert.Throws<IOException>(() => ReadPool.WaitAll([mine], TimeSpan.FromMilliseconds(200), abandon, CancellationToken.None));
+
+        Assert.StartsWith("/mnt/y.safetensors: reading 8 bytes at byte 0 did not start within 0.2 s: every reader thread is waiting", error.Message, StringComparison.Ordinal);
+        _release.Set();
+    }
 }
