@@ -31,9 +31,9 @@ public sealed record LoadOptions
     public ShardAccess Access { get; init; } = ShardAccess.Auto;
 
     /// <summary>
-    /// How long the reads of a shard may go without one of them completing before the load fails with an error naming
-    /// the file and offset; <see cref="Timeout.InfiniteTimeSpan"/> waits forever. Applies to reads, not to page faults
-    /// of a map, which cannot time out.
+    /// How long one read (or open) may run, or wait for a reader thread while none of the others finishes, before the
+    /// load fails with an error naming the file and offset; <see cref="Timeout.InfiniteTimeSpan"/> waits forever. Applies
+    /// to reads, not to page faults of a map, which cannot time out.
     /// </summary>
     public TimeSpan ReadTimeout { get; init; } = DefaultReadTimeout;
 
