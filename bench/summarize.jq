@@ -9,8 +9,8 @@ def median: map(select(. != null)) | sort
 def ordered_unique: reduce .[] as $x ([]; if any(.[]; . == $x) then . else . + [$x] end);
 def div($a; $b): if $a == null or $b == null or $b == 0 then null else $a / $b end;
 # The in-memory checksum speed, if this ckpt reports one (the name is whichever the load command uses).
-def checksum_rate: .inMemoryDigestBytesPerSecond // .memoryDigestBytesPerSecond // .digestBytesPerSecondInMemory
-  // .inMemoryChecksumBytesPerSecond // .checksumBytesPerSecond // .digestInMemoryBytesPerSecond;
+def checksum_rate: .inMemoryBytesPerSecond // .inMemoryDigestBytesPerSecond // .memoryDigestBytesPerSecond
+  // .digestBytesPerSecondInMemory // .inMemoryChecksumBytesPerSecond // .checksumBytesPerSecond // .digestInMemoryBytesPerSecond;
 
 def contender_stats:
   . as $all
