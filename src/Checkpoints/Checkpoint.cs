@@ -271,28 +271,18 @@ public sealed class Checkpoint : IDisposable
         var identity = _identities[shard];
         var plan = Plan.Shards[shard];
 
+        // Every open below checks the file against its identity (deleted, replaced, changed), and read access turns a
+        // disposal during a read into ObjectDisposedException itself.
         var settings = new ReadSettings(_readPool, Plan.BlockSize, _options.ReadTimeout, _disposing.Token);
-        try
+        switch (plan.Strategy, plan.Access)
         {
-            switch (plan.Strategy, plan.Access)
-            {
-                case (LoadStrategy.Eager, _):
-                    ReleaseEarlierEagerShards(shard);
-                    return OwnedShardData.LoadEager(header, identity, settings, _logger);
-                case (_, ShardAccess.Read):
-                    return OwnedShardData.ForReads(header, identity, settings);
-                default:
-                    return MappedShardData.Open(header.FilePath, identity);
-            }
-        }
-        catch (OperationCanceledException) when (Volatile.Read(ref _disposed) != 0)
-        {
-            throw new ObjectDisposedException(nameof(Checkpoint), $"The checkpoint {SourcePath} was disposed while {header.FilePath} was being read.");
-        }
-        catch (FileNotFoundException missing) when (missing.FileName is { } name && Path.GetFullPath(name) == Path.GetFullPath(header.FilePath))
-        {
-            // Only the shard itself: a runtime that cannot load one of its own assemblies throws this type too.
-            throw ShardChanged.Deleted(header.FilePath, identity);
+            case (LoadStrategy.Eager, _):
+                ReleaseEarlierEagerShards(shard);
+                return OwnedShardData.LoadEager(header, identity, settings, _logger);
+            case (_, ShardAccess.Read):
+                return OwnedShardData.ForReads(header, identity, settings);
+            default:
+                return MappedShardData.Open(header.FilePath, identity);
         }
     }
 

@@ -38,16 +38,10 @@ internal sealed unsafe class MappedShardData : ShardData
     /// <exception cref="IOException">The file changed, or cannot be mapped (the message names the limit to raise).</exception>
     public static MappedShardData Open(string path, FileIdentity opened)
     {
-        using var handle = OpenFileLimit.OpenRead(path);
-        ShardChanged.ThrowIfDiffers(path, opened, FileIdentity.Of(handle, path));
+        using var handle = ShardChanged.OpenUnchanged(path, opened);
         if (OperatingSystem.IsWindows())
         {
             return OpenOnWindows(handle, path, opened);
-        }
-
-        if (opened.Length == 0)
-        {
-            return new MappedShardData(path, opened, null, null, null);
         }
 
         var address = Interop.MMap(0, (nuint)opened.Length, Interop.ProtRead, Interop.MapShared, (int)handle.DangerousGetHandle(), 0);

@@ -345,28 +345,5 @@ internal sealed class OwnedShardData : ShardData
         }
     }
 
-    private SafeFileHandle OpenChecked()
-    {
-        var path = _header.FilePath;
-        SafeFileHandle handle;
-        try
-        {
-            handle = OpenFileLimit.OpenRead(path);
-        }
-        catch (FileNotFoundException)
-        {
-            throw ShardChanged.Deleted(path, _opened);
-        }
-
-        try
-        {
-            ShardChanged.ThrowIfDiffers(path, _opened, FileIdentity.Of(handle, path));
-            return handle;
-        }
-        catch
-        {
-            handle.Dispose();
-            throw;
-        }
-    }
+    private SafeFileHandle OpenChecked() => ShardChanged.OpenUnchanged(_header.FilePath, _opened);
 }

@@ -207,10 +207,8 @@ internal sealed class Prefetcher : IDisposable
             }
 
             var block = _blocks[index];
-            if (block.End <= _window.Position || Volatile.Read(ref _failedFiles[block.File]) != 0)
+            if (SkipIfNotNeeded(block))
             {
-                // The consumer already read past it (its own faults brought it in), or the file failed.
-                Interlocked.Add(ref _bytesSkipped, block.Length);
                 BlockDone(block.File);
                 continue;
             }
@@ -221,24 +219,42 @@ internal sealed class Prefetcher : IDisposable
                 continue;
             }
 
-            if (_stopAtWindow)
-            {
-                if (Volatile.Read(ref _windowReached) != 0 || !_window.Allows(block))
-                {
-                    // Stops new claims only: blocks other workers already hold inside the budget are still read.
-                    Volatile.Write(ref _windowReached, 1);
-                    return null;
-                }
-            }
-            else if (!_window.WaitFor(block, _stop.Token))
-            {
-                return null;
-            }
-
-            return block;
+            return WaitForWindow(block) ? block : null;
         }
 
         return null;
+    }
+
+    /// <summary>Counts <paramref name="block"/> as skipped when the consumer already read past it (its own reads brought it in) or its file failed.</summary>
+    private bool SkipIfNotNeeded(PrefetchBlock block)
+    {
+        if (block.End > _window.Position && Volatile.Read(ref _failedFiles[block.File]) == 0)
+        {
+            return false;
+        }
+
+        Interlocked.Add(ref _bytesSkipped, block.Length);
+        return true;
+    }
+
+    /// <summary>
+    /// Waits until the window allows <paramref name="block"/>; false when the prefetch stops instead: cancelled, or, in
+    /// warm-only mode, the window's edge reached (that stops new claims only: blocks other workers hold are still read).
+    /// </summary>
+    private bool WaitForWindow(PrefetchBlock block)
+    {
+        if (!_stopAtWindow)
+        {
+            return _window.WaitFor(block, _stop.Token);
+        }
+
+        if (Volatile.Read(ref _windowReached) != 0 || !_window.Allows(block))
+        {
+            Volatile.Write(ref _windowReached, 1);
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>Whether this process warms <paramref name="file"/>: decided once, by the first block of it that is read.</summary>
@@ -283,18 +299,13 @@ internal sealed class Prefetcher : IDisposable
     {
         // Past the patience, the file is read without the claim: at worst the storage is read twice, never not at all.
         var claimed = _claims.WaitAndClaim(file, ClaimPatience, _stop.Token);
-        if (_stop.IsCancellationRequested)
-        {
-            if (claimed)
-            {
-                _claims.Release(file);
-            }
-
-            return;
-        }
-
         try
         {
+            if (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+
             var blocks = _blocks.Where(block => block.File == file).ToList();
             if (_claims.IsWarm(file))
             {
@@ -305,19 +316,12 @@ internal sealed class Prefetcher : IDisposable
 
             foreach (var block in blocks)
             {
-                if (block.End <= _window.Position || Volatile.Read(ref _failedFiles[file]) != 0)
+                if (SkipIfNotNeeded(block))
                 {
-                    Interlocked.Add(ref _bytesSkipped, block.Length);
                     continue;
                 }
 
-                if (_stopAtWindow && !_window.Allows(block))
-                {
-                    Volatile.Write(ref _windowReached, 1);
-                    return;
-                }
-
-                if (!_stopAtWindow && !_window.WaitFor(block, _stop.Token))
+                if (!WaitForWindow(block))
                 {
                     return;
                 }

@@ -11,6 +11,32 @@ internal static class ShardChanged
 {
     private const string Fix = "another process is writing or replacing it; wait for it to finish and load again";
 
+    /// <summary>Opens <paramref name="path"/> for reading, refusing (and closing it) when it is no longer <paramref name="opened"/>.</summary>
+    /// <exception cref="IOException">It changed, was replaced, is gone, or cannot be opened.</exception>
+    public static Microsoft.Win32.SafeHandles.SafeFileHandle OpenUnchanged(string path, FileIdentity opened)
+    {
+        Microsoft.Win32.SafeHandles.SafeFileHandle handle;
+        try
+        {
+            handle = OpenFileLimit.OpenRead(path);
+        }
+        catch (FileNotFoundException)
+        {
+            throw Deleted(path, opened);
+        }
+
+        try
+        {
+            ThrowIfDiffers(path, opened, FileIdentity.Of(handle, path));
+            return handle;
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Throws when the file at <paramref name="path"/> is no longer <paramref name="opened"/>.</summary>
     /// <exception cref="IOException">It changed, was replaced, or is gone.</exception>
     public static void ThrowIfChanged(string path, FileIdentity opened)
@@ -62,7 +88,7 @@ internal static class ShardChanged
                 "(a network mount does this when it loses its server); check the mount and load again")
             : Deleted(path, opened.Length);
 
-    public static IOException Deleted(string path, long length) =>
+    private static IOException Deleted(string path, long length) =>
         new($"{path}: the shard was deleted while loading ({Invariant.N(length)} bytes when opened); {Fix}");
 
     /// <summary>The nearest existing folder above <paramref name="path"/> when it is on another device than <paramref name="opened"/>; null otherwise.</summary>
