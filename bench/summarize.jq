@@ -35,6 +35,9 @@ def contender_stats:
       cgroupLimitBytes: $all[0].cgroupLimitBytes,
       loadSeconds: ($ok | map(.ckpt.seconds // null) | median),
       loadBytesPerSecond: ($ok | map(.ckpt.bytesPerSecond // null) | median),
+      # Iterating and checksumming alone: bytes over the load's time after the open (planning, headers) ended.
+      iterateBytesPerSecond: ($ok | map(.ckpt // {} | if .seconds != null and .openSeconds != null and .seconds > .openSeconds
+        then .bytes / (.seconds - .openSeconds) else null end) | median),
       loadPeakRssBytes: ($ok | map(.ckpt.peakRssBytes // null) | median),
       checksumBytesPerSecond: ($ok | map(.ckpt // {} | checksum_rate) | median),
       plan: ($ok | map(.ckpt.plan // null) | map(select(. != null)) | .[0] // null)
@@ -91,9 +94,11 @@ def contender_stats:
         (if $memAuto == null then null
          else "OOM kills: \($memAuto.oomKilled); runs ok: \($memAuto.ok)/\($memAuto.runs); process peak RSS \(($memAuto.peakRssBytes // 0) / 1048576 | round) MiB (file pages of the map included). The cgroup's peak includes page cache, which the kernel lets grow to the limit and then reclaims, so a peak at the limit is expected; an OOM kill or a failed run is the failure" end))
         | if $memAuto != null and ($memAuto.oomKilled > 0 or $memAuto.ok < $memAuto.runs) then .pass = false else . end),
-      target("warm-checksum"; $warm; "warm: iterate-and-checksum speed / in-memory checksum speed";
-        div($warmAuto.loadBytesPerSecond; $warmAuto.checksumBytesPerSecond); ">="; 0.8;
-        (if $warmAuto != null and $warmAuto.checksumBytesPerSecond == null then "ckpt load reports no in-memory checksum speed; for scale, the BenchmarkDotNet digest benchmark (bench/Checkpoints.Benchmarks/RESULTS.md) hashes a warm 256 MiB map at ~33 GB/s on this machine" else null end))
+      target("warm-checksum"; $warm; "warm: iterate-and-checksum speed (after open) / in-memory checksum speed";
+        div($warmAuto.iterateBytesPerSecond; $warmAuto.checksumBytesPerSecond); ">="; 0.8;
+        (if $warmAuto == null then null
+         elif $warmAuto.checksumBytesPerSecond == null then "ckpt load reports no in-memory checksum speed; for scale, the BenchmarkDotNet digest benchmark (bench/Checkpoints.Benchmarks/RESULTS.md) hashes a warm 256 MiB map at ~33 GB/s on this machine"
+         else "whole load, open included (\(($warmAuto.loadSeconds // 0) * 1000 | round) ms, of which open is planning, headers and residency): \(div($warmAuto.loadBytesPerSecond; $warmAuto.checksumBytesPerSecond) // 0 | . * 100 | round / 100)" end))
     ],
     digests: ($runs | map(select(.exitStatus == 0) | .ckpt.digest // null) | map(select(. != null)) | unique)
   }

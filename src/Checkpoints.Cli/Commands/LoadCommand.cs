@@ -64,6 +64,7 @@ internal static class LoadCommand
 
     private static Outcome Run(string path, LoadOptions options, Microsoft.Extensions.Logging.ILoggerFactory logging, Action<long, long>? progress, CancellationToken cancellationToken)
     {
+        ContentDigest.Prepare();
         var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
         var stopwatch = Stopwatch.StartNew();

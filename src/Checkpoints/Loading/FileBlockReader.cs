@@ -4,12 +4,16 @@ using Microsoft.Win32.SafeHandles;
 namespace Checkpoints.Loading;
 
 /// <summary>
-/// Reads the prefetcher's files with positional reads. A file is opened on its first read and its handle kept for the
+/// Reads the prefetcher's files into the page cache: files on a local disk by faulting each block in through a
+/// huge-page mapping (<see cref="CacheFill"/>, so the cache holds large folios that later maps take cheaply), others,
+/// and any where the kernel cannot, with positional reads into the caller's scratch buffer. A file is opened on its first read and its handle kept for the
 /// blocks that follow, but at most <see cref="MaxOpenFiles"/> handles stay open: the least recently used one no read
 /// is using is closed first. A handle per shard held to the end would make a checkpoint of thousands of shards need
 /// thousands of descriptors, and the runtime, which keeps one per assembly it loads, fails when none is left.
 /// </summary>
-internal sealed class FileBlockReader(IReadOnlyList<string> paths) : IBlockReader
+/// <param name="paths">The files.</param>
+/// <param name="fillByMapping">Per file: bring blocks in through a mapping rather than reading them (local disks).</param>
+internal sealed class FileBlockReader(IReadOnlyList<string> paths, IReadOnlyList<bool> fillByMapping) : IBlockReader
 {
     /// <summary>
     /// Handles kept open. The workers read in file order, so the files in use are the few at the front (at most one per
@@ -29,7 +33,9 @@ internal sealed class FileBlockReader(IReadOnlyList<string> paths) : IBlockReade
         var open = Acquire(file);
         try
         {
-            return RandomAccess.Read(open.Handle, buffer, offset);
+            return fillByMapping[file] && CacheFill.TryFill(open.Handle, paths[file], offset, buffer.Length)
+                ? buffer.Length
+                : RandomAccess.Read(open.Handle, buffer, offset);
         }
         finally
         {
@@ -66,7 +72,7 @@ internal sealed class FileBlockReader(IReadOnlyList<string> paths) : IBlockReade
         }
 
         // Opened outside the lock: an open stuck on a stalled mount must hold up neither the other workers nor Dispose.
-        var handle = OpenSequential(paths[file]);
+        var handle = Open(paths[file], fillByMapping[file]);
         lock (_lock)
         {
             if (_disposed)
@@ -120,9 +126,15 @@ internal sealed class FileBlockReader(IReadOnlyList<string> paths) : IBlockReade
         }
     }
 
-    private static SafeFileHandle OpenSequential(string path)
+    private static SafeFileHandle Open(string path, bool fillByMapping)
     {
         var handle = OpenFileLimit.OpenRead(path);
+        if (fillByMapping)
+        {
+            // Sequential advice would make the faults' read-ahead use small folios again: none for a mapped fill.
+            return handle;
+        }
+
         try
         {
             // Doubles the kernel's read-ahead for this handle; a refusal only loses the hint.
