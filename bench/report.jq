@@ -41,6 +41,7 @@ def plan_text: if . == null then null
   "- Checkpoint: \($doc.config.checkpointBytes) bytes (\($doc.config.checkpointBytes | gib | fmt(2)) GiB) in \($doc.config.shards) shards, bf16, written by `ckpt synth`; \($doc.config.runs) run(s) per contender and scenario, interleaved",
   "- Network FS export: " + (if $doc.config.netfsExport == "shm" then "a copy on tmpfs (`/dev/shm`), so the emulated server never waits for the disk; only the client's page cache is cold" else "the data folder on the local disk (cold on both sides)" end),
   "- Memory cgroup: v\($doc.config.cgroupVersion)",
+  (if ($doc.config.settleSeconds // 0) > 0 then "- After each cache drop the runner waited \($doc.config.settleSeconds) s: this machine is a virtual machine whose balloon gives freed memory back to the host (free page reporting), and a run started before that finished found the memory still backed or not by chance (consecutive cold runs alternated between 1.4 and 3 s). Every cold run therefore starts with the memory cold too: the first touch of each page costs a host fault, whoever makes it" else empty end),
   "",
   "Storage of the data folder:",
   "",

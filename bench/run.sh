@@ -4,6 +4,7 @@
 #   bench/run.sh [--size 4GiB] [--shards 4] [--runs 3] [--rtt 2ms] [--rtts 0.5ms,2ms,5ms]
 #                [--scenarios local-cold,local-warm,netfs-cold,netfs-cgroup] [--par 1,2,4,8,16]
 #                [--contenders cat,par,vmtouch,lazy,eager,prefetch,auto] [--export shm|disk] [--out DIR] [--no-diagnose] [--quick]
+#                [--settle SECONDS]
 #   bench/run.sh --report-only [DIR]      # rewrite DIR/BENCHMARKS.md from DIR/benchmarks.json
 #
 # Scenarios: local-cold, local-warm (no cache drop, one warm-up round first), netfs-cold (sshfs through
@@ -13,6 +14,7 @@
 # bench/par-read.sh, N from --par); vmtouch -t FILES then ckpt load --strategy lazy (timed together);
 # ckpt load --strategy lazy|eager|prefetch|auto --json. Every run starts cold (drop_caches) except
 # in local-warm. --quick: 512MiB, 1 run, local-cold and netfs-cold, written to bench/out/quick.
+# --settle: seconds to wait after each cache drop (default 5 on a VM whose balloon reports free pages, else 0).
 # Results: OUT/benchmarks.json (every raw run) and OUT/BENCHMARKS.md (default OUT: docs/).
 # Needs root. See bench/README.md.
 set -euo pipefail
@@ -35,12 +37,12 @@ die() {
   exit 1
 }
 usage() {
-  sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
 # ---------------------------------------------------------------------------------------------- options
-size="" shards="" runs="" rtt="" rtts="" scenarios="" par="" export_mode=shm out_dir="" diagnose=1 quick=0 contenders=""
+size="" shards="" runs="" rtt="" rtts="" scenarios="" par="" export_mode=shm out_dir="" diagnose=1 quick=0 contenders="" settle=""
 report_only=""
 original_args=("$@")
 while (($# > 0)); do
@@ -56,6 +58,7 @@ while (($# > 0)); do
     --export) export_mode="${2:?}"; shift 2 ;;
     --out) out_dir="${2:?}"; shift 2 ;;
     --no-diagnose) diagnose=0; shift ;;
+    --settle) settle="${2:?}"; shift 2 ;;
     --quick) quick=1; shift ;;
     --report-only)
       report_only="$REPO_ROOT/docs"
@@ -81,6 +84,7 @@ for scenario in "${SCENARIOS[@]}"; do
   case "$scenario" in local-cold | local-warm | netfs-cold | netfs-cgroup) ;; *) die "unknown scenario $scenario" ;; esac
 done
 for n in "${PARS[@]}"; do [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "--par takes positive integers"; done
+[[ -z "$settle" || "$settle" =~ ^[0-9]+$ ]] || die "--settle takes whole seconds"
 
 # ---------------------------------------------------------------------------------------------- report
 # summarize.jq turns the raw runs into medians, ratios and targets; report.jq renders the Markdown.
@@ -248,6 +252,22 @@ remove_cgroup() {
 cold() {
   sync
   echo 3 >/proc/sys/vm/drop_caches
+  if ((SETTLE_SECONDS > 0)); then sleep "$SETTLE_SECONDS"; fi
+}
+
+# A virtual machine whose balloon reports free pages (virtio balloon feature bit 5, VIRTIO_BALLOON_F_REPORTING)
+# gives the memory drop_caches frees back to its host within seconds (a 2 s delay, then batches), and the first
+# access to each page afterwards costs a host fault. A run started at once finds the memory still backed or not
+# depending on timing: consecutive cold runs here alternated between 1.4 and 3 s (cat, lazy and the rest alike), so
+# a contender's position in the interleaving decided its result. Waiting until the host has taken it all puts every
+# run in the same state (the coldest one: also the memory is cold).
+free_page_reporting() {
+  local device
+  for device in /sys/bus/virtio/devices/*; do
+    [[ -r "$device/device" && "$(cat -- "$device/device")" == 0x0005 ]] || continue
+    [[ "$(cut -c6 -- "$device/features" 2>/dev/null)" == 1 ]] && return 0
+  done
+  return 1
 }
 
 # Sets CMD (the command line) and CAPTURE (1: keep standard output, it is ckpt's JSON) for a contender.
@@ -442,6 +462,14 @@ main() {
   export NETFS_SKIP_BUILD=1
   prepare_data
   find_cgroup_parent
+  if [[ -n "$settle" ]]; then
+    SETTLE_SECONDS="$settle"
+  elif free_page_reporting; then
+    SETTLE_SECONDS=5
+    log "this VM's balloon gives freed memory back to its host: waiting 5 s after each cache drop (--settle)"
+  else
+    SETTLE_SECONDS=0
+  fi
 
   if have_load; then
     CKPT_CONTENDERS=(vmtouch+lazy)
@@ -571,7 +599,7 @@ config_json() {
       size: $size, shards: $shards, runs: $runs, rtt: $rtt, rtts: ($rtts | split(",")),
       scenarios: ($scenarios | split(",")), par: ($par | split(",") | map(tonumber)),
       netfsExport: $export, checkpointBytes: $bytes, dataDir: $dataDir, quick: ($quick == 1),
-      ckptLoadAvailable: $hasLoad, cgroupVersion: '"${CGROUP_VERSION:-null}"'
+      ckptLoadAvailable: $hasLoad, cgroupVersion: '"${CGROUP_VERSION:-null}"', settleSeconds: '"$SETTLE_SECONDS"'
     }'
 }
 

@@ -19,10 +19,10 @@ internal static class CacheFill
 {
     private const int EInval = 22;
 
-    private static int s_unsupported;
+    private static int _unsupported;
 
     /// <summary>False once the kernel has refused <c>MADV_POPULATE_READ</c> (before 5.14), or off Linux.</summary>
-    public static bool IsSupported => OperatingSystem.IsLinux() && Volatile.Read(ref s_unsupported) == 0;
+    public static bool IsSupported => OperatingSystem.IsLinux() && Volatile.Read(ref _unsupported) == 0;
 
     /// <summary>
     /// Faults <paramref name="length"/> bytes at <paramref name="offset"/> into the page cache. Returns false, having done
@@ -57,13 +57,14 @@ internal static class CacheFill
                 _ = Interop.MAdvise(address, size, Interop.MadvHugepage);
                 if (Interop.MAdvise(address, size, Interop.MadvPopulateRead) == 0)
                 {
+                    TouchEveryPage(address, size, pageSize);
                     return true;
                 }
 
                 var error = Marshal.GetLastPInvokeError();
                 if (error == EInval)
                 {
-                    Volatile.Write(ref s_unsupported, 1);
+                    Volatile.Write(ref _unsupported, 1);
                     return false;
                 }
 
@@ -82,5 +83,24 @@ internal static class CacheFill
                 handle.DangerousRelease();
             }
         }
+    }
+
+    /// <summary>
+    /// Reads one byte of every page. On bare metal this costs a few microseconds per block; in a virtual machine whose
+    /// host takes back freed memory (free page reporting), the first access to each page costs a host fault, and it is
+    /// better paid here, by prefetch workers on every core, than by the consumer on its one thread. Measured on such a
+    /// machine, cold 4 GiB local load with <c>--strategy prefetch</c>: 3.3-3.5 s touched, 5.7-6.4 s untouched, 3.6-4.7 s
+    /// with plain reads.
+    /// </summary>
+    private static unsafe void TouchEveryPage(nint address, nuint size, int pageSize)
+    {
+        var bytes = (byte*)address;
+        var sum = 0;
+        for (nuint offset = 0; offset < size; offset += (nuint)pageSize)
+        {
+            sum += Volatile.Read(ref bytes[offset]);
+        }
+
+        GC.KeepAlive(sum);
     }
 }
