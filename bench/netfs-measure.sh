@@ -13,7 +13,6 @@ set -euo pipefail
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly BENCH_DIR
 readonly NETFS="$BENCH_DIR/netfs.sh"
-readonly PROXY_DLL="$BENCH_DIR/Checkpoints.NetEmu/bin/Release/net10.0/Checkpoints.NetEmu.dll"
 readonly FILE_NAME=big.bin
 readonly FILE_BYTES=$((2 * 1024 * 1024 * 1024))
 
@@ -83,29 +82,12 @@ run_test() {
   esac
 }
 
-# TCP throughput through the proxy alone: socat serves the file, socat discards it.
+# TCP throughput through the proxy alone (bench/proxy-ceiling.sh: no file system).
 ceiling() {
-  local rtt="$1" server_port proxy_port server_pid proxy_pid="" out start end tries=100
-  server_port=$((20000 + RANDOM % 40000))
-  socat -b 1048576 -u "FILE:$EXPORT_DIR/$FILE_NAME" "TCP-LISTEN:$server_port,bind=127.0.0.1,reuseaddr" &
-  server_pid=$!
-  while ((tries-- > 0)) && ! ss -Hltn "sport = :$server_port" | grep -q .; do sleep 0.05; done
-  proxy_port="$server_port"
-  if [[ "$rtt" != none ]]; then
-    out="$(mktemp)"
-    DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 dotnet "$PROXY_DLL" --target "127.0.0.1:$server_port" --rtt "$rtt" >"$out" 2>/dev/null &
-    proxy_pid=$!
-    tries=100
-    while ((tries-- > 0)) && ! [[ -s "$out" ]]; do sleep 0.1; done
-    proxy_port="$(head -n1 "$out")"
-    rm -f -- "$out"
-  fi
+  local rtt="$1" start end
   start="$(now)"
-  socat -b 1048576 -u "TCP:127.0.0.1:$proxy_port" OPEN:/dev/null
+  "$BENCH_DIR/proxy-ceiling.sh" "$rtt" "$EXPORT_DIR/$FILE_NAME"
   end="$(now)"
-  [[ -n "$proxy_pid" ]] && kill "$proxy_pid" && wait "$proxy_pid" 2>/dev/null
-  kill "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
   rate "$FILE_BYTES" "$start" "$end"
 }
 

@@ -13,7 +13,8 @@ def describe($limit):
     "netfs-cgroup": "As netfs-cold, each run inside its own memory cgroup limited to \($limit | gib | fmt(2)) GiB (half the checkpoint); the limit includes the page cache the run brings in."
   }[.scenario] // "";
 def contender_name:
-  if . == "cat" then "`cat` (1 sequential reader)"
+  if . == "proxy" then "emulated link alone (one TCP stream through the proxy, no file system)"
+  elif . == "cat" then "`cat` (1 sequential reader)"
   elif startswith("par-") then "plain parallel read, \(ltrimstr("par-")) readers"
   elif . == "vmtouch+lazy" then "`vmtouch -t` + `ckpt load --strategy lazy`"
   elif startswith("ckpt-") then "`ckpt load --strategy \(ltrimstr("ckpt-"))`"

@@ -3,17 +3,19 @@
 #
 #   bench/run.sh [--size 4GiB] [--shards 4] [--runs 3] [--rtt 2ms] [--rtts 0.5ms,2ms,5ms]
 #                [--scenarios local-cold,local-warm,netfs-cold,netfs-cgroup] [--par 1,2,4,8,16]
-#                [--contenders cat,par,vmtouch,lazy,eager,prefetch,auto] [--export shm|disk] [--out DIR] [--no-diagnose] [--quick]
-#                [--settle SECONDS]
+#                [--contenders proxy,cat,par,vmtouch,lazy,eager,prefetch,auto] [--export shm|disk] [--out DIR]
+#                [--settle SECONDS] [--no-diagnose] [--quick]
 #   bench/run.sh --report-only [DIR]      # rewrite DIR/BENCHMARKS.md from DIR/benchmarks.json
 #
-# Scenarios: local-cold, local-warm (no cache drop, one warm-up round first), netfs-cold (sshfs through
-# the latency proxy, bench/netfs.sh; one mount per RTT of --rtts, default just --rtt), netfs-cgroup
-# (network FS at --rtt inside a memory cgroup limited to half the checkpoint; page cache included).
-# Contenders, interleaved within each run: cat FILES; par-N (N parallel sequential 16 MiB readers,
-# bench/par-read.sh, N from --par); vmtouch -t FILES then ckpt load --strategy lazy (timed together);
-# ckpt load --strategy lazy|eager|prefetch|auto --json. Every run starts cold (drop_caches) except
-# in local-warm. --quick: 512MiB, 1 run, local-cold and netfs-cold, written to bench/out/quick.
+# Scenarios: local-cold, local-warm (cached by cat, one warm-up round first, no drop between runs),
+# netfs-cold (sshfs through the latency proxy, bench/netfs.sh; one mount per RTT of --rtts, default just
+# --rtt), netfs-cgroup (network FS at --rtt inside a memory cgroup limited to half the checkpoint; page
+# cache included). Contenders, interleaved within each run: proxy (netfs-cold only: the files streamed
+# through the latency proxy alone, bench/proxy-ceiling.sh: the emulator's own ceiling); cat FILES; par-N
+# (N parallel sequential 16 MiB readers, bench/par-read.sh, N from --par); vmtouch -t FILES then ckpt
+# load --strategy lazy (timed together); ckpt load --strategy lazy|eager|prefetch|auto --json. Every
+# run starts cold (drop_caches) except in local-warm.
+# --quick: 512MiB, 1 run, local-cold and netfs-cold, written to bench/out/quick.
 # --settle: seconds to wait after each cache drop (default 5 on a VM whose balloon reports free pages, else 0).
 # Results: OUT/benchmarks.json (every raw run) and OUT/BENCHMARKS.md (default OUT: docs/).
 # Needs root. See bench/README.md.
@@ -37,7 +39,7 @@ die() {
   exit 1
 }
 usage() {
-  sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -276,6 +278,8 @@ contender_command() {
   CAPTURE=0
   case "$contender" in
     cat) CMD=(cat -- "${TARGET_FILES[@]}") ;;
+    # The emulated link alone: the exported files through a fresh proxy at this RTT, no file system.
+    proxy) CMD=("$BENCH_DIR/proxy-ceiling.sh" "$RTT_LABEL" "${NETFS_EXPORT_FILES[@]}") ;;
     par-*) CMD=("$PAR_READ" "${contender#par-}" "${TARGET_FILES[@]}") ;;
     vmtouch+lazy)
       # shellcheck disable=SC2016 # expanded by the inner shell
@@ -305,7 +309,7 @@ stderr_excerpt() {
   fi | cut -c1-300
 }
 
-# Keeps only the contenders --contenders names (cat, par, vmtouch, lazy, eager, prefetch, auto); all by default.
+# Keeps only the contenders --contenders names (proxy, cat, par, vmtouch, lazy, eager, prefetch, auto); all by default.
 select_contenders() {
   [[ -n "$contenders" ]] || return 0
   local kept=() contender name
@@ -528,7 +532,7 @@ main() {
             fi
             log "netfs-cgroup: memory limit $CGROUP_LIMIT bytes (cgroup v$CGROUP_VERSION under $CGROUP_PARENT)"
           else
-            CONTENDERS=(cat "${par_contenders[@]}" "${CKPT_CONTENDERS[@]}")
+            CONTENDERS=(proxy cat "${par_contenders[@]}" "${CKPT_CONTENDERS[@]}")
           fi
           run_contenders || failed=1
           ((failed)) || maybe_diagnose "$scenario-$rtt_value"
@@ -586,6 +590,9 @@ mount_netfs() {
         cp -- "$DATA_DIR"/*.safetensors "$export_dir"/
     fi
   fi
+  NETFS_EXPORT_FILES=()
+  local file
+  for file in "${DATA_FILES[@]}"; do NETFS_EXPORT_FILES+=("$export_dir/${file##*/}"); done
   mkdir -p "$MOUNTPOINT"
   mounted=1
   "$NETFS" up "$export_dir" "$MOUNTPOINT" --rtt "$rtt_value" >/dev/null

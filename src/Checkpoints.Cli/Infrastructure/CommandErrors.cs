@@ -17,6 +17,15 @@ internal static class CommandErrors
             await console.Error.WriteLineAsync("ckpt: cancelled").ConfigureAwait(false);
             return ExitCodes.Cancelled;
         }
+        catch (OutOfMemoryException)
+        {
+            // Not a bug to trace but a limit to name: the allocation that failed is in the runtime, the fix is the user's.
+            await console.Error.WriteLineAsync(
+                "ckpt: error: out of memory: this process could not allocate what the load holds (eager keeps a whole shard in memory); "
+                + "'ckpt plan PATH' shows the memory limits it found; use --strategy auto or prefetch, which stay within the budget, or raise the limit")
+                .ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
         catch (Exception exception) when (IsUserFacing(exception))
         {
             await console.Error.WriteLineAsync($"ckpt: error: {exception.Message}").ConfigureAwait(false);

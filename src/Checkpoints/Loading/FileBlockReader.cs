@@ -6,9 +6,9 @@ namespace Checkpoints.Loading;
 /// <summary>
 /// Reads the prefetcher's files into the page cache: files on a local disk by faulting each block in through a
 /// huge-page mapping (<see cref="CacheFill"/>, so the cache holds large folios that later maps take cheaply), others,
-/// and any where the kernel cannot, with positional reads into the caller's scratch buffer. A file is opened on its first read and its handle kept for the
-/// blocks that follow, but at most <see cref="MaxOpenFiles"/> handles stay open: the least recently used one no read
-/// is using is closed first. A handle per shard held to the end would make a checkpoint of thousands of shards need
+/// and any where the kernel cannot, with positional reads into the caller's scratch buffer. A file is opened on its
+/// first read and its handle kept for the blocks that follow, but at most <see cref="MaxOpenFiles"/> handles stay
+/// open: the least recently used one no read is using is closed first. A handle per shard held to the end would make a checkpoint of thousands of shards need
 /// thousands of descriptors, and the runtime, which keeps one per assembly it loads, fails when none is left.
 /// </summary>
 /// <param name="paths">The files.</param>

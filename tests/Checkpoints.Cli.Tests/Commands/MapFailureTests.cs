@@ -28,7 +28,7 @@ public sealed class MapFailureTests : IDisposable
         var environment = new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x10000000" };
 
         var (exitCode, output, error) = await CkptProcess.RunAsync(Prlimit.Wrap($"--as={AddressSpaceLimit}"), environment,
-            "load", shard, "--access", "map", "--json");
+            "load", shard, "--strategy", "lazy", "--access", "map", "--json");
 
         Assert.True(exitCode == 1, $"ckpt exited with {exitCode}: {error}");
         Assert.Equal(string.Empty, output);

@@ -65,23 +65,37 @@ public sealed class LoadPlannerTests
     }
 
     [Theory]
-    [InlineData("ext4", FileSystemClass.Local)]
-    [InlineData("xfs", FileSystemClass.Local)]
-    [InlineData("tmpfs", FileSystemClass.Memory)]
-    public void Auto_MapsLocalAndMemoryShardsLazily(string type, FileSystemClass cls)
+    [InlineData("ext4", FileSystemClass.Local, GiB)]
+    [InlineData("xfs", FileSystemClass.Local, GiB - (GiB / 50))]
+    [InlineData("tmpfs", FileSystemClass.Memory, 0L)]
+    public void Auto_MapsCachedLocalShardsAndMemoryShardsLazily(string type, FileSystemClass cls, long cached)
     {
-        var plan = Plan(new LoadOptions(), 100 * GiB, File("a", type, cls, GiB, cached: 0));
+        var plan = Plan(new LoadOptions(), 100 * GiB, File("a", type, cls, GiB, cached));
 
-        Assert.Equal((LoadStrategy.Lazy, false), (plan.Shards[0].Strategy, plan.Shards[0].PrefetchedHere));
+        Assert.Equal((LoadStrategy.Lazy, false, ShardAccess.Map), (plan.Shards[0].Strategy, plan.Shards[0].PrefetchedHere, plan.Shards[0].Access));
         Assert.Equal(0, plan.PrefetchBytes);
         Assert.False(plan.HasPrefetch);
+    }
+
+    [Theory]
+    [InlineData(0L)]
+    [InlineData(GiB / 2)]
+    [InlineData(null)]
+    public void Auto_PrefetchesLocalShardsNotCached_AndStillMapsThem(long? cached)
+    {
+        var plan = Plan(new LoadOptions(), 100 * GiB, File("a", "ext4", FileSystemClass.Local, GiB, cached));
+
+        Assert.Equal((LoadStrategy.Prefetch, true, ShardAccess.Map), (plan.Shards[0].Strategy, plan.Shards[0].PrefetchedHere, plan.Shards[0].Access));
+        Assert.Equal(GiB, plan.PrefetchBytes);
+        Assert.Contains("ext4 is a local file system and", plan.Shards[0].Reason, StringComparison.Ordinal);
+        Assert.Contains("faster than the reader's own page faults", plan.Shards[0].Reason, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Auto_PlansMixedPlacementPerShard()
     {
         var plan = Plan(new LoadOptions(), 100 * GiB,
-            File("local", "ext4", FileSystemClass.Local, GiB, 0), Nfs("remote", GiB), File("fuse", "fuse.sshfs", FileSystemClass.Network, GiB, 0));
+            File("local", "ext4", FileSystemClass.Local, GiB, GiB), Nfs("remote", GiB), File("fuse", "fuse.sshfs", FileSystemClass.Network, GiB, 0));
 
         Assert.Equal([LoadStrategy.Lazy, LoadStrategy.Prefetch, LoadStrategy.Prefetch], plan.Shards.Select(shard => shard.Strategy));
         Assert.Equal(2 * GiB, plan.PrefetchBytes);
@@ -198,7 +212,7 @@ public sealed class LoadPlannerTests
     public void Ranks_CountOnlyPrefetchedShards_WhenDealingThemOut()
     {
         var plan = Plan(new LoadOptions { Rank = 1, WorldSize = 2 }, 100 * GiB,
-            File("local", "ext4", FileSystemClass.Local, GiB, 0), Nfs("a", GiB), Nfs("b", GiB));
+            File("local", "ext4", FileSystemClass.Local, GiB, GiB), Nfs("a", GiB), Nfs("b", GiB));
 
         Assert.Equal([false, false, true], plan.Shards.Select(shard => shard.PrefetchedHere));
     }
@@ -206,9 +220,9 @@ public sealed class LoadPlannerTests
     [Fact]
     public void Plan_AsText_GivesEveryShardsReasonAndTheMemory()
     {
-        var text = Plan(new LoadOptions(), 10 * GiB, File("local.safetensors", "ext4", FileSystemClass.Local, GiB, 0), Nfs("remote.safetensors", 20 * GiB)).ToString();
+        var text = Plan(new LoadOptions(), 10 * GiB, File("local.safetensors", "ext4", FileSystemClass.Local, GiB, GiB), Nfs("remote.safetensors", 20 * GiB)).ToString();
 
-        Assert.Contains("local.safetensors: lazy, map - ext4 is a local file system", text, StringComparison.Ordinal);
+        Assert.Contains("local.safetensors: lazy, map - ext4 is a local file system and 100% of it is in the page cache", text, StringComparison.Ordinal);
         Assert.Contains("remote.safetensors: prefetch, read - nfs4 is a network file system", text, StringComparison.Ordinal);
         Assert.Contains("memory: host MemAvailable", text, StringComparison.Ordinal);
         Assert.Contains("at most 8.31 GiB ahead of the reader", text, StringComparison.Ordinal);
