@@ -1,8 +1,8 @@
 namespace Checkpoints.Cli;
 
 /// <summary>
-/// Turns the errors a user can act on (a broken checkpoint, a missing file, failing storage, no permission)
-/// into one line on standard error and exit code 1. Anything else is a bug and keeps its stack trace.
+/// Turns the errors a user can act on (a broken checkpoint, a missing file, failing storage, no permission, memory
+/// that ran out) into one line on standard error and exit code 1. Anything else is a bug and keeps its stack trace.
 /// </summary>
 internal static class CommandErrors
 {
