@@ -16,26 +16,19 @@ public sealed class LocalChangingShardTests(ITestOutputHelper output)
     [InlineData(ShardChangeKind.RewriteInPlace)]
     [InlineData(ShardChangeKind.ReplaceByRename)]
     [InlineData(ShardChangeKind.Delete)]
-    public void ChangedAfterItsFirstTensorWasRead_IsReportedAtItsNextTensor(ShardChangeKind kind)
-    {
-        using var directory = new TempDirectory();
-        ChangingCheckpoint.Write(directory.Path);
-        var expected = ReferenceTensors.Read(directory.Path);
-        using var checkpoint = OpenMapped(directory.Path);
-        string[] report = [];
-
-        var consumption = ChangingCheckpoint.ReadChangingAfter(checkpoint, expected, "b0", path => report = ShardChange.Apply(kind, path));
-        output.WriteLine(consumption.Outcome);
-
-        ShardChange.AssertReported(consumption, checkpoint, "b1", report);
-    }
+    public void ChangedAfterItsFirstTensorWasRead_IsReportedAtItsNextTensor(ShardChangeKind kind) =>
+        AssertReported(kind, changeAfter: "b0", failingTensor: "b1");
 
     [Theory]
     [InlineData(ShardChangeKind.Truncate)]
     [InlineData(ShardChangeKind.RewriteInPlace)]
     [InlineData(ShardChangeKind.ReplaceByRename)]
     [InlineData(ShardChangeKind.Delete)]
-    public void ChangedBeforeItWasFirstRead_IsReportedAtItsFirstTensor(ShardChangeKind kind)
+    public void ChangedBeforeItWasFirstRead_IsReportedAtItsFirstTensor(ShardChangeKind kind) =>
+        AssertReported(kind, changeAfter: "a1", failingTensor: "b0");
+
+    /// <summary>Reads in order, changes the second shard once <paramref name="changeAfter"/> was read, and checks the report.</summary>
+    private void AssertReported(ShardChangeKind kind, string changeAfter, string failingTensor)
     {
         using var directory = new TempDirectory();
         ChangingCheckpoint.Write(directory.Path);
@@ -43,10 +36,10 @@ public sealed class LocalChangingShardTests(ITestOutputHelper output)
         using var checkpoint = OpenMapped(directory.Path);
         string[] report = [];
 
-        var consumption = ChangingCheckpoint.ReadChangingAfter(checkpoint, expected, "a1", path => report = ShardChange.Apply(kind, path));
+        var consumption = ChangingCheckpoint.ReadChangingAfter(checkpoint, expected, changeAfter, path => report = ShardChange.Apply(kind, path));
         output.WriteLine(consumption.Outcome);
 
-        ShardChange.AssertReported(consumption, checkpoint, "b0", report);
+        ShardChange.AssertReported(consumption, checkpoint, failingTensor, report);
     }
 
     /// <summary>Opens with the defaults, and checks they map the shards: the access these tests are about.</summary>

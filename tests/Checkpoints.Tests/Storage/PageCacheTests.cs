@@ -9,22 +9,17 @@ public sealed class PageCacheTests : IDisposable
 {
     private const int Size = 8 << 20;
 
-    private readonly string _file;
+    private readonly EvictableFile _evictable;
 
     public PageCacheTests()
     {
         Prerequisites.RequireLinux();
-        // Under the repository's output folder: a local disk, not tmpfs (tmpfs pages cannot be evicted).
-        _file = Path.Combine(AppContext.BaseDirectory, $"residency-{Guid.NewGuid():N}.bin");
-        using var stream = new FileStream(_file, FileMode.CreateNew, FileAccess.Write);
-        var data = new byte[Size];
-        new Random(42).NextBytes(data);
-        stream.Write(data);
-        // Dirty pages are not dropped by DONTNEED: write them back first.
-        stream.Flush(flushToDisk: true);
+        _evictable = new EvictableFile("residency", Size, seed: 42);
     }
 
-    public void Dispose() => File.Delete(_file);
+    private string FilePath => _evictable.Path;
+
+    public void Dispose() => _evictable.Dispose();
 
     [Theory]
     [InlineData(true, ResidencyMethod.Cachestat)]
@@ -33,10 +28,10 @@ public sealed class PageCacheTests : IDisposable
     {
         var cache = PageCache.CreateDefault();
 
-        Assert.True(PageCache.Evict(_file));
-        var evicted = cache.GetResidency(_file, allowCachestat, CancellationToken.None);
-        ReadAll(_file);
-        var read = cache.GetResidency(_file, allowCachestat, CancellationToken.None);
+        Assert.True(PageCache.Evict(FilePath));
+        var evicted = cache.GetResidency(FilePath, allowCachestat, CancellationToken.None);
+        ReadAll(FilePath);
+        var read = cache.GetResidency(FilePath, allowCachestat, CancellationToken.None);
 
         Assert.Equal(method, evicted.Method);
         Assert.Equal(Size, evicted.SizeBytes);
@@ -48,14 +43,14 @@ public sealed class PageCacheTests : IDisposable
     public void WillNeed_BringsFileIntoCache()
     {
         var cache = PageCache.CreateDefault();
-        PageCache.Evict(_file);
+        PageCache.Evict(FilePath);
 
-        Assert.True(PageCache.WillNeed(_file));
+        Assert.True(PageCache.WillNeed(FilePath));
 
         // WILLNEED starts reads without waiting for them; a bounded poll sees them land.
         var watch = Stopwatch.StartNew();
         long cached;
-        while ((cached = cache.GetResidency(_file).CachedBytes!.Value) < Size && watch.Elapsed < TimeSpan.FromSeconds(10))
+        while ((cached = cache.GetResidency(FilePath).CachedBytes!.Value) < Size && watch.Elapsed < TimeSpan.FromSeconds(10))
         {
             Thread.Sleep(20);
         }
@@ -66,7 +61,7 @@ public sealed class PageCacheTests : IDisposable
     [Fact]
     public void Residency_IsZero_ForEmptyFile()
     {
-        var empty = _file + ".empty";
+        var empty = FilePath + ".empty";
         File.WriteAllBytes(empty, []);
         try
         {
@@ -85,7 +80,7 @@ public sealed class PageCacheTests : IDisposable
     public void Advise_ThrowsIOExceptionNamingFile_WhenKernelRefuses()
     {
         // posix_fadvise on a FIFO fails with ESPIPE, returned as the function's value (errno stays untouched).
-        var fifo = _file + ".fifo";
+        var fifo = FilePath + ".fifo";
         using (var mkfifo = Process.Start("mkfifo", [fifo]))
         {
             mkfifo.WaitForExit();
@@ -111,15 +106,15 @@ public sealed class PageCacheTests : IDisposable
     [Fact]
     public void Advise_Sequential_SucceedsOnRegularFile()
     {
-        using SafeFileHandle handle = File.OpenHandle(_file);
+        using SafeFileHandle handle = File.OpenHandle(FilePath);
 
-        Assert.True(PageCache.Advise(handle, _file, 0, 0, CacheAdvice.Sequential));
+        Assert.True(PageCache.Advise(handle, FilePath, 0, 0, CacheAdvice.Sequential));
     }
 
     [Fact]
     public void GetResidency_Throws_ForMissingFile()
     {
-        Assert.Throws<FileNotFoundException>(() => PageCache.CreateDefault().GetResidency(_file + ".missing"));
+        Assert.Throws<FileNotFoundException>(() => PageCache.CreateDefault().GetResidency(FilePath + ".missing"));
     }
 
     [Theory]
