@@ -76,7 +76,9 @@ start_sftp_server() {
     port=$((20000 + (RANDOM % 40000)))
     port_listening "$port" && continue
     # setsid: socat and the sftp-servers it forks form one process group that `down` can end as a whole.
-    setsid socat -b 262144 "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork" "EXEC:$SFTP_SERVER" \
+    # nodelay: without it Nagle holds back a small reply behind an unacknowledged one until the peer's delayed
+    # acknowledgement (up to 40 ms), an artefact of the emulator rather than of the network: an open took ~50 ms, not ~10.
+    setsid socat -b 262144 "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork,nodelay" "EXEC:$SFTP_SERVER" \
       </dev/null >>"$LOG_DIR/socat.log" 2>&1 &
     pid=$!
     local tries=50

@@ -52,7 +52,8 @@ internal sealed class SshfsMount : IAsyncDisposable
         servedDirectory ??= Directory.CreateTempSubdirectory("ckpt-sftp-").FullName;
         var mountPoint = Directory.CreateTempSubdirectory("ckpt-sshfs-").FullName;
         var port = FreePort();
-        var server = Start("socat", $"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork", $"EXEC:{SftpServerPath}");
+        // nodelay: Nagle would hold small replies back until a delayed acknowledgement (up to 40 ms each).
+        var server = Start("socat", $"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork,nodelay", $"EXEC:{SftpServerPath}");
         var mount = new SshfsMount(server, new IPEndPoint(IPAddress.Loopback, port), servedDirectory, owns, mountPoint);
         try
         {
