@@ -260,7 +260,7 @@ public sealed class Checkpoint : IDisposable
         var shards = Enumerable.Range(0, plan.Shards.Count).Where(i => plan.Shards[i].PrefetchedHere).ToArray();
         var blocks = PrefetchBlock.Split([.. shards.Select(i => (_shardPositions[i], _catalog.Shards[i].FileLength))], plan.BlockSize);
         var paths = shards.Select(i => _catalog.Shards[i].FilePath).ToArray();
-        var reader = new FileBlockReader(paths, [.. shards.Select(i => plan.Shards[i].FileSystem.Class == FileSystemClass.Local)]);
+        var reader = new FileBlockReader(paths);
         var claims = new NodePrefetchClaims(paths, [.. shards.Select(i => _identities[i])], NodeFileLock.DefaultDirectory(), _logger);
         return new Prefetcher(blocks, shards.Length, reader, claims, _window, plan.Threads, plan.BlockSize, stopAtWindow, _options.Progress, _logger, cancellationToken);
     }
@@ -281,6 +281,8 @@ public sealed class Checkpoint : IDisposable
                 return OwnedShardData.LoadEager(header, identity, settings, _logger);
             case (_, ShardAccess.Read):
                 return OwnedShardData.ForReads(header, identity, settings);
+            case (_, ShardAccess.PopulatedMap):
+                return MappedShardData.OpenPopulated(header, identity, settings);
             default:
                 return MappedShardData.Open(header.FilePath, identity);
         }

@@ -75,7 +75,7 @@ public sealed class LoadPlan
         {
             var groups = Shards.GroupBy(static shard => (shard.Strategy, shard.Access))
                 .Select(group => string.Create(CultureInfo.InvariantCulture,
-                    $"{group.Key.Strategy.ToString().ToLowerInvariant()} ({group.Key.Access.ToString().ToLowerInvariant()}) {group.Count()} shard(s) ({ByteSize.Format(group.Sum(static shard => shard.Length))})"));
+                    $"{group.Key.Strategy.ToString().ToLowerInvariant()} ({group.Key.Access.Name()}) {group.Count()} shard(s) ({ByteSize.Format(group.Sum(static shard => shard.Length))})"));
             var window = WindowBytes is { } bytes ? $", window {ByteSize.Format(bytes)}" : string.Empty;
             return $"{string.Join(", ", groups)}{window}";
         }
@@ -88,7 +88,7 @@ public sealed class LoadPlan
         text.Append(CultureInfo.InvariantCulture, $"plan ({(Requested == LoadStrategy.Auto ? "auto" : "forced " + Requested.ToString().ToLowerInvariant())}): {Summary}").AppendLine();
         foreach (var shard in Shards)
         {
-            text.Append(CultureInfo.InvariantCulture, $"  {System.IO.Path.GetFileName(shard.Path)}: {shard.Strategy.ToString().ToLowerInvariant()}, {shard.Access.ToString().ToLowerInvariant()} - {shard.Reason}").AppendLine();
+            text.Append(CultureInfo.InvariantCulture, $"  {System.IO.Path.GetFileName(shard.Path)}: {shard.Strategy.ToString().ToLowerInvariant()}, {shard.Access.Name()} - {shard.Reason}").AppendLine();
         }
 
         text.Append(CultureInfo.InvariantCulture, $"  memory: {Memory.BindingDescription}; budget {BudgetReason}").AppendLine();

@@ -14,8 +14,10 @@ internal sealed class LoadOptionsBinding
 
     private readonly Option<string?> _access = new("--access")
     {
-        Description = "How bytes reach the reader: auto (reads on network storage, a map on local), map (zero-copy; a storage error kills the process with SIGBUS) or read (errors are reported).",
-        HelpName = "auto|map|read",
+        Description = "How bytes reach the reader: auto (a map on local storage; on network storage a populated map when the prefetch fits memory, else reads), " +
+            "map (zero-copy; a storage error kills the process with SIGBUS), populated (a map each range of which is read in before use: errors are reported) " +
+            "or read (into memory: errors are reported, nothing can be evicted before use).",
+        HelpName = "auto|map|populated|read",
     };
 
     private readonly Option<string?> _readTimeout = new("--read-timeout")
@@ -129,6 +131,7 @@ internal sealed class LoadOptionsBinding
         "auto" => ShardAccess.Auto,
         "map" => ShardAccess.Map,
         "read" => ShardAccess.Read,
+        "populated" => ShardAccess.PopulatedMap,
         _ => null,
     };
 

@@ -28,7 +28,7 @@ internal static class PlanJson
             json.WriteString("fileSystemClass", shard.FileSystem.Class.ToString().ToLowerInvariant());
             json.WriteNumberOrNull("cachedBytes", shard.CachedBytes);
             json.WriteString("strategy", Name(shard.Strategy));
-            json.WriteString("access", shard.Access.ToString().ToLowerInvariant());
+            json.WriteString("access", shard.Access.Name());
             json.WriteBoolean("prefetchedHere", shard.PrefetchedHere);
             json.WriteString("reason", shard.Reason);
             json.WriteEndObject();

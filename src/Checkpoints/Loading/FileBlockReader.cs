@@ -4,16 +4,16 @@ using Microsoft.Win32.SafeHandles;
 namespace Checkpoints.Loading;
 
 /// <summary>
-/// Reads the prefetcher's files into the page cache: files on a local disk by faulting each block in through a
-/// huge-page mapping (<see cref="CacheFill"/>, so the cache holds large folios that later maps take cheaply), others,
-/// and any where the kernel cannot, with positional reads into the caller's scratch buffer. A file is opened on its
+/// Reads the prefetcher's files into the page cache: by faulting each block in through a huge-page mapping
+/// (<see cref="CacheFill"/>: large folios that later maps take cheaply, bigger read-ahead over a network, no copy), or,
+/// where the kernel or the file system cannot, with positional reads into the caller's scratch buffer. A file is opened on its
 /// first read and its handle kept for the blocks that follow, but at most <see cref="MaxOpenFiles"/> handles stay
 /// open: the least recently used one no read is using is closed first. A handle per shard held to the end would make a checkpoint of thousands of shards need
 /// thousands of descriptors, and the runtime, which keeps one per assembly it loads, fails when none is left.
 /// </summary>
 /// <param name="paths">The files.</param>
-/// <param name="fillByMapping">Per file: bring blocks in through a mapping rather than reading them (local disks).</param>
-internal sealed class FileBlockReader(IReadOnlyList<string> paths, IReadOnlyList<bool> fillByMapping) : IBlockReader
+/// <param name="fillByMapping">Bring blocks in through a mapping where possible (tests turn it off to exercise the reads).</param>
+internal sealed class FileBlockReader(IReadOnlyList<string> paths, bool fillByMapping = true) : IBlockReader
 {
     /// <summary>
     /// Handles kept open. The workers read in file order, so the files in use are the few at the front (at most one per
@@ -33,9 +33,14 @@ internal sealed class FileBlockReader(IReadOnlyList<string> paths, IReadOnlyList
         var open = Acquire(file);
         try
         {
-            return fillByMapping[file] && CacheFill.TryFill(open.Handle, paths[file], offset, buffer.Length)
-                ? buffer.Length
-                : RandomAccess.Read(open.Handle, buffer, offset);
+            if (open.Mappable && CacheFill.TryFill(open.Handle, paths[file], offset, buffer.Length))
+            {
+                return buffer.Length;
+            }
+
+            // Not tried again for this file: the kernel or the file system refused, and a refusal does not go away.
+            open.Mappable = false;
+            return RandomAccess.Read(open.Handle, buffer, offset);
         }
         finally
         {
@@ -72,7 +77,7 @@ internal sealed class FileBlockReader(IReadOnlyList<string> paths, IReadOnlyList
         }
 
         // Opened outside the lock: an open stuck on a stalled mount must hold up neither the other workers nor Dispose.
-        var handle = Open(paths[file], fillByMapping[file]);
+        var handle = Open(paths[file], fillByMapping && CacheFill.IsSupported);
         lock (_lock)
         {
             if (_disposed)
@@ -89,7 +94,7 @@ internal sealed class FileBlockReader(IReadOnlyList<string> paths, IReadOnlyList
                 return raced;
             }
 
-            var open = new OpenFile(handle) { Readers = 1 };
+            var open = new OpenFile(handle) { Readers = 1, Mappable = fillByMapping && CacheFill.IsSupported };
             _open.Add(file, open);
             CloseIdleBeyondLimit();
             return open;
@@ -155,5 +160,8 @@ internal sealed class FileBlockReader(IReadOnlyList<string> paths, IReadOnlyList
         public int Readers { get; set; }
 
         public long LastUse { get; set; }
+
+        /// <summary>Whether blocks are still brought in through a mapping (until the kernel or the file system refuses).</summary>
+        public bool Mappable { get; set; }
     }
 }

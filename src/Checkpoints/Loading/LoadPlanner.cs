@@ -22,7 +22,7 @@ internal static class LoadPlanner
         ArgumentNullException.ThrowIfNull(options);
         var (budget, budgetReason) = Budget(facts.Memory, options);
         var warnings = new List<string>();
-        var decisions = facts.Files.Select(file => WithAccess(Decide(file, options), options)).ToList();
+        var decisions = facts.Files.Select(file => Decide(file, options)).ToList();
 
         // Local ranks share one page cache: each warms its share of the prefetched shards, so the node reads each file once.
         var prefetched = 0;
@@ -48,20 +48,26 @@ internal static class LoadPlanner
 
         // Local ranks share one page cache and see the same memory: what the whole node warms must fit, not one rank's share.
         var nodePrefetchBytes = decisions.Where(static shard => shard.Strategy == LoadStrategy.Prefetch).Sum(static shard => shard.Length);
-        var inFlight = InFlight(options) + (decisions.Any(static shard => shard.Access == ShardAccess.Read && shard.Strategy != LoadStrategy.Eager) ? ReadAccessBytes : 0);
+
+        // A populated map is safe from storage errors, not from eviction: only when what is prefetched stays in memory.
+        var mapped = decisions.Select(shard => WithAccess(shard, options, facts.CanPopulateMaps, fitsBudget: true)).ToList();
+        decisions = NeedsWindow(prefetchBytes, nodePrefetchBytes, budget, InFlightWith(mapped, options))
+            ? [.. decisions.Select(shard => WithAccess(shard, options, facts.CanPopulateMaps, fitsBudget: false))]
+            : mapped;
+        var inFlight = InFlightWith(decisions, options);
         long? window = null;
         if (prefetchBytes > 0 && budget is null)
         {
             window = UnknownMemoryWindow;
             warnings.Add($"the available memory is unknown, so prefetch stays at most {ByteSize.Format(UnknownMemoryWindow)} ahead of the reader");
         }
-        else if (prefetchBytes > 0 && nodePrefetchBytes + inFlight > budget)
+        else if (budget is { } known && NeedsWindow(prefetchBytes, nodePrefetchBytes, known, inFlight))
         {
             // The workers' buffers and the blocks they are reading come on top of the window. One block is always allowed
             // where the reader is, so a window below a block (no memory to spare) still moves.
-            window = Math.Max(budget.Value - inFlight, options.BlockSize);
+            window = Math.Max(known - inFlight, options.BlockSize);
             var whose = options.WorldSize > 1 ? $" (by all {options.WorldSize} local ranks)" : string.Empty;
-            var message = $"{ByteSize.Format(nodePrefetchBytes)} to prefetch{whose} exceeds the memory budget of {ByteSize.Format(budget.Value)}: " +
+            var message = $"{ByteSize.Format(nodePrefetchBytes)} to prefetch{whose} exceeds the memory budget of {ByteSize.Format(known)}: " +
                 "prefetch runs at most the budget ahead of the reader, so early pages are not evicted before they are used";
             if (options.Strategy == LoadStrategy.Prefetch)
             {
@@ -91,6 +97,14 @@ internal static class LoadPlanner
 
         return new LoadPlan(options.Strategy, decisions, facts.Memory, budget, budgetReason, prefetchBytes, window, options.Threads, options.BlockSize, warnings);
     }
+
+    /// <summary>Whether the prefetch must run within a window: it does not fit the budget, or the budget is unknown.</summary>
+    private static bool NeedsWindow(long prefetchBytes, long nodePrefetchBytes, long? budget, long inFlight) =>
+        prefetchBytes > 0 && (budget is null || nodePrefetchBytes + inFlight > budget);
+
+    /// <summary>The workers' buffers, and what read access holds if any shard uses it.</summary>
+    private static long InFlightWith(IEnumerable<ShardPlan> decisions, LoadOptions options) =>
+        InFlight(options) + (decisions.Any(static shard => shard.Access == ShardAccess.Read && shard.Strategy != LoadStrategy.Eager) ? ReadAccessBytes : 0);
 
     /// <summary>Memory the prefetch holds besides the window: each worker's buffer (the data is read into it and dropped).</summary>
     internal static long InFlight(LoadOptions options) => (long)options.Threads * options.BlockSize;
@@ -149,10 +163,12 @@ internal static class LoadPlanner
             PrefetchedHere: strategy == LoadStrategy.Prefetch, reason, ShardAccess.Map);
 
     /// <summary>
-    /// Where the storage can fail, bytes come through reads: an error is then an exception, where under a map it is a
-    /// SIGBUS that kills the process. Local and memory file systems keep the zero-copy map.
+    /// Where the storage can fail, a page fault must not be what meets the error (SIGBUS kills the process): bytes are
+    /// mapped but populated by the read threads before use, which turns errors and stalls into exceptions without a copy,
+    /// or, when pages could be evicted before use (the prefetch does not fit the budget) or the kernel cannot populate,
+    /// read into memory. Local and memory file systems keep the plain zero-copy map.
     /// </summary>
-    private static ShardPlan WithAccess(ShardPlan shard, LoadOptions options)
+    private static ShardPlan WithAccess(ShardPlan shard, LoadOptions options, bool canPopulate, bool fitsBudget)
     {
         if (shard.Strategy == LoadStrategy.Eager)
         {
@@ -164,11 +180,28 @@ internal static class LoadPlanner
         {
             ShardAccess.Read => shard with { Access = ShardAccess.Read, Reason = shard.Reason + "; read into memory (asked for)" },
             ShardAccess.Map => shard with { Access = ShardAccess.Map, Reason = shard.Reason + "; mapped (asked for)" },
+            ShardAccess.PopulatedMap when canPopulate => shard with
+            {
+                Access = ShardAccess.PopulatedMap,
+                Reason = shard.Reason + "; mapped and populated before use (asked for)",
+            },
+            ShardAccess.PopulatedMap => shard with
+            {
+                Access = ShardAccess.Read,
+                Reason = shard.Reason + "; read into memory: a populated map was asked for, but this kernel cannot populate maps (Linux 5.14 or later)",
+            },
             _ when options.Strategy == LoadStrategy.Lazy => shard,
+            _ when canFail && canPopulate && fitsBudget => shard with
+            {
+                Access = ShardAccess.PopulatedMap,
+                Reason = shard.Reason + "; mapped, each range populated by the read threads before use, so a storage error is an exception " +
+                    "rather than a crash (what is prefetched fits the memory budget, so its pages stay cached until used)",
+            },
             _ when canFail => shard with
             {
                 Access = ShardAccess.Read,
-                Reason = shard.Reason + "; its bytes are read into memory, not mapped, so a storage error is an exception rather than a crash",
+                Reason = shard.Reason + "; its bytes are read into memory, not mapped, so a storage error is an exception rather than a crash" +
+                    (canPopulate ? " (a map's pages could be evicted before use: the prefetch does not fit the memory budget)" : string.Empty),
             },
             _ => shard,
         };

@@ -1,5 +1,6 @@
 using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
+using Checkpoints.Format;
 using Checkpoints.Storage;
 
 namespace Checkpoints.Loading;
@@ -10,9 +11,9 @@ namespace Checkpoints.Loading;
 /// </summary>
 /// <remarks>
 /// A page that cannot be read (an I/O error, or a file truncated under the map) raises SIGBUS, which kills the
-/// process: the planner maps only local and memory file systems unless told otherwise. Every access first checks that
-/// the file is still the one opened, which catches a truncation or replacement between tensors; one racing the
-/// access itself is not caught (only reads, <see cref="ShardAccess.Read"/>, are safe from that).
+/// process. Every access first checks that the file is still the one opened, which catches a truncation or replacement
+/// between tensors; one racing the access itself is not caught (only reads, <see cref="ShardAccess.Read"/>, are safe from
+/// that). On storage that can fail the map is populated before its bytes are handed out (<see cref="MapPopulation"/>).
 /// </remarks>
 internal sealed unsafe class MappedShardData : ShardData
 {
@@ -21,6 +22,7 @@ internal sealed unsafe class MappedShardData : ShardData
     private readonly byte* _base;
     private readonly MemoryMappedFile? _windowsFile;
     private readonly MemoryMappedViewAccessor? _windowsView;
+    private MapPopulation? _population;
     private int _disposed;
 
     private MappedShardData(string path, FileIdentity opened, byte* address, MemoryMappedFile? windowsFile, MemoryMappedViewAccessor? windowsView)
@@ -54,13 +56,60 @@ internal sealed unsafe class MappedShardData : ShardData
         return new MappedShardData(path, opened, (byte*)address, null, null);
     }
 
+    /// <summary>
+    /// Maps the shard, populating each range through <paramref name="settings"/>' pool before handing it out
+    /// (<see cref="MapPopulation"/>, Linux 5.14 or later: see <see cref="MapPopulate.IsSupported"/>).
+    /// </summary>
+    /// <exception cref="IOException">The file changed, or cannot be mapped.</exception>
+    public static MappedShardData OpenPopulated(ShardHeader header, FileIdentity opened, ReadSettings settings) =>
+        OpenPopulated(header, opened, settings, ShardSegments.Plan(header, ShardSegments.ReadGroupBytes, ShardSegments.ChunkBytes));
+
+    /// <summary>As <see cref="OpenPopulated(ShardHeader, FileIdentity, ReadSettings)"/>, with the segments given (tests use small ones).</summary>
+    internal static MappedShardData OpenPopulated(ShardHeader header, FileIdentity opened, ReadSettings settings, ShardSegments segments)
+    {
+        // On the read pool, under the timeout: on a network file system the open is a round trip that a stalled server holds.
+        var path = header.FilePath;
+        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(settings.CancellationToken);
+        var open = settings.Pool.Run($"{path}: opening it to map it", 0, () => Open(path, opened), abandon.Token);
+        MappedShardData data;
+        try
+        {
+            ReadPool.WaitAll([open], settings.Timeout, abandon, settings.CancellationToken);
+            data = open.Task.Result;
+        }
+        catch (Exception exception)
+        {
+            // The open may still complete once the storage answers: nobody would own that map.
+            _ = open.Task.ContinueWith(static task => task.Result.Dispose(), CancellationToken.None,
+                TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            if (exception is OperationCanceledException && settings.CancellationToken.IsCancellationRequested)
+            {
+                throw new ObjectDisposedException($"{path}: the checkpoint was disposed while it was being opened.", exception);
+            }
+
+            throw;
+        }
+
+        data._population = new MapPopulation(header, opened, (nint)data._base, settings, segments);
+        return data;
+    }
+
     public override ReadOnlySpan<byte> GetSpan(long offset, int length)
     {
         // Narrows, without closing, the window for a reader racing Dispose: never a span over an unmapped view once seen.
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
         // A page past a truncated end would raise SIGBUS: a changed file is an error before its bytes are touched.
-        ShardChanged.ThrowIfChanged(_path, _opened);
+        if (_population is { } population)
+        {
+            // Checks the file on the read pool, under the timeout, when it populates.
+            population.Ensure(offset, length);
+        }
+        else
+        {
+            ShardChanged.ThrowIfChanged(_path, _opened);
+        }
+
         return new(_base + offset, length);
     }
 
@@ -83,6 +132,7 @@ internal sealed unsafe class MappedShardData : ShardData
         {
             // A kernel without MADV_PAGEOUT (before 5.4) refuses it; the hint is then simply not given.
             _ = Interop.MAdvise((nint)(_base + start), (nuint)(end - start), Interop.MadvPageout);
+            _population?.Forget(start, end - start);
         }
     }
 

@@ -24,6 +24,6 @@ internal static class StorageProbe
         }
 
         var memory = new MemoryProbe(options.ProcRoot, options.MountInfoPath, options.CgroupRoot).Probe();
-        return new StorageFacts(perFile, memory);
+        return new StorageFacts(perFile, memory) { CanPopulateMaps = MapPopulate.IsSupported };
     }
 }

@@ -19,6 +19,10 @@ public sealed class LoadPlannerTests
     private static LoadPlan Plan(LoadOptions options, long? available, params StorageFileFacts[] files) =>
         LoadPlanner.Plan(new StorageFacts(files, Memory(available)), options);
 
+    /// <summary>As <see cref="Plan"/>, on a kernel that can populate maps (Linux 5.14 or later).</summary>
+    private static LoadPlan PlanPopulating(LoadOptions options, long? available, params StorageFileFacts[] files) =>
+        LoadPlanner.Plan(new StorageFacts(files, Memory(available)) { CanPopulateMaps = true }, options);
+
     [Fact]
     public void Auto_PrefetchesEverything_WhenNetworkShardsFitTheBudget()
     {
@@ -251,7 +255,7 @@ public sealed class LoadPlannerTests
     }
 
     [Fact]
-    public void Auto_ReadsShardsWhereTheStorageCanFail_AndMapsLocalOnes()
+    public void Auto_ReadsShardsWhereTheStorageCanFail_AndMapsLocalOnes_OnAKernelThatCannotPopulateMaps()
     {
         var plan = Plan(new LoadOptions(), 100 * GiB,
             Nfs("cold", GiB), Nfs("warm", GiB, cached: GiB), File("unknown", "fuse.mystery", FileSystemClass.Unknown, GiB, 0),
@@ -262,6 +266,55 @@ public sealed class LoadPlannerTests
             plan.Shards.Select(static shard => shard.Access));
         Assert.Contains("read into memory, not mapped, so a storage error is an exception rather than a crash", plan.Shards[1].Reason, StringComparison.Ordinal);
         Assert.DoesNotContain(plan.Warnings, warning => warning.Contains("SIGBUS", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Auto_MapsAndPopulatesShardsWhereTheStorageCanFail_WhenThePrefetchFitsTheBudget()
+    {
+        var plan = PlanPopulating(new LoadOptions(), 100 * GiB,
+            Nfs("cold", GiB), Nfs("warm", GiB, cached: GiB), File("unknown", "fuse.mystery", FileSystemClass.Unknown, GiB, 0),
+            File("local", "ext4", FileSystemClass.Local, GiB, 0), File("shm", "tmpfs", FileSystemClass.Memory, GiB, 0));
+
+        Assert.Equal(
+            [ShardAccess.PopulatedMap, ShardAccess.PopulatedMap, ShardAccess.PopulatedMap, ShardAccess.Map, ShardAccess.Map],
+            plan.Shards.Select(static shard => shard.Access));
+        Assert.Contains("each range populated by the read threads before use, so a storage error is an exception", plan.Shards[0].Reason, StringComparison.Ordinal);
+        Assert.Null(plan.WindowBytes);
+        Assert.DoesNotContain(plan.Warnings, warning => warning.Contains("SIGBUS", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Auto_ReadsShardsWhereTheStorageCanFail_WhenThePrefetchNeedsAWindow_AsMappedPagesCouldBeEvictedBeforeUse()
+    {
+        var plan = PlanPopulating(new LoadOptions(), 10 * GiB, Nfs("a", 8 * GiB), Nfs("b", 8 * GiB), File("local", "ext4", FileSystemClass.Local, GiB, GiB));
+
+        Assert.Equal([ShardAccess.Read, ShardAccess.Read, ShardAccess.Map], plan.Shards.Select(static shard => shard.Access));
+        Assert.Contains("a map's pages could be evicted before use", plan.Shards[0].Reason, StringComparison.Ordinal);
+        // The window leaves room for what read access holds.
+        Assert.Equal((9 * GiB) - LoadPlanner.InFlight(new LoadOptions()) - LoadPlanner.ReadAccessBytes, plan.WindowBytes);
+    }
+
+    [Fact]
+    public void Auto_MapsAndPopulates_WhenOnlyReadAccessWouldHaveNeededAWindow()
+    {
+        // 9 GiB budget: 8.5 GiB prefetched and the workers' buffers fit; with read access's segments on top they would not.
+        var available = (long)(((8.5 * GiB) + LoadPlanner.InFlight(new LoadOptions()) + (LoadPlanner.ReadAccessBytes / 2)) / 0.9);
+        var plan = PlanPopulating(new LoadOptions(), available, Nfs("a", (long)(8.5 * GiB)));
+
+        Assert.Equal(ShardAccess.PopulatedMap, plan.Shards[0].Access);
+        Assert.Null(plan.WindowBytes);
+    }
+
+    [Fact]
+    public void ForcedPopulatedMap_ReadsInstead_OnAKernelThatCannotPopulateMaps()
+    {
+        var plan = Plan(new LoadOptions { Access = ShardAccess.PopulatedMap }, 100 * GiB, Nfs("a", GiB));
+        var able = PlanPopulating(new LoadOptions { Access = ShardAccess.PopulatedMap }, 100 * GiB, Nfs("a", GiB), File("local", "ext4", FileSystemClass.Local, GiB, 0));
+
+        Assert.Equal(ShardAccess.Read, plan.Shards[0].Access);
+        Assert.Contains("this kernel cannot populate maps (Linux 5.14 or later)", plan.Shards[0].Reason, StringComparison.Ordinal);
+        Assert.All(able.Shards, shard => Assert.Equal(ShardAccess.PopulatedMap, shard.Access));
+        Assert.EndsWith("mapped and populated before use (asked for)", able.Shards[1].Reason, StringComparison.Ordinal);
     }
 
     [Fact]

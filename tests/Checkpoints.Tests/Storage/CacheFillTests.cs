@@ -52,7 +52,7 @@ public sealed class CacheFillTests : IDisposable
     public void FileBlockReader_WarmsEveryBlock_ByMappingOrByReading(bool fillByMapping)
     {
         Assert.True(PageCache.Evict(FilePath));
-        using var reader = new FileBlockReader([FilePath], [fillByMapping]);
+        using var reader = new FileBlockReader([FilePath], fillByMapping);
         var scratch = new byte[1 << 20];
 
         long done = 0;
