@@ -17,14 +17,15 @@ public sealed class DisposeWhileStalledTests(ITestOutputHelper output)
 
     private static readonly TimeSpan Prompt = TimeSpan.FromSeconds(10);
 
-    [Fact]
-    public async Task DisposingFromAnotherThread_WhileTheConsumerWaitsOnAStalledRead_ReturnsControlToTheConsumerPromptly()
+    [Theory]
+    [MemberData(nameof(FaultyNetwork.Accesses), MemberType = typeof(FaultyNetwork))]
+    public async Task DisposingFromAnotherThread_WhileTheConsumerWaitsOnAStalledRead_ReturnsControlToTheConsumerPromptly(ShardAccess access)
     {
         var network = await FaultyNetwork.StartAsync();
         await using (network)
         {
             var expected = ReferenceTensors.Read(network.ServedDirectory);
-            var checkpoint = FaultyNetwork.Open(network, ReadTimeout);
+            var checkpoint = FaultyNetwork.Open(network, ReadTimeout, access);
             Task? disposing = null;
             try
             {

@@ -13,14 +13,15 @@ public sealed class DroppedConnectionTests(ITestOutputHelper output)
 {
     private const int FaultedShard = FaultyNetwork.FaultedShard;
 
-    [Fact]
-    public async Task ConnectionDroppedAfterAThirdOfTheBytes_FailsWithAnErrorNamingTheShard_AfterOnlyCorrectBytes()
+    [Theory]
+    [MemberData(nameof(FaultyNetwork.Accesses), MemberType = typeof(FaultyNetwork))]
+    public async Task ConnectionDroppedAfterAThirdOfTheBytes_FailsWithAnErrorNamingTheShard_AfterOnlyCorrectBytes(ShardAccess access)
     {
         var network = await FaultyNetwork.StartAsync();
         await using (network)
         {
             var expected = ReferenceTensors.Read(network.ServedDirectory);
-            using var checkpoint = FaultyNetwork.Open(network, FaultyNetwork.Patience);
+            using var checkpoint = FaultyNetwork.Open(network, FaultyNetwork.Patience, access);
             var third = checkpoint.TotalTensorBytes / 3;
             long bytesBeforeFault = 0;
             var trigger = new FaultTrigger(FaultedShard, () =>
@@ -42,15 +43,16 @@ public sealed class DroppedConnectionTests(ITestOutputHelper output)
         await SshfsLeftovers.AssertNoneAsync(network.Mount);
     }
 
-    [Fact]
-    public async Task ConnectionDroppedAfterOneSecond_WhileTheLoadIsStillRunning_FailsWithAnErrorNamingTheShard()
+    [Theory]
+    [MemberData(nameof(FaultyNetwork.Accesses), MemberType = typeof(FaultyNetwork))]
+    public async Task ConnectionDroppedAfterOneSecond_WhileTheLoadIsStillRunning_FailsWithAnErrorNamingTheShard(ShardAccess access)
     {
         var dropAfter = TimeSpan.FromSeconds(1);
         var network = await FaultyNetwork.StartAsync();
         await using (network)
         {
             var expected = ReferenceTensors.Read(network.ServedDirectory);
-            using var checkpoint = FaultyNetwork.Open(network, FaultyNetwork.Patience);
+            using var checkpoint = FaultyNetwork.Open(network, FaultyNetwork.Patience, access);
             var trigger = new FaultTrigger(FaultedShard, () =>
             {
                 // At 1 MiB/s what is left (over 4 MiB) takes four seconds or more: the load is certainly running when the drop comes.
@@ -72,14 +74,15 @@ public sealed class DroppedConnectionTests(ITestOutputHelper output)
         await SshfsLeftovers.AssertNoneAsync(network.Mount);
     }
 
-    [Fact]
-    public async Task ConnectionDroppedBetweenShards_TheMountGoesAway_AndTheErrorSaysSoInsteadOfBlamingADeletion()
+    [Theory]
+    [MemberData(nameof(FaultyNetwork.Accesses), MemberType = typeof(FaultyNetwork))]
+    public async Task ConnectionDroppedBetweenShards_TheMountGoesAway_AndTheErrorSaysSoInsteadOfBlamingADeletion(ShardAccess access)
     {
         var network = await FaultyNetwork.StartAsync();
         await using (network)
         {
             var expected = ReferenceTensors.Read(network.ServedDirectory);
-            using var checkpoint = FaultyNetwork.Open(network, FaultyNetwork.Patience);
+            using var checkpoint = FaultyNetwork.Open(network, FaultyNetwork.Patience, access);
             var trigger = new FaultTrigger(FaultedShard, () =>
             {
                 network.Proxy.DropConnections();

@@ -16,22 +16,24 @@ public sealed class StalledStorageTests(ITestOutputHelper output)
     /// <summary>Far above the timeout: the bound checks that the timeout ends the load, not how fast.</summary>
     private static readonly TimeSpan FailsWithin = TimeSpan.FromSeconds(30);
 
-    [Fact]
-    public Task ServerToClientStalled_FailsWithTheReadTimeout_NamingTheFileAndOffset() =>
-        AssertTimesOut(network => network.Proxy.Stall(ProxyDirection.ServerToClient));
+    [Theory]
+    [MemberData(nameof(FaultyNetwork.Accesses), MemberType = typeof(FaultyNetwork))]
+    public Task ServerToClientStalled_FailsWithTheReadTimeout_NamingTheFileAndOffset(ShardAccess access) =>
+        AssertTimesOut(access, network => network.Proxy.Stall(ProxyDirection.ServerToClient));
 
-    [Fact]
-    public Task ThrottledToOneKibPerSecond_FailsWithTheReadTimeout_NamingTheFileAndOffset() =>
+    [Theory]
+    [MemberData(nameof(FaultyNetwork.Accesses), MemberType = typeof(FaultyNetwork))]
+    public Task ThrottledToOneKibPerSecond_FailsWithTheReadTimeout_NamingTheFileAndOffset(ShardAccess access) =>
         // A block of 256 KiB would take over four minutes: progress, but not enough to count as an answer.
-        AssertTimesOut(network => network.Proxy.SetBandwidth(ProxyDirection.ServerToClient, 1024));
+        AssertTimesOut(access, network => network.Proxy.SetBandwidth(ProxyDirection.ServerToClient, 1024));
 
-    private async Task AssertTimesOut(Action<ProxiedSshfs> fault)
+    private async Task AssertTimesOut(ShardAccess access, Action<ProxiedSshfs> fault)
     {
         var network = await FaultyNetwork.StartAsync();
         await using (network)
         {
             var expected = ReferenceTensors.Read(network.ServedDirectory);
-            var checkpoint = FaultyNetwork.Open(network, ReadTimeout);
+            var checkpoint = FaultyNetwork.Open(network, ReadTimeout, access);
             try
             {
                 var trigger = new FaultTrigger(FaultyNetwork.FaultedShard, () => fault(network));

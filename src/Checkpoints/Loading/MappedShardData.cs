@@ -70,7 +70,7 @@ internal sealed unsafe class MappedShardData : ShardData
         // On the read pool, under the timeout: on a network file system the open is a round trip that a stalled server holds.
         var path = header.FilePath;
         using var abandon = CancellationTokenSource.CreateLinkedTokenSource(settings.CancellationToken);
-        var open = settings.Pool.Run($"{path}: opening it to map it", 0, () => Open(path, opened), abandon.Token);
+        var open = settings.Pool.Run($"{path}: opening it to map its data at byte {Invariant.N(header.DataStart)}", header.DataStart, () => Open(path, opened), abandon.Token);
         MappedShardData data;
         try
         {

@@ -6,8 +6,8 @@ namespace Checkpoints.Reliability.Tests.TestSupport;
 
 /// <summary>
 /// The set-up shared by the network fault tests: a synthetic checkpoint of about 6 MiB in four shards behind a proxied
-/// sshfs mount, loaded with the automatic plan (prefetch, read access) and small blocks, and what a load cut short by a
-/// fault must look like.
+/// sshfs mount, loaded with the automatic plan (prefetch, then read access or a populated map) and small blocks, and
+/// what a load cut short by a fault must look like.
 /// </summary>
 internal static class FaultyNetwork
 {
@@ -24,15 +24,23 @@ internal static class FaultyNetwork
     public static Task<ProxiedSshfs> StartAsync() =>
         ProxiedSshfs.StartAsync(static directory => SyntheticCheckpoint.Write(directory, 6L << 20, 4, DType.BF16), RoundTripTime);
 
+    /// <summary>Both ways the planner brings a network shard's bytes to the reader.</summary>
+    public static TheoryData<ShardAccess> Accesses => [ShardAccess.Read, ShardAccess.PopulatedMap];
+
     /// <summary>
-    /// Opens the checkpoint on the mount as an application would, and checks the plan is the one under test. The memory
-    /// budget leaves the prefetch a window of one block: it runs only just ahead of the consumer, so when the fault comes
-    /// most of the checkpoint has not crossed the link yet (with the whole budget it would all be cached in a blink).
+    /// Opens the checkpoint on the mount as an application would, and checks the plan is the one under test, so that
+    /// when the fault comes most of the checkpoint has not crossed the link yet (with the whole budget and nothing else it
+    /// would all be cached in a blink). For <see cref="ShardAccess.Read"/>, the memory budget leaves the prefetch a window
+    /// of one block: it runs only just ahead of the consumer. A populated map is planned only when the prefetch fits, so
+    /// for it this process is local rank 0 of 4: it warms the first shard, and the reader's own population reads the
+    /// others, which no other rank is there to warm.
     /// </summary>
-    public static Checkpoint Open(ProxiedSshfs network, TimeSpan readTimeout)
+    public static Checkpoint Open(ProxiedSshfs network, TimeSpan readTimeout, ShardAccess access)
     {
         var options = new LoadOptions { BlockSize = BlockSize, ReadTimeout = readTimeout };
-        options = options with { BudgetBytes = LoadPlanner.InFlight(options) + BlockSize };
+        options = access == ShardAccess.Read
+            ? options with { BudgetBytes = LoadPlanner.InFlight(options) + BlockSize }
+            : options with { Rank = 0, WorldSize = 4 };
         var checkpoint = Checkpoint.Open(network.MountPoint, options);
         try
         {
@@ -41,9 +49,10 @@ internal static class FaultyNetwork
             {
                 Assert.Equal(FileSystemClass.Network, shard.FileSystem.Class);
                 Assert.Equal(LoadStrategy.Prefetch, shard.Strategy);
-                Assert.Equal(ShardAccess.Read, shard.Access);
+                Assert.Equal(access, shard.Access);
             });
-            Assert.Equal(BlockSize, checkpoint.Plan.WindowBytes);
+            Assert.Equal(access == ShardAccess.Read ? BlockSize : null, checkpoint.Plan.WindowBytes);
+            Assert.Equal(access == ShardAccess.Read ? 4 : 1, checkpoint.Plan.Shards.Count(static shard => shard.PrefetchedHere));
             return checkpoint;
         }
         catch
