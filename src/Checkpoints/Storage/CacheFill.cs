@@ -60,6 +60,12 @@ internal static class CacheFill
                     return true;
                 }
 
+                if (error == MapPopulate.EInval)
+                {
+                    // A mapping the kernel does not populate (a special file system): reading still works.
+                    return false;
+                }
+
                 // EFAULT is what would have been a SIGBUS: a page past the end of the file, or one the storage could not read.
                 throw new IOException($"{path}: reading {length} bytes at byte {offset} into the page cache failed: {Marshal.GetPInvokeErrorMessage(error)} (the file may be shorter than it was, or the storage failed).");
             }

@@ -8,22 +8,27 @@ namespace Checkpoints.Tests.Loading;
 public sealed class StrategyEquivalenceTests
 {
     [Fact]
-    public async Task EveryStrategy_YieldsIdenticalBytes()
+    public async Task EveryStrategy_UnderEveryAccess_YieldsIdenticalBytes()
     {
         using var directory = new TempDirectory();
         SyntheticCheckpoint.Write(directory.Path, 6L << 20, 3, DType.BF16);
-        var digests = new Dictionary<LoadStrategy, ulong>();
+        var digests = new Dictionary<(LoadStrategy, ShardAccess), ulong>();
 
         foreach (var strategy in Enum.GetValues<LoadStrategy>())
         {
-            // Small blocks and a small budget make the prefetch window slide while the digest reads.
-            var options = new LoadOptions { Strategy = strategy, Threads = 3, BlockSize = 64 << 10, BudgetBytes = 1L << 20 };
-            using var checkpoint = Checkpoint.Open(directory.Path, options);
-            Assert.All(checkpoint.Plan.Shards, shard => Assert.NotEqual(LoadStrategy.Auto, shard.Strategy));
-            digests[strategy] = ContentDigest.Compute(checkpoint).Digest;
-            await checkpoint.PrefetchCompletion.WaitAsync(TimeSpan.FromSeconds(30));
+            foreach (var access in Enum.GetValues<ShardAccess>())
+            {
+                // Small blocks and a small budget make the prefetch window slide while the digest reads.
+                var options = new LoadOptions { Strategy = strategy, Access = access, Threads = 3, BlockSize = 64 << 10, BudgetBytes = 1L << 20 };
+                using var checkpoint = Checkpoint.Open(directory.Path, options);
+                Assert.All(checkpoint.Plan.Shards, shard => Assert.NotEqual(LoadStrategy.Auto, shard.Strategy));
+                Assert.All(checkpoint.Plan.Shards, shard => Assert.NotEqual(ShardAccess.Auto, shard.Access));
+                digests[(strategy, access)] = ContentDigest.Compute(checkpoint).Digest;
+                await checkpoint.PrefetchCompletion.WaitAsync(TimeSpan.FromSeconds(30));
+            }
         }
 
+        Assert.Equal(Enum.GetValues<LoadStrategy>().Length * Enum.GetValues<ShardAccess>().Length, digests.Count);
         Assert.Single(digests.Values.Distinct());
     }
 
