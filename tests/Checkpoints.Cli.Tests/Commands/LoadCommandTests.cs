@@ -77,6 +77,7 @@ public sealed class LoadCommandTests : IDisposable
     [Theory]
     [InlineData("read", "lazy (read) 2 shard(s)")]
     [InlineData("map", "lazy (map) 2 shard(s)")]
+    [InlineData("populated", "lazy (populated) 2 shard(s)")]
     public async Task Load_WithAccess_ReadsTheSameBytesThatWay(string access, string summary)
     {
         var (_, mapped, _) = await CliRunner.RunAsync("load", _directory, "--json");
