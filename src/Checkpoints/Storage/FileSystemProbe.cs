@@ -32,18 +32,10 @@ internal sealed partial class FileSystemProbe
         if (OperatingSystem.IsLinux())
         {
             var mounts = ReadMountsOrEmpty();
-            return paths.Select(p =>
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                return ProbeLinux(p, mounts);
-            }).ToArray();
+            return PerFileProbe.Run(paths, path => ProbeLinux(path, mounts), cancellationToken);
         }
 
-        return paths.Select(p =>
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            return ProbeOne(p);
-        }).ToArray();
+        return PerFileProbe.Run(paths, ProbeOne, cancellationToken);
     }
 
     /// <summary>Probes one file.</summary>

@@ -13,15 +13,10 @@ internal static class StorageProbe
         var fileSystems = new FileSystemProbe(mountInfo, new FileSystemClassifier(options.AdditionalNetworkFileSystems))
             .Probe(files, cancellationToken);
         var pageCache = new PageCache(options.ProcRoot);
-        var perFile = new StorageFileFacts[files.Count];
-        for (var i = 0; i < files.Count; i++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var residency = options.MeasureResidency
-                ? pageCache.GetResidency(files[i], cancellationToken)
-                : new FileResidency(files[i], new FileInfo(files[i]).Length, null, ResidencyMethod.Unknown, "not measured (turned off)");
-            perFile[i] = new StorageFileFacts(fileSystems[i], residency);
-        }
+        var residencies = PerFileProbe.Run(files, file => options.MeasureResidency
+            ? pageCache.GetResidency(file, cancellationToken)
+            : new FileResidency(file, new FileInfo(file).Length, null, ResidencyMethod.Unknown, "not measured (turned off)"), cancellationToken);
+        var perFile = fileSystems.Zip(residencies, static (fileSystem, residency) => new StorageFileFacts(fileSystem, residency)).ToArray();
 
         var memory = new MemoryProbe(options.ProcRoot, options.MountInfoPath, options.CgroupRoot).Probe();
         return new StorageFacts(perFile, memory) { CanPopulateMaps = MapPopulate.IsSupported };

@@ -15,6 +15,7 @@ public sealed class ManyShardsTests(ManyShardCheckpoint checkpoint) : IClassFixt
     [Theory]
     [InlineData("--access", "map")]
     [InlineData("--access", "read")]
+    [InlineData("--access", "populated")]
     [InlineData("--strategy", "eager")]
     [InlineData("--strategy", "prefetch")]
     public async Task Load_TwoThousandShards_WithinAnOpenFileLimitOf256_GivesTheUnlimitedDigest(string option, string value)
