@@ -17,19 +17,39 @@ internal static class PerFileProbe
     {
         var results = new T[paths.Count];
         var errors = new ExceptionDispatchInfo?[paths.Count];
-        var options = new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken };
-        Parallel.For(0, paths.Count, options, i =>
+        var next = -1;
+        void Work()
         {
-            try
+            for (var i = Interlocked.Increment(ref next); i < paths.Count && !cancellationToken.IsCancellationRequested; i = Interlocked.Increment(ref next))
             {
-                results[i] = probe(paths[i]);
+                try
+                {
+                    results[i] = probe(paths[i]);
+                }
+                catch (Exception exception)
+                {
+                    // Kept and rethrown in file order, so the error reported does not depend on timing.
+                    errors[i] = ExceptionDispatchInfo.Capture(exception);
+                }
             }
-            catch (Exception exception)
-            {
-                // Kept and rethrown in file order, so the error reported does not depend on timing.
-                errors[i] = ExceptionDispatchInfo.Capture(exception);
-            }
-        });
+        }
+
+        // Dedicated threads, the caller's among them: probes block on the storage, and the thread pool of a busy
+        // process (an inference server starting up) would run them one after another.
+        var helpers = Enumerable.Range(0, Math.Max(Math.Min(Parallelism, paths.Count) - 1, 0))
+            .Select(static _ => new Thread(static work => ((Action)work!)()) { IsBackground = true, Name = "ckpt-probe" }).ToArray();
+        foreach (var helper in helpers)
+        {
+            helper.Start((Action)Work);
+        }
+
+        Work();
+        foreach (var helper in helpers)
+        {
+            helper.Join();
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
         Array.Find(errors, static error => error is not null)?.Throw();
         return results;
     }

@@ -49,6 +49,10 @@ public sealed class PerFileProbeTests
     }
 
     [Fact]
+    public void Run_OnNoFiles_ReturnsNothing() =>
+        Assert.Empty(PerFileProbe.Run([], static path => path, CancellationToken.None));
+
+    [Fact]
     public void Run_StopsWhenCancelled()
     {
         using var cancel = new CancellationTokenSource();
