@@ -77,7 +77,8 @@ internal sealed class FileBlockReader(IReadOnlyList<string> paths, bool fillByMa
         }
 
         // Opened outside the lock: an open stuck on a stalled mount must hold up neither the other workers nor Dispose.
-        var handle = Open(paths[file], fillByMapping && CacheFill.IsSupported);
+        var mappable = fillByMapping && CacheFill.IsSupported;
+        var handle = Open(paths[file], mappable);
         lock (_lock)
         {
             if (_disposed)
@@ -94,7 +95,7 @@ internal sealed class FileBlockReader(IReadOnlyList<string> paths, bool fillByMa
                 return raced;
             }
 
-            var open = new OpenFile(handle) { Readers = 1, Mappable = fillByMapping && CacheFill.IsSupported };
+            var open = new OpenFile(handle) { Readers = 1, Mappable = mappable };
             _open.Add(file, open);
             CloseIdleBeyondLimit();
             return open;

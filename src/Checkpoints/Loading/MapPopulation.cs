@@ -71,7 +71,7 @@ internal sealed class MapPopulation
             }
         }
 
-        WithDisposalReported($"{Invariant.N(length)} bytes at byte {Invariant.N(offset)}", abandon => CheckOnPool(offset, abandon));
+        _settings.Wait(_path, $"{Invariant.N(length)} bytes at byte {Invariant.N(offset)} were being read", abandon => CheckOnPool(offset, abandon));
     }
 
     /// <summary>The pages of [<paramref name="offset"/>, + <paramref name="length"/>) were given back: segments wholly inside it are populated again if asked for.</summary>
@@ -102,7 +102,7 @@ internal sealed class MapPopulation
     private void Populate(int[] indexes)
     {
         var start = _segments[indexes[0]].Start;
-        WithDisposalReported($"{Invariant.N(indexes.Sum(index => _segments[index].Length))} bytes at byte {Invariant.N(start)}", abandon =>
+        _settings.Wait(_path, $"{Invariant.N(indexes.Sum(index => _segments[index].Length))} bytes at byte {Invariant.N(start)} were being read", abandon =>
         {
             var jobs = new List<ReadPool.Pending<bool>>();
             foreach (var index in indexes)
@@ -129,22 +129,8 @@ internal sealed class MapPopulation
             }
 
             // Bytes of a file rewritten while they were being read in are not handed out.
-            CheckOnPool(start, abandon);
+            return CheckOnPool(start, abandon);
         });
-    }
-
-    /// <summary>Runs <paramref name="wait"/>; a wait cut short by the checkpoint's disposal says so.</summary>
-    private void WithDisposalReported(string what, Action<CancellationTokenSource> wait)
-    {
-        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(_settings.CancellationToken);
-        try
-        {
-            wait(abandon);
-        }
-        catch (OperationCanceledException exception) when (_settings.CancellationToken.IsCancellationRequested)
-        {
-            throw new ObjectDisposedException($"{_path}: the checkpoint was disposed while {what} were being read.", exception);
-        }
     }
 
     /// <summary>Populates the file's bytes [<paramref name="from"/>, <paramref name="to"/>); returns true to run on the pool.</summary>
@@ -164,10 +150,11 @@ internal sealed class MapPopulation
     }
 
     /// <summary>Checks the file unchanged on the read pool, under the timeout.</summary>
-    private void CheckOnPool(long offset, CancellationTokenSource abandon)
+    private bool CheckOnPool(long offset, CancellationTokenSource abandon)
     {
         var check = _settings.Pool.Run($"{_path}: checking it is unchanged before handing out its bytes at byte {Invariant.N(offset)}", offset, CheckUnchanged, abandon.Token);
         ReadPool.WaitAll([check], _settings.Timeout, abandon, _settings.CancellationToken);
+        return true;
     }
 
     private bool CheckUnchanged()

@@ -69,27 +69,8 @@ internal sealed unsafe class MappedShardData : ShardData
     {
         // On the read pool, under the timeout: on a network file system the open is a round trip that a stalled server holds.
         var path = header.FilePath;
-        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(settings.CancellationToken);
-        var open = settings.Pool.Run($"{path}: opening it to map its data at byte {Invariant.N(header.DataStart)}", header.DataStart, () => Open(path, opened), abandon.Token);
-        MappedShardData data;
-        try
-        {
-            ReadPool.WaitAll([open], settings.Timeout, abandon, settings.CancellationToken);
-            data = open.Task.Result;
-        }
-        catch (Exception exception)
-        {
-            // The open may still complete once the storage answers: nobody would own that map.
-            _ = open.Task.ContinueWith(static task => task.Result.Dispose(), CancellationToken.None,
-                TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            if (exception is OperationCanceledException && settings.CancellationToken.IsCancellationRequested)
-            {
-                throw new ObjectDisposedException($"{path}: the checkpoint was disposed while it was being opened.", exception);
-            }
-
-            throw;
-        }
-
+        var data = settings.Wait(path, "it was being opened", abandon =>
+            settings.OpenOnPool($"{path}: opening it to map its data at byte {Invariant.N(header.DataStart)}", header.DataStart, () => Open(path, opened), abandon));
         data._population = new MapPopulation(header, opened, (nint)data._base, settings, segments);
         return data;
     }

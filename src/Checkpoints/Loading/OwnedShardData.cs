@@ -232,12 +232,10 @@ internal sealed class OwnedShardData : ShardData
         var path = _header.FilePath;
         var first = _segments[indexes[0]].Start;
         var what = $"{Invariant.N(indexes.Sum(index => _segments[index].Length))} bytes at byte {Invariant.N(first)}";
-        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(_settings.CancellationToken);
-        byte[][] arrays;
-        try
+        var arrays = _settings.Wait(path, $"{what} were being read", abandon =>
         {
-            var handle = _handle ??= OpenOnPool($"{path}: opening it to read {what}", first, abandon);
-            arrays = indexes.Select(index => GC.AllocateUninitializedArray<byte>((int)_segments[index].Length)).ToArray();
+            var handle = _handle ??= _settings.OpenOnPool($"{path}: opening it to read {what}", first, OpenChecked, abandon);
+            var filled = indexes.Select(index => GC.AllocateUninitializedArray<byte>((int)_segments[index].Length)).ToArray();
             var reads = new List<(ReadPool.Pending<int> Read, int Length)>();
             for (var i = 0; i < indexes.Length; i++)
             {
@@ -245,7 +243,7 @@ internal sealed class OwnedShardData : ShardData
                 for (long start = 0; start < segment.Length; start += _settings.BlockSize)
                 {
                     var length = (int)Math.Min(_settings.BlockSize, segment.Length - start);
-                    reads.Add((_settings.Pool.Read(handle, path, arrays[i].AsMemory((int)start, length), segment.Start + start, abandon.Token), length));
+                    reads.Add((_settings.Pool.Read(handle, path, filled[i].AsMemory((int)start, length), segment.Start + start, abandon.Token), length));
                 }
             }
 
@@ -258,11 +256,8 @@ internal sealed class OwnedShardData : ShardData
             var check = _settings.Pool.Run($"{path}: checking it is unchanged after reading {what}", first,
                 () => ThrowIfNotAsOpened(handle, shortReadEnd), abandon.Token);
             ReadPool.WaitAll([check], _settings.Timeout, abandon, _settings.CancellationToken);
-        }
-        catch (OperationCanceledException exception) when (_settings.CancellationToken.IsCancellationRequested)
-        {
-            throw new ObjectDisposedException($"{path}: the checkpoint was disposed while {what} were being read.", exception);
-        }
+            return filled;
+        });
 
         if (!_keepAll)
         {
@@ -325,24 +320,6 @@ internal sealed class OwnedShardData : ShardData
         }
 
         return true;
-    }
-
-    /// <summary>Opens the file, checked to be the one opened, on the read pool; a handle that arrives after the wait gave up is closed.</summary>
-    private SafeFileHandle OpenOnPool(string description, long offset, CancellationTokenSource abandon)
-    {
-        var open = _settings.Pool.Run(description, offset, OpenChecked, abandon.Token);
-        try
-        {
-            ReadPool.WaitAll([open], _settings.Timeout, abandon, _settings.CancellationToken);
-            return open.Task.Result;
-        }
-        catch
-        {
-            // The open may still complete in the kernel once the storage answers: nobody would own that handle.
-            _ = open.Task.ContinueWith(static task => task.Result.Dispose(), CancellationToken.None,
-                TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            throw;
-        }
     }
 
     private SafeFileHandle OpenChecked() => ShardChanged.OpenUnchanged(_header.FilePath, _opened);

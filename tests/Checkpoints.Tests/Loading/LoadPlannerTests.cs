@@ -19,6 +19,13 @@ public sealed class LoadPlannerTests
     private static LoadPlan Plan(LoadOptions options, long? available, params StorageFileFacts[] files) =>
         LoadPlanner.Plan(new StorageFacts(files, Memory(available)), options);
 
+    /// <summary>One shard of each kind: cold and warm network, unknown, local, memory.</summary>
+    private static StorageFileFacts[] EveryClass() =>
+    [
+        Nfs("cold", GiB), Nfs("warm", GiB, cached: GiB), File("unknown", "fuse.mystery", FileSystemClass.Unknown, GiB, 0),
+        File("local", "ext4", FileSystemClass.Local, GiB, 0), File("shm", "tmpfs", FileSystemClass.Memory, GiB, 0),
+    ];
+
     /// <summary>As <see cref="Plan"/>, on a kernel that can populate maps (Linux 5.14 or later).</summary>
     private static LoadPlan PlanPopulating(LoadOptions options, long? available, params StorageFileFacts[] files) =>
         LoadPlanner.Plan(new StorageFacts(files, Memory(available)) { CanPopulateMaps = true }, options);
@@ -257,9 +264,7 @@ public sealed class LoadPlannerTests
     [Fact]
     public void Auto_ReadsShardsWhereTheStorageCanFail_AndMapsLocalOnes_OnAKernelThatCannotPopulateMaps()
     {
-        var plan = Plan(new LoadOptions(), 100 * GiB,
-            Nfs("cold", GiB), Nfs("warm", GiB, cached: GiB), File("unknown", "fuse.mystery", FileSystemClass.Unknown, GiB, 0),
-            File("local", "ext4", FileSystemClass.Local, GiB, 0), File("shm", "tmpfs", FileSystemClass.Memory, GiB, 0));
+        var plan = Plan(new LoadOptions(), 100 * GiB, EveryClass());
 
         Assert.Equal(
             [ShardAccess.Read, ShardAccess.Read, ShardAccess.Read, ShardAccess.Map, ShardAccess.Map],
@@ -271,9 +276,7 @@ public sealed class LoadPlannerTests
     [Fact]
     public void Auto_MapsAndPopulatesShardsWhereTheStorageCanFail_WhenThePrefetchFitsTheBudget()
     {
-        var plan = PlanPopulating(new LoadOptions(), 100 * GiB,
-            Nfs("cold", GiB), Nfs("warm", GiB, cached: GiB), File("unknown", "fuse.mystery", FileSystemClass.Unknown, GiB, 0),
-            File("local", "ext4", FileSystemClass.Local, GiB, 0), File("shm", "tmpfs", FileSystemClass.Memory, GiB, 0));
+        var plan = PlanPopulating(new LoadOptions(), 100 * GiB, EveryClass());
 
         Assert.Equal(
             [ShardAccess.PopulatedMap, ShardAccess.PopulatedMap, ShardAccess.PopulatedMap, ShardAccess.Map, ShardAccess.Map],
