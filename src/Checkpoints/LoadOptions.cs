@@ -68,6 +68,9 @@ public sealed record LoadOptions
     /// <summary>The valid range of <see cref="Threads"/>.</summary>
     internal const int MaxThreads = 256;
 
+    /// <summary>The valid range of <see cref="BlockSize"/>.</summary>
+    internal const int MinBlockSize = 4 << 10, MaxBlockSize = 1 << 30;
+
     /// <summary>As <see cref="FromEnvironment()"/>, reading variables through <paramref name="variable"/> (tests must not change the process's environment).</summary>
     internal static LoadOptions FromEnvironment(Func<string, string?> variable)
     {
@@ -95,32 +98,32 @@ public sealed record LoadOptions
     {
         if (Threads is < 1 or > MaxThreads)
         {
-            throw new ArgumentException($"Threads must be between 1 and {MaxThreads}, not {Threads}.");
+            throw new ArgumentException($"LoadOptions.Threads must be between 1 and {MaxThreads}, not {Threads}.");
         }
 
-        if (BlockSize is < 4096 or > 1 << 30)
+        if (BlockSize is < MinBlockSize or > MaxBlockSize)
         {
-            throw new ArgumentException($"BlockSize must be between 4 KiB and 1 GiB, not {ByteSize.Format(BlockSize)}.");
+            throw new ArgumentException($"LoadOptions.BlockSize must be between 4 KiB and 1 GiB, not {ByteSize.Format(BlockSize)}.");
         }
 
         if (BudgetBytes is <= 0)
         {
-            throw new ArgumentException($"BudgetBytes must be positive, not {BudgetBytes}.");
+            throw new ArgumentException($"LoadOptions.BudgetBytes must be positive, not {BudgetBytes}.");
         }
 
         if (BudgetFraction is <= 0 or > 1 || double.IsNaN(BudgetFraction))
         {
-            throw new ArgumentException($"BudgetFraction must be above 0 and at most 1, not {BudgetFraction}.");
+            throw new ArgumentException($"LoadOptions.BudgetFraction must be above 0 and at most 1, not {BudgetFraction}.");
         }
 
         if ((ReadTimeout <= TimeSpan.Zero || ReadTimeout.TotalMilliseconds > int.MaxValue) && ReadTimeout != Timeout.InfiniteTimeSpan)
         {
-            throw new ArgumentException($"ReadTimeout must be positive and at most {TimeSpan.FromMilliseconds(int.MaxValue)} (or infinite), not {ReadTimeout}.");
+            throw new ArgumentException($"LoadOptions.ReadTimeout must be positive and at most {TimeSpan.FromMilliseconds(int.MaxValue)} (or infinite), not {ReadTimeout}.");
         }
 
         if (WorldSize < 1 || Rank < 0 || Rank >= WorldSize)
         {
-            throw new ArgumentException($"Rank must be in [0, WorldSize): rank {Rank}, world size {WorldSize}.");
+            throw new ArgumentException($"LoadOptions.Rank must be in [0, LoadOptions.WorldSize): rank {Rank}, world size {WorldSize}.");
         }
     }
 }

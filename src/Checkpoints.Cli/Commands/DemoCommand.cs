@@ -23,7 +23,7 @@ internal static class DemoCommand
             size, keep,
         };
         command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console,
-            token => Task.FromResult(Run(console, result.GetValue(size), result.GetValue(keep), token)), cancellationToken));
+            token => Task.FromResult(Run(console, result.GetValue(size).Bytes, result.GetValue(keep), token)), cancellationToken));
         return command;
     }
 

@@ -22,10 +22,7 @@ internal static class LoadCommand
             Description = "Also measure the digest over bytes already in memory (up to 1 GiB), the ceiling for a load of cached data.",
         };
         var command = new Command("load", "Read every tensor of a checkpoint as planned, and report the plan, time, throughput and peak memory.") { path, json, memorySpeed };
-        foreach (var option in load.Options)
-        {
-            command.Options.Add(option);
-        }
+        load.AddTo(command);
 
         command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, token =>
         {

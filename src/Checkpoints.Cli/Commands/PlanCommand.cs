@@ -11,10 +11,7 @@ internal static class PlanCommand
         var json = CommonOptions.Json();
         var load = new LoadOptionsBinding();
         var command = new Command("plan", "Show how each shard would be read and why (file systems, cache, memory), without reading any data.") { path, json };
-        foreach (var option in load.Options)
-        {
-            command.Options.Add(option);
-        }
+        load.AddTo(command);
 
         command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, token =>
         {

@@ -17,10 +17,7 @@ internal static class PrefetchCommand
         var json = CommonOptions.Json();
         var load = new LoadOptionsBinding();
         var command = new Command("prefetch", "Warm the page cache with a checkpoint's files for a program started next: parallel block reads, within the memory budget.") { path, json };
-        foreach (var option in load.Options.Where(option => option.Name != "--strategy"))
-        {
-            command.Options.Add(option);
-        }
+        load.AddTo(command, withStrategy: false);
 
         command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, async token =>
         {

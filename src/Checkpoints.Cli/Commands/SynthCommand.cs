@@ -14,39 +14,27 @@ internal static class SynthCommand
     {
         var output = new Argument<string>("out") { Description = "The directory to write the checkpoint into (created if needed)." };
         var size = ByteSizeOption.Create("--size", "About how large the checkpoint should be.", 4L << 30);
-        var shards = new Option<int>("--shards")
-        {
-            Description = "How many shard files to split it into.",
-            DefaultValueFactory = _ => 4,
-        };
-        shards.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() < 1)
-            {
-                result.AddError("--shards must be at least 1");
-            }
-        });
+        var shards = IntegerOption.Create("--shards", "How many shard files to split it into.", 4, 1, 99_999);
+        var dtypeNames = string.Join(", ", PseudoRandomData.SupportedTypes.Select(static type => type.Name()));
         var dtype = new Option<DType>("--dtype")
         {
-            Description = "Element type of the weights: bf16, f16, f32, f64, f8_e4m3, f8_e5m2, ...",
+            Description = $"Element type of the weights, in safetensors spelling (any case): {dtypeNames}.",
             DefaultValueFactory = _ => DType.BF16,
+            HelpName = "dtype",
             CustomParser = result =>
             {
                 var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
-                if (DTypes.TryParseUserName(text, out var parsed) && parsed.Value.ByteSize() > 0)
+                if (DTypes.TryParseUserName(text, out var parsed) && PseudoRandomData.SupportedTypes.Contains(parsed.Value))
                 {
                     return parsed.Value;
                 }
 
-                result.AddError($"--dtype: '{text}' is not a whole-byte safetensors dtype (try bf16, f16 or f32)");
+                result.AddError($"--dtype: '{text}' is not a dtype synth writes; use one of {dtypeNames}");
                 return default;
             },
         };
-        var seed = new Option<ulong>("--seed")
-        {
-            Description = "Seed of the pseudo-random weights: the same seed gives the same bytes.",
-            DefaultValueFactory = _ => SyntheticCheckpoint.DefaultSeed,
-        };
+        var seed = IntegerOption.Create("--seed", "Seed of the pseudo-random weights: the same seed gives the same bytes.",
+            SyntheticCheckpoint.DefaultSeed, ulong.MinValue, ulong.MaxValue);
         var command = new Command("synth", "Write a Llama-shaped synthetic checkpoint (embedding, attention, MLP, norms, head) of about the requested size.")
         {
             output, size, shards, dtype, seed,
@@ -54,7 +42,7 @@ internal static class SynthCommand
         command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, token =>
         {
             var stopwatch = Stopwatch.StartNew();
-            var written = SyntheticCheckpoint.Write(result.GetRequiredValue(output), result.GetValue(size), result.GetValue(shards), result.GetValue(dtype), result.GetValue(seed), token);
+            var written = SyntheticCheckpoint.Write(result.GetRequiredValue(output), result.GetValue(size).Bytes, result.GetValue(shards), result.GetValue(dtype), result.GetValue(seed), token);
             var bytes = written.Sum(static path => new FileInfo(path).Length);
             foreach (var path in written)
             {

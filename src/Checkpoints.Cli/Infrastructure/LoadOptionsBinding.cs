@@ -26,13 +26,11 @@ internal sealed class LoadOptionsBinding
         HelpName = "duration",
     };
 
-    private readonly Option<int> _threads = new("--threads")
-    {
-        Description = "Parallel readers for prefetch and eager loading.",
-        DefaultValueFactory = _ => LoadOptions.DefaultThreads,
-    };
+    private readonly Option<int> _threads = IntegerOption.Create("--threads", "Parallel readers for prefetch and eager loading.",
+        LoadOptions.DefaultThreads, 1, LoadOptions.MaxThreads);
 
-    private readonly Option<long> _blockSize = ByteSizeOption.Create("--block-size", "Bytes per read.", LoadOptions.DefaultBlockSize);
+    private readonly Option<ByteCount> _blockSize = ByteSizeOption.Create("--block-size", "Bytes per read.", LoadOptions.DefaultBlockSize,
+        LoadOptions.MinBlockSize, LoadOptions.MaxBlockSize);
 
     private readonly Option<string?> _budget = new("--budget")
     {
@@ -40,13 +38,10 @@ internal sealed class LoadOptionsBinding
         HelpName = "size|percent",
     };
 
-    private readonly Option<int> _rank = new("--rank") { Description = "This process's local rank (each rank prefetches its share of the shards)." };
+    private readonly Option<int> _rank = IntegerOption.Create("--rank",
+        "This process's local rank, below --world-size (each rank prefetches its share of the shards).", 0, 0, int.MaxValue);
 
-    private readonly Option<int> _worldSize = new("--world-size")
-    {
-        Description = "Processes on this node loading the same checkpoint.",
-        DefaultValueFactory = _ => 1,
-    };
+    private readonly Option<int> _worldSize = IntegerOption.Create("--world-size", "Processes on this node loading the same checkpoint.", 1, 1, int.MaxValue);
 
     private readonly Option<string[]> _networkFs = new("--network-fs")
     {
@@ -67,7 +62,7 @@ internal sealed class LoadOptionsBinding
         {
             if (result.GetValueOrDefault<string?>() is { } text && Access(text) is null)
             {
-                result.AddError($"--access: '{text}' is not an access; use auto, map or read");
+                result.AddError($"--access: '{text}' is not an access; use auto, map, populated or read");
             }
         });
         _readTimeout.Validators.Add(result =>
@@ -75,20 +70,6 @@ internal sealed class LoadOptionsBinding
             if (result.GetValueOrDefault<string?>() is { } text && Duration(text) is null)
             {
                 result.AddError($"--read-timeout: '{text}' is not a duration; use 30s, 2m, 500ms or none");
-            }
-        });
-        _threads.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() is < 1 or > LoadOptions.MaxThreads)
-            {
-                result.AddError($"--threads must be between 1 and {LoadOptions.MaxThreads}");
-            }
-        });
-        _worldSize.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() < 1)
-            {
-                result.AddError("--world-size must be at least 1");
             }
         });
         _budget.Validators.Add(result =>
@@ -101,6 +82,30 @@ internal sealed class LoadOptionsBinding
     }
 
     public IEnumerable<Option> Options => [_strategy, _access, _readTimeout, _threads, _blockSize, _budget, _rank, _worldSize, _networkFs];
+
+    /// <summary>Adds the options to <paramref name="command"/>, with the check that spans two of them (the rank is below the world size).</summary>
+    public void AddTo(Command command, bool withStrategy = true)
+    {
+        foreach (var option in Options.Where(option => withStrategy || option != _strategy))
+        {
+            command.Options.Add(option);
+        }
+
+        command.Validators.Add(result =>
+        {
+            // Read the tokens, not the values: a command validator runs even when an option failed to parse, and
+            // reading such a value throws. A value that did not parse has its own error already.
+            if (Given(result, _rank, 0) is { } rank && Given(result, _worldSize, 1) is { } worldSize && rank >= worldSize)
+            {
+                result.AddError($"--rank must be below --world-size: rank {rank}, world size {worldSize} (ranks count from 0)");
+            }
+        });
+    }
+
+    private static int? Given(System.CommandLine.Parsing.CommandResult result, Option<int> option, int defaultValue) =>
+        result.GetResult(option) is { Tokens: [var token] }
+            ? int.TryParse(token.Value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : null
+            : defaultValue;
 
     /// <summary>The options as given, on top of the environment's strategy unless <paramref name="strategyMatters"/> is false.</summary>
     public LoadOptions Bind(ParseResult result, bool strategyMatters = true)
@@ -117,7 +122,7 @@ internal sealed class LoadOptionsBinding
             Access = result.GetValue(_access) is { } access ? Access(access)!.Value : ShardAccess.Auto,
             ReadTimeout = result.GetValue(_readTimeout) is { } timeout ? Duration(timeout)!.Value : LoadOptions.DefaultReadTimeout,
             Threads = result.GetValue(_threads),
-            BlockSize = (int)Math.Min(result.GetValue(_blockSize), int.MaxValue),
+            BlockSize = (int)result.GetValue(_blockSize).Bytes,
             BudgetBytes = budget?.Bytes,
             BudgetFraction = budget?.Fraction ?? LoadOptions.DefaultBudgetFraction,
             Rank = result.GetValue(_rank),

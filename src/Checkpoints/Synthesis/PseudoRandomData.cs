@@ -14,6 +14,16 @@ internal static class PseudoRandomData
 {
     private const int ChunkBytes = 1 << 20;
 
+    /// <summary>
+    /// The dtypes this data can honestly stand for: floats are given weight-like values, integers any value. Not BOOL
+    /// (only 0 and 1 are booleans) nor the scale and FNUZ float8 formats, whose random bytes would hold NaNs.
+    /// </summary>
+    public static IReadOnlyList<DType> SupportedTypes { get; } =
+    [
+        DType.BF16, DType.F16, DType.F32, DType.F64, DType.F8E4M3, DType.F8E5M2,
+        DType.I8, DType.U8, DType.I16, DType.U16, DType.I32, DType.U32, DType.I64, DType.U64,
+    ];
+
     public static void Write(Stream destination, string tensorName, DType dtype, long byteLength, ulong seed)
     {
         var state = seed ^ XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(tensorName));

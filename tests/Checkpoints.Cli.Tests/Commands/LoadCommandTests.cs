@@ -92,12 +92,12 @@ public sealed class LoadCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Load_WithRankOutsideTheWorld_IsOneLineError()
+    public async Task Load_WithRankOutsideTheWorld_IsUsageError()
     {
         var (exitCode, _, error) = await CliRunner.RunAsync("load", _directory, "--rank", "2", "--world-size", "2");
 
-        Assert.Equal(1, exitCode);
-        Assert.Equal("ckpt: error: Rank must be in [0, WorldSize): rank 2, world size 2.", error.Trim());
+        Assert.Equal(2, exitCode);
+        Assert.StartsWith("ckpt: --rank must be below --world-size: rank 2, world size 2 (ranks count from 0)", error.Trim());
     }
 
     [Fact]

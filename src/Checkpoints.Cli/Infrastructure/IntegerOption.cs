@@ -1,0 +1,32 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Numerics;
+
+namespace Checkpoints.Cli;
+
+/// <summary>
+/// A whole-number option with its allowed range. The value is parsed here, not by a validator after the fact: a
+/// validator that reads a value which failed to parse throws, and the process aborted with a stack trace.
+/// </summary>
+internal static class IntegerOption
+{
+    public static Option<T> Create<T>(string name, string description, T defaultValue, T minimum, T maximum)
+        where T : struct, IBinaryInteger<T>, IMinMaxValue<T> => new(name)
+    {
+        Description = description,
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+            if (T.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= minimum && value <= maximum)
+            {
+                return value;
+            }
+
+            result.AddError(maximum == T.MaxValue
+                ? $"{name} must be a whole number of at least {minimum}, not '{text}'"
+                : $"{name} must be a whole number between {minimum} and {maximum}, not '{text}'");
+            return defaultValue;
+        },
+    };
+}
