@@ -77,4 +77,10 @@ public enum FormatRule
 
     /// <summary>A directory holds no safetensors file, or several indexes of which none is the standard one.</summary>
     NoCheckpointFound,
+
+    /// <summary>
+    /// A path that should name a shard or an index names something else: a directory, a named pipe, a device, a
+    /// socket, a kernel pseudo-file, or a symbolic link to nothing.
+    /// </summary>
+    NotARegularFile,
 }

@@ -27,14 +27,22 @@ internal static class LoadCommand
         command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, token =>
         {
             Outcome outcome;
+            var showProgress = console.IsInteractive && !result.GetValue(json);
             // Disposing the log flushes it, so its lines never interleave with the report below.
             using (var logging = CliLogging.Create(result.GetValue(CommonOptions.Verbose)))
             {
                 var options = load.Bind(result);
-                outcome = console.IsInteractive && !result.GetValue(json)
-                    ? WithProgressBar(console, bar => Run(result.GetRequiredValue(path), options, logging, bar, token))
-                    : Run(result.GetRequiredValue(path), options, logging, null, token);
+                outcome = Run(result.GetRequiredValue(path), options, logging, showProgress
+                    ? (plan, total, read) =>
+                    {
+                        // A person at a terminal sees what will be done before the bar that shows it being done.
+                        console.OutWriter.Write(plan.ToString());
+                        console.OutWriter.Flush();
+                        return WithProgressBar(console, read, total);
+                    }
+                    : null, token);
             }
+
             if (result.GetValue(memorySpeed))
             {
                 outcome = outcome with { InMemoryBytesPerSecond = ContentDigest.MeasureInMemoryRate(outcome.Bytes) };
@@ -46,7 +54,7 @@ internal static class LoadCommand
             }
             else
             {
-                WriteText(console, outcome);
+                WriteText(console, outcome, planShown: showProgress);
             }
 
             return Task.FromResult(ExitCodes.Success);
@@ -59,7 +67,10 @@ internal static class LoadCommand
         public double? InMemoryBytesPerSecond { get; init; }
     }
 
-    private static Outcome Run(string path, LoadOptions options, Microsoft.Extensions.Logging.ILoggerFactory logging, Action<long, long>? progress, CancellationToken cancellationToken)
+    /// <summary>How the tensors are read once the checkpoint is open: given the plan, the bytes to read and the read (which reports bytes done), returns the digest and bytes.</summary>
+    private delegate (ulong Digest, long Bytes) ReadWith(LoadPlan plan, long totalBytes, Func<Action<long>?, (ulong Digest, long Bytes)> read);
+
+    private static Outcome Run(string path, LoadOptions options, Microsoft.Extensions.Logging.ILoggerFactory logging, ReadWith? readWith, CancellationToken cancellationToken)
     {
         ContentDigest.Prepare();
         var process = Process.GetCurrentProcess();
@@ -80,33 +91,33 @@ internal static class LoadCommand
         };
         using var checkpoint = Checkpoint.Open(path, options, logging.CreateLogger("ckpt"), cancellationToken);
         var opened = stopwatch.Elapsed;
-        var total = checkpoint.TotalTensorBytes;
-        var (digest, bytes) = ContentDigest.Compute(checkpoint, done => progress?.Invoke(done, total), cancellationToken);
+        (ulong Digest, long Bytes) Read(Action<long>? progress) => ContentDigest.Compute(checkpoint, progress, cancellationToken);
+        var (digest, bytes) = readWith is null ? Read(null) : readWith(checkpoint.Plan, checkpoint.TotalTensorBytes, Read);
         var elapsed = stopwatch.Elapsed;
         process.Refresh();
         return new Outcome(checkpoint.Plan, opened, elapsed, bytes, digest, process.PeakWorkingSet64, Interlocked.Read(ref prefetched),
             process.TotalProcessorTime - cpuBefore);
     }
 
-    private static Outcome WithProgressBar(CliConsole console, Func<Action<long, long>, Outcome> run)
+    private static (ulong Digest, long Bytes) WithProgressBar(CliConsole console, Func<Action<long>?, (ulong Digest, long Bytes)> read, long total)
     {
-        Outcome? outcome = null;
+        (ulong Digest, long Bytes) outcome = default;
         console.Out.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn())
             .Start(context =>
             {
-                var task = context.AddTask("reading tensors");
-                outcome = run((done, total) =>
-                {
-                    task.MaxValue = Math.Max(total, 1);
-                    task.Value = done;
-                });
+                var task = context.AddTask("reading tensors", maxValue: Math.Max(total, 1));
+                outcome = read(done => task.Value = done);
             });
-        return outcome!;
+        return outcome;
     }
 
-    private static void WriteText(CliConsole console, Outcome outcome)
+    private static void WriteText(CliConsole console, Outcome outcome, bool planShown)
     {
-        console.OutWriter.Write(outcome.Plan.ToString());
+        if (!planShown)
+        {
+            console.OutWriter.Write(outcome.Plan.ToString());
+        }
+
         var seconds = outcome.Total.TotalSeconds;
         console.Out.MarkupLineInterpolated(
             $"read {ByteSize.Format(outcome.Bytes)} in {seconds:0.000} s ({ByteSize.FormatRate(outcome.Bytes / Math.Max(seconds, 1e-9))}); open {outcome.Open.TotalMilliseconds:0} ms; CPU {outcome.CpuTime.TotalSeconds:0.00} s; peak memory {ByteSize.Format(outcome.PeakRssBytes)}; digest {outcome.Digest:x16}");

@@ -9,11 +9,12 @@ namespace Checkpoints.Cli;
 /// </summary>
 internal sealed class CliConsole
 {
+    /// <remarks>Everything written through the console is escaped for the terminal (see <see cref="TerminalText"/>).</remarks>
     public CliConsole(IAnsiConsole @out, TextWriter outWriter, TextWriter error, bool isInteractive)
     {
-        Out = @out;
-        OutWriter = outWriter;
-        Error = error;
+        Out = new TerminalSafeConsole(@out);
+        OutWriter = new TerminalSafeWriter(outWriter);
+        Error = new TerminalSafeWriter(error);
         IsInteractive = isInteractive;
     }
 
@@ -36,6 +37,8 @@ internal sealed class CliConsole
             ansi.Profile.Width = 240;
         }
 
+        // The log writes to the process's standard error itself: escape there too (see TerminalText).
+        Console.SetError(new TerminalSafeWriter(Console.Error));
         return new CliConsole(ansi, Console.Out, Console.Error, interactive);
     }
 

@@ -11,6 +11,8 @@ internal static class CliLogging
         .AddSimpleConsole(options =>
         {
             options.SingleLine = true;
+            // Plain text: standard error escapes control characters (names in messages come from files), colour codes included.
+            options.ColorBehavior = LoggerColorBehavior.Disabled;
             options.TimestampFormat = "HH:mm:ss.fff ";
         })
         .AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace));

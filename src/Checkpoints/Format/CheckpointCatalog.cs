@@ -6,6 +6,9 @@ namespace Checkpoints.Format;
 /// </summary>
 internal sealed class CheckpointCatalog
 {
+    /// <summary>How many index entries that disagree with the shards are reported one by one; the rest are counted.</summary>
+    public const int MaxReportedIndexMismatches = 20;
+
     private CheckpointCatalog(IReadOnlyList<ShardHeader> shards, IReadOnlyList<CatalogEntry> tensors, IReadOnlyList<string> warnings)
     {
         Shards = shards;
@@ -71,18 +74,41 @@ internal sealed class CheckpointCatalog
             shardByName[Path.GetFullPath(shards[shard].FilePath)] = shard;
         }
 
+        // A hostile or mismatched index can name millions of tensors no shard holds: report the first few one by one
+        // and the rest as a count, so the report stays readable and its memory bounded.
+        var mismatches = 0;
+        var shardPaths = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (tensor, shardName) in index.WeightMap)
         {
-            var shardPath = Path.GetFullPath(Path.Combine(layout.Directory, shardName));
-            if (!shardByName.TryGetValue(shardPath, out var expected) || !owners.TryGetValue(tensor, out var actual) || actual != expected)
+            if (!shardPaths.TryGetValue(shardName, out var shardPath))
             {
-                var where = owners.TryGetValue(tensor, out var holder)
-                    ? $"it is in {Path.GetFileName(shards[holder].FilePath)}"
-                    : "no shard holds it";
-                errors.Add(new CheckpointFormatException(index.Path, FormatRule.TensorNotInShard,
-                    $"the index places tensor '{tensor}' in {shardName}, but {where}: the index and the shards come from different versions; download them again together",
-                    tensorName: tensor));
+                shardPath = Path.GetFullPath(Path.Combine(layout.Directory, shardName));
+                shardPaths[shardName] = shardPath;
             }
+
+            if (shardByName.TryGetValue(shardPath, out var expected) && owners.TryGetValue(tensor, out var actual) && actual == expected)
+            {
+                continue;
+            }
+
+            if (++mismatches > MaxReportedIndexMismatches)
+            {
+                continue;
+            }
+
+            var where = owners.TryGetValue(tensor, out var holder)
+                ? $"it is in {Path.GetFileName(shards[holder].FilePath)}"
+                : "no shard holds it";
+            errors.Add(new CheckpointFormatException(index.Path, FormatRule.TensorNotInShard,
+                $"the index places tensor '{tensor}' in {shardName}, but {where}: the index and the shards come from different versions; download them again together",
+                tensorName: tensor));
+        }
+
+        if (mismatches > MaxReportedIndexMismatches)
+        {
+            errors.Add(new CheckpointFormatException(index.Path, FormatRule.TensorNotInShard,
+                $"and {Invariant.N(mismatches - MaxReportedIndexMismatches)} more index entries (of {Invariant.N(index.WeightMap.Count)}) name tensors their shard does not hold: " +
+                "the index and the shards come from different versions; download them again together"));
         }
 
         var unlisted = owners.Keys.Where(name => !index.WeightMap.ContainsKey(name)).ToArray();

@@ -1,3 +1,5 @@
+using Checkpoints.Storage;
+
 namespace Checkpoints.Format;
 
 /// <summary>
@@ -34,14 +36,19 @@ internal sealed class CheckpointLayout
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var full = Path.GetFullPath(path);
-        if (System.IO.Directory.Exists(full))
+        switch (FileKinds.Of(full))
         {
-            return FromDirectory(path, full);
-        }
-
-        if (!File.Exists(full))
-        {
-            throw new FileNotFoundException($"{path}: no such file or directory", full);
+            case FileKind.Directory:
+                return FromDirectory(path, full);
+            case FileKind.Missing when FileKinds.IsSymbolicLink(full):
+                throw new CheckpointFormatException(full, FormatRule.NotARegularFile,
+                    $"is a symbolic link to {File.ResolveLinkTarget(full, returnFinalTarget: false)?.FullName}, which does not exist: the download or copy it points to is incomplete");
+            case FileKind.Missing:
+                throw new FileNotFoundException($"{path}: no such file or directory", full);
+            case FileKind.Regular:
+                break;
+            case var other:
+                throw NotRegular(full, other);
         }
 
         return full.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
@@ -77,23 +84,43 @@ internal sealed class CheckpointLayout
             throw new CheckpointFormatException(directory, FormatRule.NoCheckpointFound, NothingFoundDetail(directory));
         }
 
+        foreach (var shard in shards)
+        {
+            if (FileKinds.Of(shard) is not FileKind.Regular and var kind)
+            {
+                throw NotRegular(shard, kind);
+            }
+        }
+
         return new CheckpointLayout(source, directory, shards, index: null);
     }
 
     private static CheckpointLayout FromIndex(string source, string indexPath)
     {
+        if (FileKinds.Of(indexPath) is not FileKind.Regular and var indexKind)
+        {
+            throw NotRegular(indexPath, indexKind);
+        }
+
         var index = ShardIndex.Read(indexPath);
         var directory = Path.GetDirectoryName(indexPath)!;
         var shards = new List<string>();
         foreach (var shardName in index.WeightMap.Values.Distinct(StringComparer.Ordinal).Order(NaturalOrder.Instance))
         {
             var shardPath = ResolveShard(index, directory, shardName);
-            if (!File.Exists(shardPath))
+            var kind = FileKinds.Of(shardPath);
+            if (kind is not FileKind.Regular)
             {
                 var tensor = index.WeightMap.First(pair => pair.Value == shardName).Key;
-                throw new CheckpointFormatException(indexPath, FormatRule.ShardMissing,
-                    $"shard '{shardName}' (holding '{tensor}' among others) does not exist in {directory}: the download is incomplete; fetch the missing file",
-                    tensorName: tensor);
+                throw kind is FileKind.Missing
+                    ? new CheckpointFormatException(indexPath, FormatRule.ShardMissing,
+                        $"shard '{shardName}' (holding '{tensor}' among others) does not exist in {directory}" +
+                        (FileKinds.IsSymbolicLink(shardPath) ? " (a symbolic link to nothing)" : string.Empty) + ": the download is incomplete; fetch the missing file",
+                        tensorName: tensor)
+                    : new CheckpointFormatException(indexPath, FormatRule.NotARegularFile,
+                        $"shard '{shardName}' (holding '{tensor}' among others) is {FileKinds.Describe(kind)} in {directory}, not a regular file: " +
+                        "the index names the wrong path, or something else took the shard's name; put the shard file there",
+                        tensorName: tensor);
             }
 
             // "a.safetensors" and "./a.safetensors" name one file: read it once.
@@ -137,6 +164,9 @@ internal sealed class CheckpointLayout
 
         return resolved;
     }
+
+    private static CheckpointFormatException NotRegular(string path, FileKind kind) => new(path, FormatRule.NotARegularFile,
+        $"is {FileKinds.Describe(kind)}, not a regular file: only regular files are read as shards or indexes; point at the checkpoint's .safetensors files or their folder");
 
     private static string NothingFoundDetail(string directory)
     {

@@ -15,6 +15,12 @@ internal sealed class ShardIndex
         TotalSize = totalSize;
     }
 
+    /// <summary>
+    /// The largest index read, as the format limits a header: the index of a model with a million tensors is about
+    /// 100 MB, and a larger file is not an index but a mistake or an attack on this process's memory.
+    /// </summary>
+    public const long MaxLength = SafetensorsLayout.MaxHeaderLength;
+
     public string Path { get; }
 
     /// <summary>Tensor name to shard file name (relative to the index's directory), as the index says.</summary>
@@ -28,6 +34,13 @@ internal sealed class ShardIndex
         byte[] bytes;
         try
         {
+            var length = new FileInfo(path).Length;
+            if (length > MaxLength)
+            {
+                throw new CheckpointFormatException(path, FormatRule.IndexInvalid,
+                    $"the index is {Invariant.N(length)} bytes, above the limit of {Invariant.N(MaxLength)} (an index lists names, not data): this is not a shard index; open the shards' folder or a .safetensors file instead");
+            }
+
             bytes = File.ReadAllBytes(path);
         }
         catch (FileNotFoundException exception)

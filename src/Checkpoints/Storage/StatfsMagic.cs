@@ -34,6 +34,24 @@ internal static class StatfsMagic
     public const long Gfs2 = 0x01161970;
     public const long Ocfs2 = 0x7461636F;
 
+    // Kernel pseudo-file systems: their files are views of kernel state, never stored data.
+    public const long Proc = 0x9FA0;
+    public const long Sysfs = 0x62656572;
+    public const long Debugfs = 0x64626720;
+    public const long Tracefs = 0x74726163;
+    public const long Securityfs = 0x73636673;
+    public const long Cgroup = 0x0027E0EB;
+    public const long Cgroup2 = 0x63677270;
+    public const long Configfs = 0x62656570;
+    public const long Pstore = 0x6165676C;
+    public const long Bpf = 0xCAFE4A11;
+    public const long Efivarfs = 0xDE5E81E4;
+    public const long Selinuxfs = 0xF97CFF8C;
+
+    /// <summary>Whether <paramref name="magic"/> is a kernel pseudo-file system (procfs, sysfs, cgroupfs, ...).</summary>
+    public static bool IsKernelPseudoFileSystem(long magic) =>
+        (magic & 0xFFFF_FFFF) is Proc or Sysfs or Debugfs or Tracefs or Securityfs or Cgroup or Cgroup2 or Configfs or Pstore or Bpf or Efivarfs or Selinuxfs;
+
     /// <summary>The canonical type name for a magic (used when mountinfo says nothing), or <see langword="null"/> when the magic is not in the table.</summary>
     public static string? CanonicalName(long magic) => magic switch
     {
