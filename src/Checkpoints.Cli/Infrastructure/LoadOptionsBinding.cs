@@ -95,7 +95,7 @@ internal sealed class LoadOptionsBinding
         {
             // Read the tokens, not the values: a command validator runs even when an option failed to parse, and
             // reading such a value throws. A value that did not parse has its own error already.
-            if (Given(result, _rank, 0) is { } rank && Given(result, _worldSize, 1) is { } worldSize && rank >= worldSize)
+            if (Given(result, _rank, 0) is { } rank && Given(result, _worldSize, 1) is >= 1 and var worldSize && rank >= worldSize)
             {
                 result.AddError($"--rank must be below --world-size: rank {rank}, world size {worldSize} (ranks count from 0)");
             }
