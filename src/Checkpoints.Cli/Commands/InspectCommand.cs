@@ -22,7 +22,10 @@ internal static class InspectCommand
         };
         command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, token =>
         {
-            using var checkpoint = Checkpoint.Open(result.GetRequiredValue(path), cancellationToken: token);
+            // Inspect is no loading command, so CKPT_LOAD_STRATEGY is not read. Without --hash only headers are read, and a
+            // lazy plan starts no prefetch; hashing reads every byte, as planned for a load.
+            var options = result.GetValue(hash) ? new LoadOptions() : new LoadOptions { Strategy = LoadStrategy.Lazy };
+            using var checkpoint = Checkpoint.Open(result.GetRequiredValue(path), options, cancellationToken: token);
             var hashes = result.GetValue(hash) ? HashTensors(checkpoint, token) : null;
             if (result.GetValue(json))
             {

@@ -12,7 +12,7 @@ internal static class VerifyCommand
     {
         var path = CommonOptions.CheckpointPath();
         var json = CommonOptions.Json();
-        var command = new Command("verify", "Validate every shard of a checkpoint and read back all its data. Exit code 0 when valid, 1 when not, 2 for a usage error.")
+        var command = new Command("verify", "Validate every shard of a checkpoint and read back all its data. The verdict goes to standard output, each problem to standard error (or all of it as --json). Exit code 0 when valid, 1 when not, 2 for a usage error.")
         {
             path, json,
         };
@@ -33,11 +33,20 @@ internal static class VerifyCommand
         return command;
     }
 
+    /// <summary>
+    /// The verdict on standard output; each problem and warning on standard error as a <c>ckpt: error:</c> or
+    /// <c>ckpt: warning:</c> line, where scripts and logs look for them, as with every other command.
+    /// </summary>
     private static void WriteText(CliConsole console, CheckpointVerifier.Report report)
     {
         foreach (var warning in report.Warnings)
         {
-            console.Out.MarkupLineInterpolated($"[yellow]warning:[/] {warning}");
+            console.Error.WriteLine($"ckpt: warning: {warning}");
+        }
+
+        foreach (var error in report.Errors)
+        {
+            console.Error.WriteLine($"ckpt: error: {CommandErrors.Describe(error)}");
         }
 
         if (report.IsValid)
@@ -47,11 +56,7 @@ internal static class VerifyCommand
             return;
         }
 
-        console.Out.MarkupLineInterpolated($"[red]invalid[/]: {report.Errors.Count} problem(s) in {report.ShardPaths.Count} shard(s)");
-        foreach (var error in report.Errors)
-        {
-            console.Out.MarkupLineInterpolated($"  [red]error:[/] {error.Message}");
-        }
+        console.Out.MarkupLineInterpolated($"[red]invalid[/]: {report.Errors.Count} problem(s) in {report.ShardPaths.Count} shard(s) (listed on standard error)");
     }
 
     private static void WriteJson(CliConsole console, CheckpointVerifier.Report report) => Json.Write(console.OutWriter, json =>

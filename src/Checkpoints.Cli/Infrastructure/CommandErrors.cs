@@ -26,12 +26,26 @@ internal static class CommandErrors
                 .ConfigureAwait(false);
             return ExitCodes.Failure;
         }
+        catch (UsageException exception)
+        {
+            await console.Error.WriteLineAsync($"ckpt: {exception.Message}").ConfigureAwait(false);
+            return ExitCodes.UsageError;
+        }
         catch (Exception exception) when (IsUserFacing(exception))
         {
-            await console.Error.WriteLineAsync($"ckpt: error: {exception.Message}").ConfigureAwait(false);
+            await console.Error.WriteLineAsync($"ckpt: error: {Describe(exception)}").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
     }
+
+    /// <summary>The message in the user's terms: the runtime's own wording ("Access to the path ... is denied.", " (Parameter 'x')") says neither what to do nor where.</summary>
+    internal static string Describe(Exception exception) => exception switch
+    {
+        UnauthorizedAccessException => $"{exception.Message.TrimEnd('.')}: check its permissions (ls -l) or run as a user who may read it",
+        ArgumentException { ParamName: { } name } argument when argument.Message.EndsWith($" (Parameter '{name}')", StringComparison.Ordinal) =>
+            argument.Message[..^$" (Parameter '{name}')".Length],
+        _ => exception.Message,
+    };
 
     public static bool IsUserFacing(Exception exception) =>
         exception is IOException or UnauthorizedAccessException or ArgumentException;

@@ -110,7 +110,17 @@ internal sealed class LoadOptionsBinding
     /// <summary>The options as given, on top of the environment's strategy unless <paramref name="strategyMatters"/> is false.</summary>
     public LoadOptions Bind(ParseResult result, bool strategyMatters = true)
     {
-        var options = strategyMatters ? LoadOptions.FromEnvironment() : new LoadOptions();
+        LoadOptions options;
+        try
+        {
+            options = strategyMatters && result.GetValue(_strategy) is null ? LoadOptions.FromEnvironment() : new LoadOptions();
+        }
+        catch (ArgumentException exception)
+        {
+            // CKPT_LOAD_STRATEGY holds something else than a strategy: a usage error of this command, which loads.
+            throw new UsageException(CommandErrors.Describe(exception).TrimEnd('.') + "; fix or unset it, or pass --strategy", exception);
+        }
+
         if (result.GetValue(_strategy) is { } strategy)
         {
             options = options with { Strategy = LoadOptions.ParseStrategy(strategy, "--strategy") };

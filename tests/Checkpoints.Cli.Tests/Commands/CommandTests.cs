@@ -39,11 +39,15 @@ public sealed class CommandTests : IDisposable
         var shard = Directory.GetFiles(_directory, "*.safetensors").Order().First();
         File.WriteAllText(shard, "<html>Access denied</html>");
 
-        var (exitCode, output, _) = await CliRunner.RunAsync("verify", _directory);
+        var (exitCode, output, error) = await CliRunner.RunAsync("verify", _directory);
 
         Assert.Equal(1, exitCode);
-        Assert.Contains(Path.GetFileName(shard), output, StringComparison.Ordinal);
-        Assert.Contains("HTML", output, StringComparison.Ordinal);
+        var lines = error.Trim().Split('\n');
+        Assert.All(lines, line => Assert.Matches("^ckpt: (error|warning): ", line));
+        var problems = lines.Where(static line => line.StartsWith("ckpt: error: ", StringComparison.Ordinal)).ToArray();
+        Assert.Equal($"invalid: {problems.Length} problem(s) in 2 shard(s) (listed on standard error)", output.Trim());
+        Assert.StartsWith($"ckpt: error: {shard}", problems[0], StringComparison.Ordinal);
+        Assert.Contains("HTML", problems[0], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -8,6 +8,9 @@ namespace Checkpoints.Cli.Tests.TestSupport;
 /// </summary>
 internal static class CkptProcess
 {
+    /// <summary>Set in <c>environment</c> to run <c>ckpt.dll</c> from that folder instead of the test output folder (the variable is not passed on).</summary>
+    public const string ProgramFolderVariable = "CKPT_TEST_PROGRAM_FOLDER";
+
     /// <param name="wrapper">A command that runs the rest (for example <c>prlimit --nofile=256:256 --</c>); empty for none.</param>
     /// <param name="environment">Variables to set for the child.</param>
     /// <param name="args">The arguments of <c>ckpt</c>.</param>
@@ -16,14 +19,15 @@ internal static class CkptProcess
     {
         // The SDK tells the processes it starts which host runs them; "dotnet" on the PATH otherwise.
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-        string[] command = [.. wrapper, dotnet, Path.Combine(AppContext.BaseDirectory, "ckpt.dll"), .. args];
+        var folder = environment.TryGetValue(ProgramFolderVariable, out var chosen) ? chosen : AppContext.BaseDirectory;
+        string[] command = [.. wrapper, dotnet, Path.Combine(folder, "ckpt.dll"), .. args];
         var info = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in command.Skip(1))
         {
             info.ArgumentList.Add(argument);
         }
 
-        foreach (var (name, value) in environment)
+        foreach (var (name, value) in environment.Where(static variable => variable.Key != ProgramFolderVariable))
         {
             info.Environment[name] = value;
         }
