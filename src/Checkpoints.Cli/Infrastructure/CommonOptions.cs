@@ -13,8 +13,20 @@ internal static class CommonOptions
 
     public static Option<bool> Json() => new("--json") { Description = "Write machine-readable JSON to standard output." };
 
-    public static Argument<string> CheckpointPath() => new("path")
+    public static Argument<string> CheckpointPath()
     {
-        Description = "A .safetensors file, a *.safetensors.index.json, or a directory holding a checkpoint.",
-    };
+        var path = new Argument<string>("path")
+        {
+            Description = "A .safetensors file, a *.safetensors.index.json, or a directory holding a checkpoint.",
+        };
+        path.Validators.Add(result =>
+        {
+            // An empty path (an unset shell variable, "$MODEL") would reach the library as an ArgumentException.
+            if (result.Tokens is [{ Value: var text }] && string.IsNullOrWhiteSpace(text))
+            {
+                result.AddError("path: the checkpoint path is empty (an unset variable?); give a file, an index or a folder");
+            }
+        });
+        return path;
+    }
 }

@@ -68,6 +68,22 @@ public sealed class UsageErrorTests : IDisposable
         Assert.False(Directory.Exists(target));
     }
 
+    [Theory]
+    [InlineData("inspect")]
+    [InlineData("verify")]
+    [InlineData("plan")]
+    [InlineData("load")]
+    [InlineData("prefetch")]
+    [InlineData("probe")]
+    [InlineData("evict")]
+    public async Task EmptyPath_IsUsageError(string command)
+    {
+        var (exitCode, _, error) = await CliRunner.RunAsync(command, " ");
+
+        Assert.Equal(2, exitCode);
+        Assert.Equal("ckpt: path: the checkpoint path is empty (an unset variable?); give a file, an index or a folder", error.Split('\n')[0]);
+    }
+
     [Fact]
     public async Task Plan_WithNonIntegerThreads_InAChildProcess_ExitsTwoWithoutAStackTrace()
     {
