@@ -41,6 +41,9 @@ internal static class CommandErrors
     /// <summary>The message in the user's terms: the runtime's own wording ("Access to the path ... is denied.", " (Parameter 'x')") says neither what to do nor where.</summary>
     internal static string Describe(Exception exception) => exception switch
     {
+        // Without a path in it, the denial came from writing this process's own output (standard output closed, for one).
+        UnauthorizedAccessException when !exception.Message.Contains('\'', StringComparison.Ordinal) =>
+            "writing the output was refused (is standard output closed?)",
         UnauthorizedAccessException => $"{exception.Message.TrimEnd('.')}: check its permissions (ls -l) or run as a user who may read it",
         ArgumentException { ParamName: { } name } argument when argument.Message.EndsWith($" (Parameter '{name}')", StringComparison.Ordinal) =>
             argument.Message[..^$" (Parameter '{name}')".Length],

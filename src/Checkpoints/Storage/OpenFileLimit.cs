@@ -22,6 +22,11 @@ internal static class OpenFileLimit
         {
             return File.OpenHandle(path, FileMode.Open, FileAccess.Read, share, options);
         }
+        catch (IOException exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
+        {
+            // The runtime's "Could not find file" does not say that the file was there when the checkpoint was listed.
+            throw new FileNotFoundException($"{path}: the file is gone (deleted or renamed since the checkpoint was listed); list the folder again", path, exception);
+        }
         catch (IOException exception) when (Explain(path, exception) is { } explained)
         {
             throw explained;
