@@ -8,7 +8,10 @@ internal static class CkptApp
 {
     public static RootCommand Build(CliConsole console)
     {
-        var root = new RootCommand("ckpt: inspect, verify, plan and load safetensors checkpoints as fast as the storage allows.");
+        var root = new RootCommand(
+            "ckpt: inspect, verify, plan and load safetensors checkpoints as fast as the storage allows.\n\n" +
+            "Exit codes: 0 success; 1 failure (a bad checkpoint, failing storage, no permission, out of memory; one line on standard error); " +
+            "2 usage error (a bad command, flag or value; CKPT_LOAD_STRATEGY for plan and load); 130 interrupted (Ctrl-C).");
         root.Options.Add(CommonOptions.Verbose);
         foreach (var command in Commands(console))
         {

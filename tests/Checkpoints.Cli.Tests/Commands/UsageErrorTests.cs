@@ -95,6 +95,16 @@ public sealed class UsageErrorTests : IDisposable
         Assert.Equal($"ckpt: --threads must be a whole number between 1 and 256, not 'abc'\nRun 'ckpt --help' for usage.\n", error);
     }
 
+    [Fact]
+    public async Task Help_ListsTheExitCodes()
+    {
+        var (exitCode, output, _) = await CliRunner.RunAsync("--help");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("Exit codes: 0 success; 1 failure", output, StringComparison.Ordinal);
+        Assert.Contains("2 usage error", output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("plan", "--block-size", "[default: 16MiB]")]
     [InlineData("synth", "--size", "[default: 4GiB]")]
