@@ -20,4 +20,10 @@ internal interface IPrefetchClaims : IDisposable
 
     /// <summary>Whether <paramref name="file"/> is (almost) all in the page cache already, so it need not be read again.</summary>
     bool IsWarm(int file);
+
+    /// <summary>
+    /// Who holds <paramref name="file"/>, for a message: "pid 1234 (python3) holds /tmp/ckpt-1000/prefetch-locks/fe00000000-1234.lock",
+    /// as much of that as is known.
+    /// </summary>
+    string DescribeHolder(int file);
 }
