@@ -22,7 +22,7 @@ internal interface IPrefetchClaims : IDisposable
     bool IsWarm(int file);
 
     /// <summary>
-    /// Who holds <paramref name="file"/>, for a message: "pid 1234 (python3) holds /tmp/ckpt-1000/prefetch-locks/fe00000000-1234.lock",
+    /// Who holds <paramref name="file"/>, for a message: "/tmp/ckpt-1000/prefetch-locks/fe00000000-1234.lock is held by pid 1234 (python3)",
     /// as much of that as is known.
     /// </summary>
     string DescribeHolder(int file);

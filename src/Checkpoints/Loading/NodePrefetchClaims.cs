@@ -138,13 +138,13 @@ internal sealed class NodePrefetchClaims : IPrefetchClaims
         {
             if (_directory is null || _disposed)
             {
-                return "another process holds its prefetch lock";
+                return "its prefetch lock is held by another process";
             }
 
             var lockFile = NodeFileLock.PathOf(_directory, _identities[file]);
             return NodeFileLock.DescribeHolder(_directory, _identities[file]) is { } holder
-                ? $"{holder} holds {lockFile}"
-                : $"another process (pid not visible) holds {lockFile}";
+                ? $"{lockFile} is held by {holder}"
+                : $"{lockFile} is held by a process whose pid is not visible here";
         }
     }
 

@@ -152,9 +152,15 @@ internal sealed class NodeFileLock : IDisposable
         {
             return $" ({File.ReadAllText(string.Create(CultureInfo.InvariantCulture, $"/proc/{pid}/comm")).Trim()})";
         }
+        catch (Exception exception) when (exception is DirectoryNotFoundException or FileNotFoundException)
+        {
+            // The kernel names the process that took the lock; it belongs to the open file, which that process may have
+            // passed on to a child (flock(1) without --close does) that still holds it.
+            return ", which has exited (a process it started still has the lock file open)";
+        }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            return string.Empty; // Gone since, or hidden: the pid alone.
+            return string.Empty; // Hidden: the pid alone.
         }
     }
 }

@@ -101,7 +101,7 @@ internal sealed class FakePrefetchClaims : IPrefetchClaims
         }
     }
 
-    public string DescribeHolder(int file) => $"pid 4242 (fake) holds file {file}";
+    public string DescribeHolder(int file) => $"lock {file} is held by pid 4242 (fake)";
 
     public void Dispose()
     {

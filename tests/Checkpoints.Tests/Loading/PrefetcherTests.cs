@@ -293,7 +293,7 @@ public sealed class PrefetcherTests
         Assert.Empty(claims.Held);
         Assert.Equal([0, 1, 2], claims.Released.Order());
         // A warning, so that a wait is never silent, naming who holds the file.
-        Assert.Contains(logger.Messages(LogLevel.Warning), message => message.Contains("another process on this node is warming it (pid 4242 (fake) holds file 1)", StringComparison.Ordinal));
+        Assert.Contains(logger.Messages(LogLevel.Warning), message => message.Contains("another process on this node is warming it (lock 1 is held by pid 4242 (fake))", StringComparison.Ordinal));
         Assert.Equal(4_000, prefetcher.BytesFoundCached);
     }
 
@@ -318,7 +318,7 @@ public sealed class PrefetcherTests
         Assert.Empty(claims.Patiences);
         Assert.Equal(4_000, prefetcher.BytesRead);
         Assert.Equal(4_000, prefetcher.BytesFoundCached);
-        Assert.Contains(logger.Messages(LogLevel.Warning), message => message.Contains("not read: another process on this node is warming it (pid 4242 (fake) holds file 1), and it is already in the page cache", StringComparison.Ordinal));
+        Assert.Contains(logger.Messages(LogLevel.Warning), message => message.Contains("not read: another process on this node is warming it (lock 1 is held by pid 4242 (fake)), and it is already in the page cache", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -411,6 +411,6 @@ public sealed class PrefetcherTests
         Assert.Equal(1, claims.GaveUp);
         Assert.Equal(2_000, reader.CountRead(0, times: 1));
         Assert.DoesNotContain(0, claims.Released);
-        Assert.Contains(logger.Messages(LogLevel.Warning), message => message.Contains("gave up waiting after 0.1 s (pid 4242 (fake) holds file 0); reading it without the lock", StringComparison.Ordinal));
+        Assert.Contains(logger.Messages(LogLevel.Warning), message => message.Contains("gave up waiting after 0.1 s (lock 0 is held by pid 4242 (fake)); reading it without the lock", StringComparison.Ordinal));
     }
 }
