@@ -329,19 +329,24 @@ internal sealed class Prefetcher : IDisposable
                 return;
             }
 
-            if (!claimed)
+            var warm = _claims.IsWarm(file);
+            if (!claimed && warm)
+            {
+                // Still held, but what the holder read is cached: "reading it anyway" would not be true.
+                LoadLog.PrefetchHeldButCached(_logger, () => _reader.PathOf(file), () => _claims.DescribeHolder(file));
+            }
+            else if (!claimed)
             {
                 LoadLog.PrefetchGaveUpWaiting(_logger, () => _reader.PathOf(file), ClaimPatience, () => _claims.DescribeHolder(file));
             }
 
-            if (_claims.IsWarm(file))
+            if (warm)
             {
                 CountFoundCached(file);
                 return;
             }
 
             var blocks = _blocks.Where(block => block.File == file).ToList();
-
             foreach (var block in blocks)
             {
                 if (SkipIfNotNeeded(block))

@@ -322,6 +322,31 @@ public sealed class PrefetcherTests
     }
 
     [Fact]
+    public async Task Prefetch_DoesNotRead_AFileCachedByItsHolderThatStillHoldsItPastThePatience()
+    {
+        // A loader holds its lock until its consumer is past the file: cached by then, though still held.
+        var reader = new FakeBlockReader(2_000);
+        var claims = new FakePrefetchClaims(busy: 0);
+        var logger = new ListLogger();
+        using var prefetcher = new Prefetcher(PrefetchBlock.Split(reader.Files, 1_000), reader.Files.Count, reader, claims, new ConsumerWindow(long.MaxValue),
+            threads: 1, blockSize: 1_000, stopAtWindow: true, progress: null, logger, CancellationToken.None)
+        {
+            ClaimPatience = TimeSpan.FromSeconds(2),
+        };
+
+        prefetcher.Start();
+        WaitUntil(() => claims.Patiences.Count == 1);
+        claims.MarkCached(0);
+        await prefetcher.Completion.WaitAsync(Patience);
+
+        Assert.Equal(1, claims.GaveUp);
+        Assert.Equal(0, reader.Reads);
+        Assert.Equal(2_000, prefetcher.BytesFoundCached);
+        Assert.DoesNotContain(logger.Messages(LogLevel.Warning), message => message.Contains("gave up waiting", StringComparison.Ordinal));
+        Assert.Contains(logger.Messages(LogLevel.Warning), message => message.Contains("and it is already in the page cache", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Prefetch_WaitsForAllHeldFilesAtOnce_SoThePatienceBoundsTheWholePrefetch()
     {
         // One reader, ten files held for good: waited for one after the other, the prefetch would take ten patiences.
