@@ -246,13 +246,13 @@ public sealed class Checkpoint : IDisposable
     /// Runs only the prefetch of every shard, for another program to find the files cached (like <c>vmtouch -t</c>, but
     /// parallel). Nobody consumes, so the window is a cap: it stops where the memory budget ends.
     /// </summary>
-    internal static async Task<(LoadPlan Plan, long BytesRead, long BytesPlanned)> WarmAsync(string path, LoadOptions options, ILogger logger, CancellationToken cancellationToken)
+    internal static async Task<(LoadPlan Plan, long BytesRead, long BytesPlanned, long BytesAlreadyCached)> WarmAsync(string path, LoadOptions options, ILogger logger, CancellationToken cancellationToken)
     {
         using var checkpoint = Open(path, options with { Strategy = LoadStrategy.Prefetch }, logger, startPrefetch: false, cancellationToken);
         using var warm = checkpoint.CreatePrefetcher(checkpoint.Plan, stopAtWindow: true, cancellationToken);
         warm.Start();
         await warm.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return (checkpoint.Plan, warm.BytesRead, warm.TotalBytes);
+        return (checkpoint.Plan, warm.BytesRead, warm.TotalBytes, warm.BytesFoundCached);
     }
 
     private Prefetcher CreatePrefetcher(LoadPlan plan, bool stopAtWindow, CancellationToken cancellationToken)
@@ -261,8 +261,11 @@ public sealed class Checkpoint : IDisposable
         var blocks = PrefetchBlock.Split([.. shards.Select(i => (_shardPositions[i], _catalog.Shards[i].FileLength))], plan.BlockSize);
         var paths = shards.Select(i => _catalog.Shards[i].FilePath).ToArray();
         var reader = new FileBlockReader(paths);
-        var claims = new NodePrefetchClaims(paths, [.. shards.Select(i => _identities[i])], NodeFileLock.DefaultDirectory(), _logger);
-        return new Prefetcher(blocks, shards.Length, reader, claims, _window, plan.Threads, plan.BlockSize, stopAtWindow, _options.Progress, _logger, cancellationToken);
+        var claims = new NodePrefetchClaims(paths, [.. shards.Select(i => _identities[i])], NodeLockDirectory.OpenDefault, _logger);
+        return new Prefetcher(blocks, shards.Length, reader, claims, _window, plan.Threads, plan.BlockSize, stopAtWindow, _options.Progress, _logger, cancellationToken)
+        {
+            ClaimPatience = NodePrefetchClaims.PatienceFromEnvironment(_logger),
+        };
     }
 
     private ShardData OpenShardData(int shard)

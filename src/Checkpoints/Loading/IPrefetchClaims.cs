@@ -20,4 +20,10 @@ internal interface IPrefetchClaims : IDisposable
 
     /// <summary>Whether <paramref name="file"/> is (almost) all in the page cache already, so it need not be read again.</summary>
     bool IsWarm(int file);
+
+    /// <summary>
+    /// Who holds <paramref name="file"/>, for a message: "/tmp/ckpt-1000/prefetch-locks/fe00000000-1234.lock is held by pid 1234 (python3)",
+    /// as much of that as is known.
+    /// </summary>
+    string DescribeHolder(int file);
 }

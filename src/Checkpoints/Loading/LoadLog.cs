@@ -119,17 +119,45 @@ internal static partial class LoadLog
     [LoggerMessage(EventId = 20, Level = LogLevel.Debug, Message = "Read {Shard} into memory: {Bytes} in {Seconds:0.000} s with {Threads} readers")]
     private static partial void EagerReadMessage(ILogger logger, string shard, string bytes, double seconds, int threads);
 
-    [LoggerMessage(EventId = 16, Level = LogLevel.Information,
-        Message = "{Path}: another process on this node is warming it; moving on, and back to it when that process is done")]
-    private static partial void PrefetchElsewhereMessage(ILogger logger, string path);
+    [LoggerMessage(EventId = 16, Level = LogLevel.Warning,
+        Message = "{Path}: another process on this node is warming it ({Holder}); moving on, and back to it when that process is done, or after {Seconds} s at most")]
+    private static partial void PrefetchElsewhereMessage(ILogger logger, string path, string holder, double seconds);
 
-    public static void PrefetchElsewhere(ILogger logger, Func<string> path)
+    /// <summary>A warning, at once: a prefetch that waits for another process must say so, and for whom, or it looks hung.</summary>
+    public static void PrefetchElsewhere(ILogger logger, Func<string> path, Func<string> holder, TimeSpan patience)
     {
-        if (logger.IsEnabled(LogLevel.Information))
+        if (logger.IsEnabled(LogLevel.Warning))
         {
-            PrefetchElsewhereMessage(logger, path());
+            PrefetchElsewhereMessage(logger, path(), holder(), patience.TotalSeconds);
         }
     }
+
+    [LoggerMessage(EventId = 19, Level = LogLevel.Warning,
+        Message = "{Path}: not read: another process on this node is warming it ({Holder}), and it is already in the page cache")]
+    private static partial void PrefetchHeldButCachedMessage(ILogger logger, string path, string holder);
+
+    public static void PrefetchHeldButCached(ILogger logger, Func<string> path, Func<string> holder)
+    {
+        if (logger.IsEnabled(LogLevel.Warning))
+        {
+            PrefetchHeldButCachedMessage(logger, path(), holder());
+        }
+    }
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Warning,
+        Message = "{Path}: gave up waiting after {Seconds} s ({Holder}); reading it without the lock, so it may be read twice")]
+    private static partial void PrefetchGaveUpWaitingMessage(ILogger logger, string path, double seconds, string holder);
+
+    public static void PrefetchGaveUpWaiting(ILogger logger, Func<string> path, TimeSpan patience, Func<string> holder)
+    {
+        if (logger.IsEnabled(LogLevel.Warning))
+        {
+            PrefetchGaveUpWaitingMessage(logger, path(), patience.TotalSeconds, holder());
+        }
+    }
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Warning, Message = "{Variable}={Value} is not a number of seconds from 0 to 86400; waiting up to {Seconds} s for prefetch locks")]
+    public static partial void PatienceIgnored(ILogger logger, string variable, string value, double seconds);
 
     [LoggerMessage(EventId = 18, Level = LogLevel.Warning, Message = "The prefetch stopped on an unexpected error; tensors are still read, without read-ahead")]
     public static partial void PrefetchAborted(ILogger logger, Exception exception);

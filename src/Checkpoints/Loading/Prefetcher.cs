@@ -15,7 +15,6 @@ internal sealed class Prefetcher : IDisposable
 {
     private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(5);
 
-
     // What this process knows of each file's claim (see IsClaimed).
     private const int Unclaimed = 0;
     private const int ClaimedHere = 1;
@@ -34,6 +33,8 @@ internal sealed class Prefetcher : IDisposable
     private readonly IPrefetchClaims _claims;
     private readonly int[] _claimStates;
     private readonly int[] _blocksLeft;
+    private readonly long[] _fileBytes;
+    private readonly long[] _heldSince;
     private readonly System.Collections.Concurrent.ConcurrentQueue<int> _deferredFiles = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Stopwatch _clock = new();
@@ -41,6 +42,7 @@ internal sealed class Prefetcher : IDisposable
     private int _running;
     private long _bytesRead;
     private long _bytesSkipped;
+    private long _bytesFoundCached;
     private readonly Lock _logLock = new();
     private int _loggedDecile;
     private int _disposed;
@@ -66,9 +68,12 @@ internal sealed class Prefetcher : IDisposable
         _claims = claims;
         _claimStates = new int[fileCount];
         _blocksLeft = new int[fileCount];
+        _fileBytes = new long[fileCount];
+        _heldSince = new long[fileCount];
         foreach (var block in blocks)
         {
             _blocksLeft[block.File]++;
+            _fileBytes[block.File] += block.Length;
         }
 
         _window = window;
@@ -89,12 +94,19 @@ internal sealed class Prefetcher : IDisposable
 
     public long TotalBytes { get; }
 
-    /// <summary>How long to wait for another process to finish warming a file before reading it anyway (tests shorten it).</summary>
-    internal TimeSpan ClaimPatience { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// How long to wait for another process to finish warming a file before reading it anyway, counted from when the file
+    /// was found taken: every file's wait runs at once, so the whole prefetch waits about this long at most, however
+    /// many files are held (see <see cref="NodePrefetchClaims.DefaultPatience"/>).
+    /// </summary>
+    internal TimeSpan ClaimPatience { get; init; } = NodePrefetchClaims.DefaultPatience;
 
     public long BytesRead => Interlocked.Read(ref _bytesRead);
 
     public long BytesSkipped => Interlocked.Read(ref _bytesSkipped);
+
+    /// <summary>The bytes of files another process held that were found in the page cache already, and not read (part of <see cref="BytesSkipped"/>).</summary>
+    public long BytesFoundCached => Interlocked.Read(ref _bytesFoundCached);
 
     /// <summary>Completes when every worker has stopped, for whatever reason. Never faults.</summary>
     public Task Completion => _completion.Task;
@@ -273,8 +285,18 @@ internal sealed class Prefetcher : IDisposable
                 _claimStates[file] = _claims.TryClaim(file) ? ClaimedHere : ClaimedElsewhere;
                 if (_claimStates[file] == ClaimedElsewhere)
                 {
-                    LoadLog.PrefetchElsewhere(_logger, () => _reader.PathOf(file));
-                    _deferredFiles.Enqueue(file);
+                    if (_claims.IsWarm(file))
+                    {
+                        // Cached already: whatever the holder is doing, there is nothing to wait for.
+                        LoadLog.PrefetchHeldButCached(_logger, () => _reader.PathOf(file), () => _claims.DescribeHolder(file));
+                        CountFoundCached(file);
+                    }
+                    else
+                    {
+                        LoadLog.PrefetchElsewhere(_logger, () => _reader.PathOf(file), () => _claims.DescribeHolder(file), ClaimPatience);
+                        _heldSince[file] = Stopwatch.GetTimestamp();
+                        _deferredFiles.Enqueue(file);
+                    }
                 }
             }
 
@@ -298,7 +320,8 @@ internal sealed class Prefetcher : IDisposable
     private void WarmDeferred(int file, byte[] buffer)
     {
         // Past the patience, the file is read without the claim: at worst the storage is read twice, never not at all.
-        var claimed = _claims.WaitAndClaim(file, ClaimPatience, _stop.Token);
+        var left = ClaimPatience - Stopwatch.GetElapsedTime(Volatile.Read(ref _heldSince[file]));
+        var claimed = _claims.WaitAndClaim(file, left > TimeSpan.Zero ? left : TimeSpan.Zero, _stop.Token);
         try
         {
             if (_stop.IsCancellationRequested)
@@ -306,14 +329,24 @@ internal sealed class Prefetcher : IDisposable
                 return;
             }
 
-            var blocks = _blocks.Where(block => block.File == file).ToList();
-            if (_claims.IsWarm(file))
+            var warm = _claims.IsWarm(file);
+            if (!claimed && warm)
             {
-                Interlocked.Add(ref _bytesSkipped, blocks.Sum(static block => (long)block.Length));
-                Report();
+                // Still held, but what the holder read is cached: "reading it anyway" would not be true.
+                LoadLog.PrefetchHeldButCached(_logger, () => _reader.PathOf(file), () => _claims.DescribeHolder(file));
+            }
+            else if (!claimed)
+            {
+                LoadLog.PrefetchGaveUpWaiting(_logger, () => _reader.PathOf(file), ClaimPatience, () => _claims.DescribeHolder(file));
+            }
+
+            if (warm)
+            {
+                CountFoundCached(file);
                 return;
             }
 
+            var blocks = _blocks.Where(block => block.File == file).ToList();
             foreach (var block in blocks)
             {
                 if (SkipIfNotNeeded(block))
@@ -337,6 +370,14 @@ internal sealed class Prefetcher : IDisposable
                 _claims.Release(file);
             }
         }
+    }
+
+    /// <summary>Counts all of <paramref name="file"/> as skipped: another process held it, and it was found cached.</summary>
+    private void CountFoundCached(int file)
+    {
+        Interlocked.Add(ref _bytesSkipped, _fileBytes[file]);
+        Interlocked.Add(ref _bytesFoundCached, _fileBytes[file]);
+        Report();
     }
 
     private void ReadBlock(PrefetchBlock block, byte[] buffer)

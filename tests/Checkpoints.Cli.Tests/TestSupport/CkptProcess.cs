@@ -14,8 +14,15 @@ internal static class CkptProcess
     /// <param name="wrapper">A command that runs the rest (for example <c>prlimit --nofile=256:256 --</c>); empty for none.</param>
     /// <param name="environment">Variables to set for the child.</param>
     /// <param name="args">The arguments of <c>ckpt</c>.</param>
-    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(IReadOnlyList<string> wrapper, IReadOnlyDictionary<string, string> environment,
-        params string[] args)
+    public static Task<(int ExitCode, string Output, string Error)> RunAsync(IReadOnlyList<string> wrapper, IReadOnlyDictionary<string, string> environment,
+        params string[] args) => RunAsync(Timeout.InfiniteTimeSpan, wrapper, environment, args);
+
+    /// <param name="timeout">How long the child may run: past it, it is killed and <see cref="TimeoutException"/> says what it wrote (a hang, not a slow run).</param>
+    /// <param name="wrapper">A command that runs the rest (for example <c>prlimit --nofile=256:256 --</c>); empty for none.</param>
+    /// <param name="environment">Variables to set for the child.</param>
+    /// <param name="args">The arguments of <c>ckpt</c>.</param>
+    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(TimeSpan timeout, IReadOnlyList<string> wrapper,
+        IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         // The SDK tells the processes it starts which host runs them; "dotnet" on the PATH otherwise.
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
@@ -35,7 +42,20 @@ internal static class CkptProcess
         using var process = Process.Start(info)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
+        using (var limit = new CancellationTokenSource(timeout))
+        {
+            try
+            {
+                await process.WaitForExitAsync(limit.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+                throw new TimeoutException($"ckpt {string.Join(' ', args)} still ran after {timeout.TotalSeconds} s and was killed; it wrote: {await output}{await error}");
+            }
+        }
+
         return (process.ExitCode, await output, await error);
     }
 }

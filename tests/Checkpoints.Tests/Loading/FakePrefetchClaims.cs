@@ -56,8 +56,25 @@ internal sealed class FakePrefetchClaims : IPrefetchClaims
     /// <summary>How many times a wait ran out of patience.</summary>
     public int GaveUp { get; private set; }
 
+    /// <summary>The patience each wait was given, in order.</summary>
+    public List<TimeSpan> Patiences { get; } = [];
+
+    /// <summary>Marks <paramref name="file"/> as cached already (the other process may still hold it).</summary>
+    public void MarkCached(int file)
+    {
+        lock (_lock)
+        {
+            _warm.Add(file);
+        }
+    }
+
     public bool WaitAndClaim(int file, TimeSpan patience, CancellationToken cancellationToken)
     {
+        lock (_lock)
+        {
+            Patiences.Add(patience);
+        }
+
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (!TryClaim(file))
         {
@@ -83,6 +100,8 @@ internal sealed class FakePrefetchClaims : IPrefetchClaims
             return _warm.Contains(file);
         }
     }
+
+    public string DescribeHolder(int file) => $"lock {file} is held by pid 4242 (fake)";
 
     public void Dispose()
     {

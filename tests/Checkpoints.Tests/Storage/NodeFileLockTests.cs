@@ -7,8 +7,15 @@ namespace Checkpoints.Tests.Storage;
 public sealed class NodeFileLockTests : IDisposable
 {
     private readonly TempDirectory _directory = new();
+    private readonly NodeLockDirectory _locks;
 
-    public void Dispose() => _directory.Dispose();
+    public NodeFileLockTests() => _locks = NodeLockDirectory.OpenConfigured(Path.Combine(_directory.Path, "locks"));
+
+    public void Dispose()
+    {
+        _locks.Dispose();
+        _directory.Dispose();
+    }
 
     private FileIdentity SomeFile(string name)
     {
@@ -17,21 +24,19 @@ public sealed class NodeFileLockTests : IDisposable
         return FileIdentity.Of(path);
     }
 
-    private string Locks => Path.Combine(_directory.Path, "locks");
-
     [Fact]
     public void TryAcquire_IsExclusive_UntilTheHolderReleases()
     {
         var file = SomeFile("a");
 
-        using (var first = NodeFileLock.TryAcquire(Locks, file))
+        using (var first = NodeFileLock.TryAcquire(_locks, file))
         {
             Assert.NotNull(first);
             // flock locks belong to the open file description: a second open, even in this process, is another holder.
-            Assert.Null(NodeFileLock.TryAcquire(Locks, file));
+            Assert.Null(NodeFileLock.TryAcquire(_locks, file));
         }
 
-        using var again = NodeFileLock.TryAcquire(Locks, file);
+        using var again = NodeFileLock.TryAcquire(_locks, file);
         Assert.NotNull(again);
     }
 
@@ -41,29 +46,51 @@ public sealed class NodeFileLockTests : IDisposable
         var file = SomeFile("a");
         var link = _directory.File("b");
         File.CreateSymbolicLink(link, _directory.File("a"));
-        using var other = NodeFileLock.TryAcquire(Locks, SomeFile("c"));
+        using var other = NodeFileLock.TryAcquire(_locks, SomeFile("c"));
 
-        using var held = NodeFileLock.TryAcquire(Locks, file);
+        using var held = NodeFileLock.TryAcquire(_locks, file);
 
         Assert.NotNull(other);
-        Assert.Null(NodeFileLock.TryAcquire(Locks, FileIdentity.Of(link)));
+        Assert.Null(NodeFileLock.TryAcquire(_locks, FileIdentity.Of(link)));
     }
 
     [Fact]
-    public async Task TryAcquire_Succeeds_OnceAHolderProcessIsKilled()
+    public void Release_DeletesTheLockFile()
     {
         var file = SomeFile("a");
-        using (NodeFileLock.TryAcquire(Locks, file))
+        using (var held = NodeFileLock.TryAcquire(_locks, file))
         {
-            // Creates the lock file, whose name the other process needs.
+            Assert.NotNull(held);
+            Assert.True(File.Exists(NodeFileLock.PathOf(_locks, file)));
         }
 
-        var lockFile = Assert.Single(Directory.GetFiles(Locks));
+        Assert.Empty(Directory.GetFileSystemEntries(_locks.Path));
+    }
+
+    [Fact]
+    public void TryAcquire_IsStillExclusive_AfterAHolderDeletedItsLockFile()
+    {
+        // The holder deletes its file as it lets go, so the next one locks a new file under the same name: the lock must
+        // still be one, whoever comes next.
+        var file = SomeFile("a");
+        NodeFileLock.TryAcquire(_locks, file)!.Dispose();
+
+        using var second = NodeFileLock.TryAcquire(_locks, file);
+        Assert.NotNull(second);
+        Assert.Null(NodeFileLock.TryAcquire(_locks, file));
+    }
+
+    [Fact]
+    public async Task TryAcquire_Succeeds_OnceAHolderProcessIsKilled_AndDescribeHolderNamesIt()
+    {
+        var file = SomeFile("a");
+        var lockFile = NodeFileLock.PathOf(_locks, file);
         using var holder = Process.Start(new ProcessStartInfo("flock", ["--exclusive", "--close", lockFile, "sleep", "300"]) { UseShellExecute = false })!;
         try
         {
-            Assert.True(SpinWait.SpinUntil(() => NodeFileLock.TryAcquire(Locks, file) is not { } acquired || ReleaseAndFalse(acquired), TimeSpan.FromSeconds(20)),
+            Assert.True(SpinWait.SpinUntil(() => NodeFileLock.TryAcquire(_locks, file) is not { } acquired || ReleaseAndFalse(acquired), TimeSpan.FromSeconds(20)),
                 "the flock holder never took the lock");
+            Assert.Equal($"pid {holder.Id} (flock)", NodeFileLock.DescribeHolder(_locks, file));
         }
         finally
         {
@@ -71,9 +98,11 @@ public sealed class NodeFileLockTests : IDisposable
             await holder.WaitForExitAsync();
         }
 
-        // The kernel drops the lock as the killed process's descriptors close.
-        Assert.True(SpinWait.SpinUntil(() => NodeFileLock.TryAcquire(Locks, file) is { } acquired && !ReleaseAndFalse(acquired), TimeSpan.FromSeconds(20)),
+        // The kernel drops the lock as the killed process's descriptors close; the file it left is reused, then deleted.
+        Assert.True(SpinWait.SpinUntil(() => NodeFileLock.TryAcquire(_locks, file) is { } acquired && !ReleaseAndFalse(acquired), TimeSpan.FromSeconds(20)),
             "the lock stayed taken after its holder was killed");
+        Assert.Null(NodeFileLock.DescribeHolder(_locks, file));
+        Assert.False(File.Exists(lockFile));
     }
 
     private static bool ReleaseAndFalse(NodeFileLock acquired)

@@ -4,6 +4,7 @@ namespace Checkpoints.Storage;
 
 internal static partial class Interop
 {
+    internal const int OpenReadOnly = 0x0;
     internal const int OpenReadWrite = 0x2;
     internal const int OpenCreate = 0x40;
     internal const int OpenCloseOnExec = 0x80000;

@@ -10,6 +10,14 @@ internal static partial class Interop
     /// <summary>With an empty path, <c>statx</c> describes the open file <c>dirfd</c> itself (an <c>fstat</c>).</summary>
     internal const int AtEmptyPath = 0x1000;
 
+    /// <summary>Describe a symbolic link itself rather than what it points to (an <c>lstat</c>).</summary>
+    internal const int AtSymlinkNoFollow = 0x100;
+
+    /// <summary>The file type bits of <see cref="StatxBuffer.Mode"/>, and the types among them.</summary>
+    internal const int FileTypeMask = 0xF000;
+    internal const int FileTypeDirectory = 0x4000;
+    internal const int FileTypeSymlink = 0xA000;
+
     /// <summary>Linux <c>struct statx</c> (include/uapi/linux/stat.h): the same layout on every architecture, unlike <c>struct stat</c>.</summary>
     [StructLayout(LayoutKind.Explicit, Size = 256)]
     internal struct StatxBuffer

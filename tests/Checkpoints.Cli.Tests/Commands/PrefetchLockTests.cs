@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.Versioning;
+using System.Text.Json;
+using Checkpoints.Cli.Tests.TestSupport;
+using Checkpoints.Format;
+using Checkpoints.Storage;
+using Checkpoints.Synthesis;
+
+namespace Checkpoints.Cli.Tests.Commands;
+
+/// <summary>
+/// <c>ckpt prefetch</c>, in a child process, against a real holder of a prefetch lock (the util-linux <c>flock</c>
+/// command, which never lets go) and against lock folders that are not safe to use. Whatever happens, the command
+/// ends, says why it waited or what it refused, and warms the checkpoint.
+/// </summary>
+[SupportedOSPlatform("linux")]
+public sealed class PrefetchLockTests : IDisposable
+{
+    // A hang guard, not a speed check: every command below ends in seconds, or after a patience of a few seconds.
+    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(60);
+    private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("ckpt-prefetch-locks-").FullName;
+    private readonly string _checkpoint;
+    private readonly IReadOnlyList<string> _shards;
+    private readonly List<Process> _holders = [];
+
+    public PrefetchLockTests()
+    {
+        _checkpoint = Path.Combine(_directory, "model");
+        Directory.CreateDirectory(_checkpoint);
+        _shards = SyntheticCheckpoint.Write(_checkpoint, 8L << 20, 2, DType.BF16);
+    }
+
+    private string Locks => Path.Combine(_directory, "locks");
+
+    public void Dispose()
+    {
+        foreach (var holder in _holders)
+        {
+            holder.Kill(entireProcessTree: true);
+            holder.WaitForExit();
+            holder.Dispose();
+        }
+
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task Prefetch_SkipsCachedFile_HeldByAnotherProcess()
+    {
+        var holder = HoldLock(_shards[0]);
+        Warm(_shards[0]);
+
+        // An hour of patience: only skipping the held file lets the command end before the hang guard.
+        var (exitCode, output, error) = await PrefetchAsync(new() { ["CKPT_LOCK_DIR"] = Locks, ["CKPT_LOCK_PATIENCE"] = "3600" });
+
+        Assert.True(exitCode == 0, error);
+        Assert.Contains($"{_shards[0]}: not read: another process on this node is warming it ({LockFileOf(_shards[0])} is held by pid {holder.Id} (flock)), and it is already in the page cache",
+            error, StringComparison.Ordinal);
+        Assert.DoesNotContain(_shards[1], error, StringComparison.Ordinal);
+        Assert.Contains("not read: files another process on this node was warming were already in the page cache", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Prefetch_WarnsAtOnce_ThenReadsAColdHeldFileAfterThePatience()
+    {
+        const int patience = 3;
+        var holder = HoldLock(_shards[0]);
+        Evict();
+
+        var (exitCode, output, error) = await PrefetchAsync(new() { ["CKPT_LOCK_DIR"] = Locks, ["CKPT_LOCK_PATIENCE"] = patience.ToString(CultureInfo.InvariantCulture) }, "--json");
+
+        Assert.True(exitCode == 0, error);
+        var holderText = $"{LockFileOf(_shards[0])} is held by pid {holder.Id} (flock)";
+        var waiting = Line(error, $"{_shards[0]}: another process on this node is warming it ({holderText}); moving on, and back to it when that process is done, or after {patience} s at most");
+        var gaveUp = Line(error, $"{_shards[0]}: gave up waiting after {patience} s ({holderText}); reading it without the lock, so it may be read twice");
+        // The first warning is written when the wait starts, not when it ends: a patience apart (less a margin for rounding).
+        Assert.True(Timestamp(gaveUp) - Timestamp(waiting) >= TimeSpan.FromSeconds(patience - 0.5), error);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal(json.RootElement.GetProperty("bytesPlanned").GetInt64(), json.RootElement.GetProperty("bytesRead").GetInt64());
+        Assert.Equal(0, json.RootElement.GetProperty("bytesAlreadyCached").GetInt64());
+    }
+
+    [Fact]
+    public async Task Prefetch_WarnsAndStillWarms_WhenTheLockFolderBelongsToAnotherUser()
+    {
+        Directory.CreateDirectory(Locks);
+        await RunAsync("chown", "nobody", Locks);
+        Evict();
+
+        var (exitCode, output, error) = await PrefetchAsync(new() { ["CKPT_LOCK_DIR"] = Locks }, "--json");
+
+        Assert.True(exitCode == 0, error);
+        Assert.Contains($"Prefetch locks are unavailable ({Locks} belongs to uid 65534, not to this user (uid {Interop.GetEUid()}); another user could hold or delete the locks in it, so it is not used); this process warms its files without coordinating with others on the node",
+            error, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(Locks));
+        AssertAllWarmed(output);
+    }
+
+    [Fact]
+    public async Task Prefetch_RefusesALockFolderThatIsASymlink()
+    {
+        var target = Path.Combine(_directory, "target");
+        Directory.CreateDirectory(target);
+        File.CreateSymbolicLink(Locks, target);
+        Evict();
+
+        var (exitCode, output, error) = await PrefetchAsync(new() { ["CKPT_LOCK_DIR"] = Locks }, "--json");
+
+        Assert.True(exitCode == 0, error);
+        Assert.Contains($"Prefetch locks are unavailable ({Locks} is a symbolic link; a lock folder is used only when it is a real folder, which another user cannot redirect)", error, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(target));
+        AssertAllWarmed(output);
+    }
+
+    [Fact]
+    public async Task Prefetch_LeavesNoLockFilesBehind()
+    {
+        Evict();
+
+        var (exitCode, output, error) = await PrefetchAsync(new() { ["CKPT_LOCK_DIR"] = Locks }, "--json");
+
+        Assert.True(exitCode == 0, error);
+        Assert.Equal(string.Empty, error);
+        Assert.True(Directory.Exists(Locks), "the prefetch took no lock");
+        Assert.Empty(Directory.GetFileSystemEntries(Locks));
+        AssertAllWarmed(output);
+    }
+
+    [Fact]
+    public async Task Prefetch_CreatesTheDefaultLockFolder_PrivateToTheUser()
+    {
+        var temp = Path.Combine(_directory, "tmp");
+        Directory.CreateDirectory(temp);
+        Evict();
+
+        var (exitCode, _, error) = await PrefetchAsync(new() { ["CKPT_LOCK_DIR"] = string.Empty, ["TMPDIR"] = temp });
+
+        Assert.True(exitCode == 0, error);
+        var user = Path.Combine(temp, $"ckpt-{Interop.GetEUid()}");
+        Assert.Equal(Private, File.GetUnixFileMode(user));
+        Assert.Equal(Private, File.GetUnixFileMode(Path.Combine(user, "prefetch-locks")));
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(user, "prefetch-locks")));
+    }
+
+    private Task<(int ExitCode, string Output, string Error)> PrefetchAsync(Dictionary<string, string> environment, params string[] options) =>
+        CkptProcess.RunAsync(HangGuard, [], environment, ["prefetch", _checkpoint, .. options]);
+
+    /// <summary>Starts <c>flock LOCKFILE sleep 300</c> on <paramref name="shard"/>'s lock file and waits until it holds the lock.</summary>
+    private Process HoldLock(string shard)
+    {
+        using var locks = NodeLockDirectory.OpenConfigured(Locks);
+        var identity = FileIdentity.Of(shard);
+        var holder = Process.Start(new ProcessStartInfo("flock", ["--exclusive", "--close", NodeFileLock.PathOf(locks, identity), "sleep", "300"]) { UseShellExecute = false })!;
+        _holders.Add(holder);
+        Assert.True(SpinWait.SpinUntil(() => NodeFileLock.DescribeHolder(locks, identity) is not null, HangGuard), "flock never took the lock");
+        return holder;
+    }
+
+    private string LockFileOf(string shard)
+    {
+        using var locks = NodeLockDirectory.OpenConfigured(Locks);
+        return NodeFileLock.PathOf(locks, FileIdentity.Of(shard));
+    }
+
+    private static void Warm(string shard)
+    {
+        using var stream = File.OpenRead(shard);
+        stream.CopyTo(Stream.Null);
+    }
+
+    private void Evict()
+    {
+        foreach (var shard in _shards)
+        {
+            Assert.True(PageCache.Evict(shard), $"{shard} could not be evicted");
+        }
+    }
+
+    private static void AssertAllWarmed(string output)
+    {
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal(json.RootElement.GetProperty("bytesPlanned").GetInt64(), json.RootElement.GetProperty("bytesRead").GetInt64());
+    }
+
+    private static string Line(string error, string message) =>
+        error.Split('\n').SingleOrDefault(line => line.Contains(message, StringComparison.Ordinal)) ?? throw new Xunit.Sdk.XunitException($"no line with \"{message}\" in:\n{error}");
+
+    /// <summary>The time the console logger put first on <paramref name="line"/> ("HH:mm:ss.fff warn: ...").</summary>
+    private static TimeSpan Timestamp(string line) => TimeSpan.ParseExact(line[..12], @"hh\:mm\:ss\.fff", CultureInfo.InvariantCulture);
+
+    private static async Task RunAsync(string command, params string[] args)
+    {
+        // The tests run as root; chown is how a folder becomes another user's.
+        using var process = Process.Start(new ProcessStartInfo(command, args) { UseShellExecute = false })!;
+        await process.WaitForExitAsync();
+        Assert.Equal(0, process.ExitCode);
+    }
+}
