@@ -8,23 +8,31 @@ internal static class SyntheticCheckpoint
 {
     public const ulong DefaultSeed = 0x5EED;
 
-    /// <summary>The tensors a checkpoint of about <paramref name="targetBytes"/> holds, data callbacks included.</summary>
+    /// <summary>The header metadata of every synthetic shard.</summary>
+    public static IReadOnlyDictionary<string, string> Metadata { get; } = new Dictionary<string, string> { ["format"] = "pt" };
+
+    /// <summary>The smallest size a Llama-shaped checkpoint of <paramref name="dtype"/> can have (one layer of width 64).</summary>
+    public static long MinimumBytes(DType dtype) => LlamaShape.MinimumElements * BytesPerElement(dtype);
+
+    /// <summary>The largest size this shapes (the tensor count, and so the headers, stays within the format's limits).</summary>
+    public static long MaximumBytes(DType dtype) => LlamaShape.MaximumElements * BytesPerElement(dtype);
+
+    /// <summary>
+    /// The tensors a checkpoint of <paramref name="targetBytes"/> holds, data callbacks included: their data comes
+    /// within 1% of the target (within a few hundred bytes, in fact), between <see cref="MinimumBytes"/> and <see cref="MaximumBytes"/>.
+    /// </summary>
     public static IReadOnlyList<TensorToWrite> Plan(long targetBytes, DType dtype, ulong seed = DefaultSeed)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(targetBytes);
-        var bytesPerElement = dtype.ByteSize();
-        if (bytesPerElement == 0)
-        {
-            throw new ArgumentException($"Synthetic checkpoints use whole-byte dtypes; {dtype.Name()} packs several elements per byte.", nameof(dtype));
-        }
-
-        var shape = LlamaShape.ForElementCount(targetBytes / bytesPerElement);
+        var bytesPerElement = BytesPerElement(dtype);
+        var shape = LlamaShape.ForElementCount(targetBytes / bytesPerElement)
+            ?? throw new ArgumentOutOfRangeException(nameof(targetBytes), targetBytes,
+                $"A Llama-shaped {dtype.Name()} checkpoint has between {MinimumBytes(dtype)} and {MaximumBytes(dtype)} bytes.");
         return [.. shape.Tensors().Select(tensor => new TensorToWrite(tensor.Name, dtype, tensor.Shape,
             stream => PseudoRandomData.Write(stream, tensor.Name, dtype, ByteLength(tensor.Shape, bytesPerElement), seed)))];
     }
 
-    /// <summary>Writes the checkpoint into <paramref name="directory"/> as <paramref name="shardCount"/> shards of similar size.</summary>
-    public static IReadOnlyList<string> Write(string directory, long targetBytes, int shardCount, DType dtype, ulong seed = DefaultSeed, CancellationToken cancellationToken = default)
+    /// <summary>The tensors of <see cref="Plan"/> in <paramref name="shardCount"/> shards of similar size.</summary>
+    public static IReadOnlyList<IReadOnlyList<TensorToWrite>> Shards(long targetBytes, int shardCount, DType dtype, ulong seed = DefaultSeed)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(shardCount);
         var tensors = Plan(targetBytes, dtype, seed);
@@ -33,9 +41,12 @@ internal static class SyntheticCheckpoint
             throw new ArgumentException($"A checkpoint of this size has {tensors.Count} tensors; it cannot be split into {shardCount} shards.", nameof(shardCount));
         }
 
-        var metadata = new Dictionary<string, string> { ["format"] = "pt" };
-        return CheckpointWriter.WriteShards(directory, SplitEvenly(tensors, shardCount), metadata, cancellationToken);
+        return SplitEvenly(tensors, shardCount);
     }
+
+    /// <summary>Writes the checkpoint into <paramref name="directory"/> as <paramref name="shardCount"/> shards of similar size.</summary>
+    public static IReadOnlyList<string> Write(string directory, long targetBytes, int shardCount, DType dtype, ulong seed = DefaultSeed, CancellationToken cancellationToken = default) =>
+        CheckpointWriter.WriteShards(directory, Shards(targetBytes, shardCount, dtype, seed), Metadata, cancellationToken);
 
     /// <summary>Contiguous groups whose byte sizes are as even as tensor boundaries allow; none is empty.</summary>
     internal static IReadOnlyList<IReadOnlyList<TensorToWrite>> SplitEvenly(IReadOnlyList<TensorToWrite> tensors, int count)
@@ -62,6 +73,10 @@ internal static class SyntheticCheckpoint
         groups.Add(current);
         return groups;
     }
+
+    private static int BytesPerElement(DType dtype) => dtype.ByteSize() is > 0 and var size
+        ? size
+        : throw new ArgumentException($"Synthetic checkpoints use whole-byte dtypes; {dtype.Name()} packs several elements per byte.", nameof(dtype));
 
     private static long ByteLength(long[] shape, int bytesPerElement) => shape.Aggregate(1L, static (a, b) => a * b) * bytesPerElement;
 }

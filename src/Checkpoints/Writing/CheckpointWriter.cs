@@ -24,7 +24,7 @@ public static class CheckpointWriter
             foreach (var tensor in tensors)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var bounded = new BoundedWriteStream(stream, tensor.Name, tensor.ByteLength);
+                var bounded = new BoundedWriteStream(stream, tensor.Name, tensor.ByteLength, cancellationToken);
                 tensor.WriteData(bounded);
                 bounded.EnsureComplete();
             }
@@ -92,6 +92,25 @@ public static class CheckpointWriter
         });
         written.Add(indexPath);
         return written;
+    }
+
+    /// <summary>
+    /// The bytes <see cref="WriteShards"/> puts on disk for these shards: headers, data and an upper bound of the index
+    /// (each entry at most its two names and 16 bytes of JSON), so a free-space check made with it errs on the safe side.
+    /// </summary>
+    internal static long PlannedBytes(IReadOnlyList<IReadOnlyList<TensorToWrite>> shards, IReadOnlyDictionary<string, string>? metadata)
+    {
+        long bytes = 0;
+        foreach (var shard in shards)
+        {
+            bytes += HeaderWriter.Build(shard, metadata).Length + shard.Sum(static tensor => tensor.ByteLength);
+            if (shards.Count > 1)
+            {
+                bytes += shard.Sum(static tensor => System.Text.Encoding.UTF8.GetByteCount(tensor.Name) + "model-00000-of-00000.safetensors".Length + 16L);
+            }
+        }
+
+        return shards.Count > 1 ? bytes + 4096 : bytes;
     }
 
     internal static IReadOnlyList<IReadOnlyList<TensorToWrite>> SplitBySize(IReadOnlyList<TensorToWrite> tensors, long maxShardBytes)
