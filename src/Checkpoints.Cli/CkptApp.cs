@@ -35,7 +35,8 @@ internal static class CkptApp
     {
         var root = Build(console);
         var parseResult = root.Parse(args);
-        var configuration = new InvocationConfiguration { Output = console.OutWriter, Error = console.Error };
+        // Signals are the caller's to turn into the token (Program: TerminationSignals), not System.CommandLine's.
+        var configuration = new InvocationConfiguration { Output = console.OutWriter, Error = console.Error, ProcessTerminationTimeout = null };
 
         // Usage errors exit with 2 everywhere, so scripts can tell "bad invocation" from "bad checkpoint" (1).
         if (parseResult.Errors.Count > 0)

@@ -31,22 +31,37 @@ internal static class SyntheticCheckpoint
             stream => PseudoRandomData.Write(stream, tensor.Name, dtype, ByteLength(tensor.Shape, bytesPerElement), seed)))];
     }
 
-    /// <summary>The tensors of <see cref="Plan"/> in <paramref name="shardCount"/> shards of similar size.</summary>
+    /// <summary>
+    /// The smallest size whose files <see cref="Shards"/> brings within 1%: the smallest model's data and room for
+    /// headers and index, in whole KiB.
+    /// </summary>
+    public static long MinimumFileBytes(DType dtype) => (MinimumBytes(dtype) + (16 << 10) + 1023) / 1024 * 1024;
+
+    /// <summary>
+    /// A checkpoint whose files (headers and index included) come to about <paramref name="targetBytes"/>, in
+    /// <paramref name="shardCount"/> shards of similar size: the data is planned for what headers and index leave.
+    /// </summary>
     public static IReadOnlyList<IReadOnlyList<TensorToWrite>> Shards(long targetBytes, int shardCount, DType dtype, ulong seed = DefaultSeed)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(shardCount);
-        var tensors = Plan(targetBytes, dtype, seed);
-        if (shardCount > tensors.Count)
+        var shards = Split(Plan(targetBytes, dtype, seed), shardCount);
+        // Twice: the first plan's headers describe a few tensors more or less than the final one's.
+        for (var i = 0; i < 2; i++)
         {
-            throw new ArgumentException($"A checkpoint of this size has {tensors.Count} tensors; it cannot be split into {shardCount} shards.", nameof(shardCount));
+            var overhead = CheckpointWriter.FileBytes(shards, Metadata) - shards.Sum(static shard => shard.Sum(static tensor => tensor.ByteLength));
+            shards = Split(Plan(Math.Max(targetBytes - overhead, MinimumBytes(dtype)), dtype, seed), shardCount);
         }
 
-        return SplitEvenly(tensors, shardCount);
+        return shards;
     }
 
     /// <summary>Writes the checkpoint into <paramref name="directory"/> as <paramref name="shardCount"/> shards of similar size.</summary>
     public static IReadOnlyList<string> Write(string directory, long targetBytes, int shardCount, DType dtype, ulong seed = DefaultSeed, CancellationToken cancellationToken = default) =>
         CheckpointWriter.WriteShards(directory, Shards(targetBytes, shardCount, dtype, seed), Metadata, cancellationToken);
+
+    private static IReadOnlyList<IReadOnlyList<TensorToWrite>> Split(IReadOnlyList<TensorToWrite> tensors, int shardCount) => shardCount <= tensors.Count
+        ? SplitEvenly(tensors, shardCount)
+        : throw new ArgumentException($"A checkpoint of this size has {tensors.Count} tensors; it cannot be split into {shardCount} shards.", nameof(shardCount));
 
     /// <summary>Contiguous groups whose byte sizes are as even as tensor boundaries allow; none is empty.</summary>
     internal static IReadOnlyList<IReadOnlyList<TensorToWrite>> SplitEvenly(IReadOnlyList<TensorToWrite> tensors, int count)

@@ -21,11 +21,14 @@ internal static class StagedDirectoryWrite
     public static IReadOnlyList<string> Run(string directory, bool replace, Func<string, IReadOnlyList<string>> write, CancellationToken cancellationToken)
     {
         var target = Resolve(directory);
-        EnsureWritable(OutputDirectory.Inspect(target), replace);
+        var output = OutputDirectory.Inspect(target);
+        EnsureWritable(output, replace);
         var parent = Path.GetDirectoryName(target) ?? throw new IOException($"{target}: cannot write a checkpoint over the root directory");
         Directory.CreateDirectory(parent);
         var staging = Path.Combine(parent, $".{Path.GetFileName(target)}.{Environment.ProcessId}.staging");
-        if (!TryCreate(staging))
+        // A directory cannot be renamed across file systems: over a mount point the staging would be on the wrong one.
+        var mountPoint = output.Holds != OutputDirectory.Contents.Missing && FileIdentity.Of(parent).Device != FileIdentity.Of(target).Device;
+        if (mountPoint || !TryCreate(staging))
         {
             return WriteInPlace(target, write);
         }
@@ -103,7 +106,7 @@ internal static class StagedDirectoryWrite
     {
         if (OutputDirectory.Inspect(target).Holds != OutputDirectory.Contents.Empty)
         {
-            throw new IOException($"{target}: cannot create a staging directory beside it in {Path.GetDirectoryName(target)} (read-only or not permitted), and only an empty directory can be written without one: empty it, or choose a directory whose parent is writable");
+            throw new IOException($"{target}: cannot stage the new checkpoint beside it in {Path.GetDirectoryName(target)} (a mount point, or a parent that is read-only or not ours), and only an empty directory can be written without staging: empty it, or choose a directory in a writable parent on the same file system");
         }
 
         try

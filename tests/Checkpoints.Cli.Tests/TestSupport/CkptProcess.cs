@@ -14,6 +14,16 @@ internal static class CkptProcess
     public static async Task<(int ExitCode, string Output, string Error)> RunAsync(IReadOnlyList<string> wrapper, IReadOnlyDictionary<string, string> environment,
         params string[] args)
     {
+        using var process = Process.Start(StartInfo(wrapper, environment, args))!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await output, await error);
+    }
+
+    /// <summary>How to start <c>ckpt</c> with <paramref name="args"/>, its output and error redirected.</summary>
+    public static ProcessStartInfo StartInfo(IReadOnlyList<string> wrapper, IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
         // The SDK tells the processes it starts which host runs them; "dotnet" on the PATH otherwise.
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
         string[] command = [.. wrapper, dotnet, Path.Combine(AppContext.BaseDirectory, "ckpt.dll"), .. args];
@@ -28,10 +38,6 @@ internal static class CkptProcess
             info.Environment[name] = value;
         }
 
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await output, await error);
+        return info;
     }
 }

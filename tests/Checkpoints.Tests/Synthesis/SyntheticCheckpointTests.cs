@@ -2,6 +2,7 @@ using Checkpoints.Format;
 using Checkpoints.Loading;
 using Checkpoints.Synthesis;
 using Checkpoints.Tests.TestSupport;
+using Checkpoints.Writing;
 
 namespace Checkpoints.Tests.Synthesis;
 
@@ -22,6 +23,24 @@ public sealed class SyntheticCheckpointTests
             var total = SyntheticCheckpoint.Plan(target, dtype).Sum(t => t.ByteLength);
 
             Assert.True(total <= target && total >= target * 0.99, $"{dtype} {target}: {total}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void Shards_FilesComeWithinOnePercentOfTheRequestedSize(DType dtype)
+    {
+        var minimum = SyntheticCheckpoint.MinimumFileBytes(dtype);
+        var sizes = Enumerable.Range(0, 120).Select(step => (long)(minimum * Math.Pow(2, step / 6.0))).Append(minimum).Append(4L << 40);
+        foreach (var target in sizes)
+        {
+            var tensors = SyntheticCheckpoint.Shards(target, 1, dtype)[0].Count;
+            foreach (var count in new[] { 1, 2, 4, 16 }.Where(count => count <= tensors))
+            {
+                var files = CheckpointWriter.FileBytes(SyntheticCheckpoint.Shards(target, count, dtype), SyntheticCheckpoint.Metadata);
+
+                Assert.True(Math.Abs(files - target) <= target / 100, $"{dtype} {target} in {count} shards: {files}");
+            }
         }
     }
 
