@@ -7,6 +7,8 @@ namespace Checkpoints.Cli.Tests.Commands;
 /// <summary>
 /// <c>ckpt synth</c> into a directory that is not empty: it refuses, or with <c>--force</c> replaces a checkpoint
 /// whole; never a mix of an old checkpoint and a new one. And impossible requests are usage errors in CLI terms.
+/// Sizes beyond the disk are asked for only on a small tmpfs (<see cref="WriterNoSpaceTests"/>): a regression must
+/// not fill the machine's disk.
 /// </summary>
 public sealed class SynthCommandTests : IDisposable
 {
@@ -118,26 +120,14 @@ public sealed class SynthCommandTests : IDisposable
         Assert.False(Directory.Exists(Out));
     }
 
-    [Theory]
-    [InlineData("1KiB")]
-    [InlineData("5000TiB")]
-    public async Task Synth_SizeNoLlamaShapeHas_IsAUsageErrorNamingTheRange(string size)
+    [Fact]
+    public async Task Synth_SizeNoLlamaShapeHas_IsAUsageErrorNamingTheRange()
     {
-        var (exitCode, _, error) = await CliRunner.RunAsync("synth", Out, "--size", size);
+        var (exitCode, _, error) = await CliRunner.RunAsync("synth", Out, "--size", "1KiB");
 
         Assert.Equal(2, exitCode);
         Assert.StartsWith($"ckpt: --size must be between 173KiB and 2688TiB for a Llama-shaped BF16 checkpoint", error, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Out));
-    }
-
-    [Fact]
-    public async Task Synth_LargerThanTheFreeSpace_FailsBeforeWriting()
-    {
-        var (exitCode, _, error) = await CliRunner.RunAsync("synth", Out, "--size", "1024TiB");
-
-        Assert.Equal(1, exitCode);
-        Assert.Matches($"^ckpt: error: {_root}/out: the checkpoint needs 1024 TiB but the file system has [0-9.]+ [KMGT]?i?B free: choose a smaller --size or another directory\n$", error);
-        Assert.Empty(Directory.GetFileSystemEntries(_root));
     }
 
     /// <summary>Every file's name, length and content hash.</summary>
