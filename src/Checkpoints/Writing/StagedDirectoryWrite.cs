@@ -14,6 +14,8 @@ namespace Checkpoints.Writing;
 internal static class StagedDirectoryWrite
 {
     private const int ENotSup = 95;
+    private const int ENoSpc = 28;
+    private const int ERoFs = 30;
     private const int EInval = 22;
     private const int ENoSys = 38;
 
@@ -24,6 +26,11 @@ internal static class StagedDirectoryWrite
         var output = OutputDirectory.Inspect(target);
         EnsureWritable(output, replace);
         var parent = Path.GetDirectoryName(target) ?? throw new IOException($"{target}: cannot write a checkpoint over the root directory");
+        if (File.Exists(FreeSpace.NearestExisting(parent)))
+        {
+            throw new IOException($"{target}: {FreeSpace.NearestExisting(parent)} is a file, not a directory: choose another path");
+        }
+
         Directory.CreateDirectory(parent);
         var staging = Path.Combine(parent, $".{Path.GetFileName(target)}.{Environment.ProcessId}.staging");
         // A directory cannot be renamed across file systems: over a mount point the staging would be on the wrong one.
@@ -36,7 +43,7 @@ internal static class StagedDirectoryWrite
         var published = false;
         try
         {
-            var written = write(staging);
+            var written = Explained(target, () => write(staging));
             cancellationToken.ThrowIfCancellationRequested();
             Publish(staging, target, replace);
             published = true;
@@ -111,7 +118,7 @@ internal static class StagedDirectoryWrite
 
         try
         {
-            return write(target);
+            return Explained(target, () => write(target));
         }
         catch
         {
@@ -128,6 +135,26 @@ internal static class StagedDirectoryWrite
             }
 
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The errors a free-space check cannot rule out (another writer took the space meanwhile) or a read-only file system,
+    /// said of the checkpoint rather than of a hidden partial file that no longer exists.
+    /// </summary>
+    private static IReadOnlyList<string> Explained(string target, Func<IReadOnlyList<string>> write)
+    {
+        try
+        {
+            return write();
+        }
+        catch (IOException exception) when (exception.HResult == ENoSpc)
+        {
+            throw new IOException($"{target}: the file system ran out of space while the checkpoint was written ({exception.Message}); nothing was kept: free some space, or choose a smaller --size or another directory", exception);
+        }
+        catch (Exception exception) when (exception.HResult == ERoFs && exception is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"{target}: the file system is read-only: choose another directory", exception);
         }
     }
 
