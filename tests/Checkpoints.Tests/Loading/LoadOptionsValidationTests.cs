@@ -10,7 +10,7 @@ public sealed class LoadOptionsValidationTests
     {
         var error = Assert.Throws<ArgumentException>(() => Checkpoint.Open("/nonexistent/model.safetensors", new LoadOptions { ReadTimeout = timeout }));
 
-        Assert.StartsWith("ReadTimeout must be positive", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("LoadOptions.ReadTimeout must be positive", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
