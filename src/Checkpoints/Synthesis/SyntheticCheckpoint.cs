@@ -19,7 +19,7 @@ internal static class SyntheticCheckpoint
 
     /// <summary>
     /// The tensors a checkpoint of <paramref name="targetBytes"/> holds, data callbacks included: their data comes
-    /// within 1% of the target (within a few hundred bytes, in fact), between <see cref="MinimumBytes"/> and <see cref="MaximumBytes"/>.
+    /// within 1% of the target (short of it by less than two rows of the embedding), between <see cref="MinimumBytes"/> and <see cref="MaximumBytes"/>.
     /// </summary>
     public static IReadOnlyList<TensorToWrite> Plan(long targetBytes, DType dtype, ulong seed = DefaultSeed)
     {
