@@ -11,7 +11,7 @@ internal static class CkptApp
         var root = new RootCommand(
             "ckpt: inspect, verify, plan and load safetensors checkpoints as fast as the storage allows.\n\n" +
             "Exit codes: 0 success; 1 failure (a bad checkpoint, failing storage, no permission, out of memory; one line on standard error); " +
-            "2 usage error (a bad command, flag or value; CKPT_LOAD_STRATEGY for plan and load); 130 interrupted (Ctrl-C).");
+            "2 usage error (a bad command, flag or value; CKPT_LOAD_STRATEGY for plan and load); 130 interrupted (Ctrl-C, SIGINT); 143 terminated (SIGTERM).");
         root.Options.Add(CommonOptions.Verbose);
         foreach (var command in Commands(console))
         {
@@ -38,7 +38,8 @@ internal static class CkptApp
     {
         var root = Build(console);
         var parseResult = root.Parse(args);
-        var configuration = new InvocationConfiguration { Output = console.OutWriter, Error = console.Error };
+        // Signals are the caller's to turn into the token (Program: TerminationSignals), not System.CommandLine's.
+        var configuration = new InvocationConfiguration { Output = console.OutWriter, Error = console.Error, ProcessTerminationTimeout = null };
 
         // Usage errors exit with 2 everywhere, so scripts can tell "bad invocation" from "bad checkpoint" (1).
         if (parseResult.Errors.Count > 0)

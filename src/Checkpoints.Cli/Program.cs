@@ -1,3 +1,4 @@
 using Checkpoints.Cli;
 
-return await CkptApp.RunAsync(args, CliConsole.ForProcess());
+using var signals = new TerminationSignals();
+return signals.ExitCode(await CkptApp.RunAsync(args, CliConsole.ForProcess(), signals.Token));

@@ -4,6 +4,7 @@ using System.Globalization;
 using Checkpoints.Loading;
 using Checkpoints.Synthesis;
 using Checkpoints.Units;
+using Checkpoints.Writing;
 using Spectre.Console;
 
 namespace Checkpoints.Cli.Commands;
@@ -30,11 +31,14 @@ internal static class DemoCommand
     private static int Run(CliConsole console, long size, bool keep, CancellationToken cancellationToken)
     {
         var @out = console.Out;
+        var plan = SynthesisPlan.Shards(size, shardCount: 4, DType.BF16, SyntheticCheckpoint.DefaultSeed);
+        SynthesisPlan.EnsureFits(Path.GetTempPath(), plan, "choose a smaller --size, or set TMPDIR to a directory with room");
         var folder = Directory.CreateTempSubdirectory("ckpt-demo-");
+        var completed = false;
         try
         {
             var stopwatch = Stopwatch.StartNew();
-            var files = SyntheticCheckpoint.Write(folder.FullName, size, shardCount: 4, DType.BF16, cancellationToken: cancellationToken);
+            var files = CheckpointWriter.WriteShards(folder.FullName, plan, SyntheticCheckpoint.Metadata, cancellationToken);
             @out.MarkupLineInterpolated($"[bold]1. write[/]  a Llama-shaped bf16 checkpoint, {files.Count - 1} shards + index, in {folder.FullName} ({Seconds(stopwatch)})");
 
             stopwatch.Restart();
@@ -61,11 +65,13 @@ internal static class DemoCommand
             var sample = checkpoint.Tensors[0];
             var values = sample.ToSingleArray().Take(4).Select(value => value.ToString("0.#####", CultureInfo.InvariantCulture));
             @out.MarkupLineInterpolated($"[bold]4. use[/]    {sample} begins [[{string.Join(", ", values)}, ...]] as float");
+            completed = true;
             return ExitCodes.Success;
         }
         finally
         {
-            if (keep)
+            // Kept only when whole: an interrupted write leaves some shards and no index, which would load as a smaller checkpoint.
+            if (keep && completed)
             {
                 @out.MarkupLineInterpolated($"[bold]5. keep[/]   {folder.FullName}");
             }

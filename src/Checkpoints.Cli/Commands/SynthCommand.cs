@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Checkpoints.Format;
 using Checkpoints.Synthesis;
 using Checkpoints.Units;
+using Checkpoints.Writing;
 using Spectre.Console;
 
 namespace Checkpoints.Cli.Commands;
@@ -35,14 +36,22 @@ internal static class SynthCommand
         };
         var seed = IntegerOption.Create("--seed", "Seed of the pseudo-random weights: the same seed gives the same bytes.",
             SyntheticCheckpoint.DefaultSeed, ulong.MinValue, ulong.MaxValue);
+        var force = new Option<bool>("--force")
+        {
+            Description = "Replace the checkpoint OUT already holds (the new one is written beside it and swapped in whole).",
+        };
         var command = new Command("synth", "Write a Llama-shaped synthetic checkpoint (embedding, attention, MLP, norms, head) of about the requested size.")
         {
-            output, size, shards, dtype, seed,
+            output, size, shards, dtype, seed, force,
         };
         command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, token =>
         {
+            var directory = result.GetRequiredValue(output);
+            var plan = SynthesisPlan.Shards(result.GetValue(size).Bytes, result.GetValue(shards), result.GetValue(dtype), result.GetValue(seed));
+            SynthesisPlan.EnsureFits(directory, plan, "choose a smaller --size or another directory");
             var stopwatch = Stopwatch.StartNew();
-            var written = SyntheticCheckpoint.Write(result.GetRequiredValue(output), result.GetValue(size).Bytes, result.GetValue(shards), result.GetValue(dtype), result.GetValue(seed), token);
+            var written = StagedDirectoryWrite.Run(directory, result.GetValue(force),
+                staging => CheckpointWriter.WriteShards(staging, plan, SyntheticCheckpoint.Metadata, token), token);
             var bytes = written.Sum(static path => new FileInfo(path).Length);
             foreach (var path in written)
             {

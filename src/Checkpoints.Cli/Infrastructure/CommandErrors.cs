@@ -17,6 +17,12 @@ internal static class CommandErrors
             await console.Error.WriteLineAsync("ckpt: cancelled").ConfigureAwait(false);
             return ExitCodes.Cancelled;
         }
+        catch (UsageException exception)
+        {
+            await console.Error.WriteLineAsync($"ckpt: {exception.Message}").ConfigureAwait(false);
+            await console.Error.WriteLineAsync("Run 'ckpt --help' for usage.").ConfigureAwait(false);
+            return ExitCodes.UsageError;
+        }
         catch (OutOfMemoryException)
         {
             // Not a bug to trace but a limit to name: the allocation that failed is in the runtime, the fix is the user's.
@@ -25,11 +31,6 @@ internal static class CommandErrors
                 + "'ckpt plan PATH' shows the memory limits it found; use --strategy auto or prefetch, which stay within the budget, or raise the limit")
                 .ConfigureAwait(false);
             return ExitCodes.Failure;
-        }
-        catch (UsageException exception)
-        {
-            await console.Error.WriteLineAsync($"ckpt: {exception.Message}").ConfigureAwait(false);
-            return ExitCodes.UsageError;
         }
         catch (Exception exception) when (IsUserFacing(exception))
         {

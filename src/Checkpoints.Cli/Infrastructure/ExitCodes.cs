@@ -11,6 +11,9 @@ internal static class ExitCodes
     /// <summary>The command line itself is wrong.</summary>
     public const int UsageError = 2;
 
-    /// <summary>Interrupted by Ctrl-C (128 + SIGINT, as shells report it).</summary>
+    /// <summary>Interrupted by Ctrl-C (128 + SIGINT, as shells report it); what every command returns when cancelled.</summary>
     public const int Cancelled = 130;
+
+    /// <summary>Stopped by SIGTERM (128 + 15), after cleaning up (see <see cref="TerminationSignals"/>).</summary>
+    public const int Terminated = 143;
 }

@@ -1,7 +1,8 @@
 namespace Checkpoints.Cli;
 
 /// <summary>
-/// The invocation cannot be carried out as given, found after parsing (an environment variable the command reads,
-/// for instance): exit code 2, like a bad flag, with the message as it is.
+/// A command line that parsed but asks for something impossible (more shards than tensors, a size no model has, an
+/// environment variable the command reads holding nonsense), found only once the command looks at its values:
+/// reported like a parse error, with exit code 2.
 /// </summary>
 internal sealed class UsageException(string message, Exception? innerException = null) : Exception(message, innerException);

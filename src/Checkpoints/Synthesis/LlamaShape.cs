@@ -2,33 +2,59 @@ namespace Checkpoints.Synthesis;
 
 /// <summary>
 /// The dimensions of a Llama-style decoder (grouped-query attention, SwiGLU MLP) sized so that its weights
-/// come close to a requested number of bytes.
+/// come within a few rows of a requested number of elements.
 /// </summary>
 internal sealed record LlamaShape(int Hidden, int Intermediate, int KeyValue, int Layers, int Vocabulary)
 {
-    private static readonly int[] HiddenSizes = [8192, 4096, 2048, 1024, 512, 256, 128, 64];
+    /// <summary>Past any released model's width (Llama 3 405B has 16,384) for sizes no model has, down to a toy width.</summary>
+    private static readonly int[] HiddenSizes = [65536, 32768, 16384, 8192, 4096, 2048, 1024, 512, 256, 128, 64];
 
-    /// <summary>The largest model width that still gets at least four layers out of <paramref name="elements"/> parameters.</summary>
-    public static LlamaShape ForElementCount(long elements)
+    /// <summary>Bounds the tensor count (9 per layer) and so the headers, which the format caps at 100 MB.</summary>
+    private const int MaxLayers = 32_768;
+
+    private const int MinVocabulary = 256;
+
+    /// <summary>Room for the widest model's leftover, which the vocabulary absorbs (up to about 5.3 rows per unit of width).</summary>
+    private const int MaxVocabulary = 1 << 19;
+
+    /// <summary>The smallest model that is still Llama-shaped: the narrowest width, one layer, the smallest vocabulary.</summary>
+    public static long MinimumElements { get; } = Create(HiddenSizes[^1], 1, MinVocabulary).ElementCount;
+
+    /// <summary>The largest: the widest model with every layer and the largest vocabulary.</summary>
+    public static long MaximumElements { get; } = Create(HiddenSizes[0], MaxLayers, MaxVocabulary).ElementCount;
+
+    public long ElementCount => (2L * Vocabulary * Hidden) + Hidden + (Layers * PerLayer(Hidden, Intermediate, KeyValue));
+
+    /// <summary>
+    /// The widest model that still gets at least four layers out of <paramref name="elements"/> parameters, at most
+    /// 2 x <see cref="Hidden"/> elements short of it; null outside <see cref="MinimumElements"/>..<see cref="MaximumElements"/>.
+    /// </summary>
+    public static LlamaShape? ForElementCount(long elements)
     {
-        LlamaShape? smallest = null;
-        foreach (var hidden in HiddenSizes)
+        if (elements < MinimumElements || elements > MaximumElements)
         {
-            var intermediate = RoundUp(hidden * 8 / 3, 64);
-            var keyValue = hidden / 4;
-            // Embedding and head take about a quarter of the model, capped at the 32,000 tokens of Llama 2.
-            var vocabulary = (int)Math.Clamp(elements / 8 / hidden, 256, 32_000);
-            var fixedPart = (2L * vocabulary * hidden) + hidden;
-            var perLayer = PerLayer(hidden, intermediate, keyValue);
-            var layers = (int)Math.Clamp((long)Math.Round((double)(elements - fixedPart) / perLayer), 1, 1024);
-            smallest = new LlamaShape(hidden, intermediate, keyValue, layers, vocabulary);
-            if (layers >= 4)
-            {
-                return smallest;
-            }
+            return null;
         }
 
-        return smallest!;
+        foreach (var hidden in HiddenSizes)
+        {
+            var shape = Create(hidden, 0, 0);
+            var perLayer = PerLayer(hidden, shape.Intermediate, shape.KeyValue);
+            // Embedding and head take about a quarter of the model, at most the 32,000 tokens of Llama 2 ...
+            var vocabulary = Math.Clamp(elements / 8 / hidden, MinVocabulary, 32_000);
+            var layers = Math.Min((elements - (2 * vocabulary * hidden) - hidden) / perLayer, MaxLayers);
+            if (layers < (hidden == HiddenSizes[^1] ? 1 : 4))
+            {
+                continue;
+            }
+
+            // ... and then whatever whole layers leave over, so the total lands within two rows of the target
+            // (whole layers alone miss it by up to half a layer: 12% for a four-layer model).
+            vocabulary = (elements - hidden - (layers * perLayer)) / (2L * hidden);
+            return Create(hidden, (int)layers, (int)vocabulary);
+        }
+
+        return null;
     }
 
     /// <summary>Tensor names and shapes in the order Hugging Face checkpoints store them.</summary>
@@ -52,6 +78,9 @@ internal sealed record LlamaShape(int Hidden, int Intermediate, int KeyValue, in
         yield return ("model.norm.weight", [Hidden]);
         yield return ("lm_head.weight", [Vocabulary, Hidden]);
     }
+
+    private static LlamaShape Create(int hidden, int layers, int vocabulary) =>
+        new(hidden, RoundUp(hidden * 8 / 3, 64), hidden / 4, layers, vocabulary);
 
     private static long PerLayer(long hidden, long intermediate, long keyValue) =>
         (2 * hidden * hidden) + (2 * keyValue * hidden) + (3 * hidden * intermediate) + (2 * hidden);

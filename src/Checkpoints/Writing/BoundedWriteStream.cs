@@ -2,9 +2,10 @@ namespace Checkpoints.Writing;
 
 /// <summary>
 /// Passes a tensor's bytes through to the file and refuses more than the tensor's declared length, so a
-/// faulty data callback cannot corrupt the offsets of the tensors after it.
+/// faulty data callback cannot corrupt the offsets of the tensors after it. Every write checks the token: a
+/// tensor can be gigabytes, and a cancellation seen only between tensors left the writer going for seconds.
 /// </summary>
-internal sealed class BoundedWriteStream(Stream inner, string tensorName, long length) : Stream
+internal sealed class BoundedWriteStream(Stream inner, string tensorName, long length, CancellationToken cancellationToken = default) : Stream
 {
     public long Written { get; private set; }
 
@@ -26,6 +27,7 @@ internal sealed class BoundedWriteStream(Stream inner, string tensorName, long l
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         if (buffer.Length > length - Written)
         {
             throw new InvalidOperationException(

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
-
 namespace Checkpoints.Writing;
 
 /// <summary>
@@ -10,6 +7,9 @@ namespace Checkpoints.Writing;
 public static class CheckpointWriter
 {
     private const int WriteBufferSize = 1 << 20;
+
+    /// <summary>The allocation unit of common local file systems (ext4, xfs, tmpfs), for estimates of space taken.</summary>
+    private const int BlockSize = 4096;
 
     /// <summary>Writes one safetensors file holding <paramref name="tensors"/> in the given order.</summary>
     public static void WriteFile(string path, IReadOnlyList<TensorToWrite> tensors, IReadOnlyDictionary<string, string>? metadata = null, CancellationToken cancellationToken = default)
@@ -24,7 +24,7 @@ public static class CheckpointWriter
             foreach (var tensor in tensors)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var bounded = new BoundedWriteStream(stream, tensor.Name, tensor.ByteLength);
+                var bounded = new BoundedWriteStream(stream, tensor.Name, tensor.ByteLength, cancellationToken);
                 tensor.WriteData(bounded);
                 bounded.EnsureComplete();
             }
@@ -59,40 +59,35 @@ public static class CheckpointWriter
         }
 
         var written = new List<string>();
-        var weightMap = new SortedDictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < shards.Count; i++)
         {
-            var name = string.Create(CultureInfo.InvariantCulture, $"model-{i + 1:00000}-of-{shards.Count:00000}.safetensors");
-            var path = Path.Combine(directory, name);
+            var path = Path.Combine(directory, IndexWriter.ShardName(i, shards.Count));
             WriteFile(path, shards[i], metadata, cancellationToken);
             written.Add(path);
-            foreach (var tensor in shards[i])
-            {
-                weightMap[tensor.Name] = name;
-            }
         }
 
+        // Last: until the index is in place, a reader does not take the shards for a checkpoint of their own.
         var indexPath = Path.Combine(directory, Format.CheckpointLayout.StandardIndexName);
-        var totalSize = shards.Sum(static shard => shard.Sum(static tensor => tensor.ByteLength));
-        WriteAtomically(indexPath, stream =>
-        {
-            using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
-            json.WriteStartObject();
-            json.WriteStartObject("metadata");
-            json.WriteNumber("total_size", totalSize);
-            json.WriteEndObject();
-            json.WriteStartObject("weight_map");
-            foreach (var (tensor, shard) in weightMap)
-            {
-                json.WriteString(tensor, shard);
-            }
-
-            json.WriteEndObject();
-            json.WriteEndObject();
-        });
+        var index = IndexWriter.Build(shards);
+        cancellationToken.ThrowIfCancellationRequested();
+        WriteAtomically(indexPath, stream => stream.Write(index));
         written.Add(indexPath);
         return written;
     }
+
+    /// <summary>The bytes of the files <see cref="WriteShards"/> writes for these shards: headers, data and index.</summary>
+    internal static long FileBytes(IReadOnlyList<IReadOnlyList<TensorToWrite>> shards, IReadOnlyDictionary<string, string>? metadata)
+    {
+        var bytes = shards.Sum(shard => HeaderWriter.Build(shard, metadata).Length + shard.Sum(static tensor => tensor.ByteLength));
+        return shards.Count > 1 ? bytes + IndexWriter.Build(shards).Length : bytes;
+    }
+
+    /// <summary>
+    /// What those files take on disk at most: <see cref="FileBytes"/> with each file's last block counted whole, so a
+    /// free-space check made with it errs on the safe side.
+    /// </summary>
+    internal static long PlannedBytes(IReadOnlyList<IReadOnlyList<TensorToWrite>> shards, IReadOnlyDictionary<string, string>? metadata) =>
+        FileBytes(shards, metadata) + ((shards.Count + (shards.Count > 1 ? 1 : 0)) * (long)BlockSize);
 
     internal static IReadOnlyList<IReadOnlyList<TensorToWrite>> SplitBySize(IReadOnlyList<TensorToWrite> tensors, long maxShardBytes)
     {

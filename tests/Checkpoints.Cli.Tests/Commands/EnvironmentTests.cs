@@ -26,7 +26,7 @@ public sealed class EnvironmentTests : IDisposable
 
         Assert.Equal(2, exitCode);
         Assert.Equal(string.Empty, output);
-        Assert.Equal("ckpt: CKPT_LOAD_STRATEGY: 'bogus' is not a load strategy; use auto, lazy, eager or prefetch; fix or unset it, or pass --strategy\n", error);
+        Assert.Equal("ckpt: CKPT_LOAD_STRATEGY: 'bogus' is not a load strategy; use auto, lazy, eager or prefetch; fix or unset it, or pass --strategy\nRun 'ckpt --help' for usage.\n", error);
     }
 
     [Fact]

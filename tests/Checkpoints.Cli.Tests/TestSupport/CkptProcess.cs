@@ -24,22 +24,7 @@ internal static class CkptProcess
     public static async Task<(int ExitCode, string Output, string Error)> RunAsync(TimeSpan timeout, IReadOnlyList<string> wrapper,
         IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        // The SDK tells the processes it starts which host runs them; "dotnet" on the PATH otherwise.
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-        var folder = environment.TryGetValue(ProgramFolderVariable, out var chosen) ? chosen : AppContext.BaseDirectory;
-        string[] command = [.. wrapper, dotnet, Path.Combine(folder, "ckpt.dll"), .. args];
-        var info = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in command.Skip(1))
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        foreach (var (name, value) in environment.Where(static variable => variable.Key != ProgramFolderVariable))
-        {
-            info.Environment[name] = value;
-        }
-
-        using var process = Process.Start(info)!;
+        using var process = Process.Start(StartInfo(wrapper, environment, args))!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         using (var limit = new CancellationTokenSource(timeout))
@@ -57,5 +42,26 @@ internal static class CkptProcess
         }
 
         return (process.ExitCode, await output, await error);
+    }
+
+    /// <summary>How to start <c>ckpt</c> with <paramref name="args"/>, its output and error redirected.</summary>
+    public static ProcessStartInfo StartInfo(IReadOnlyList<string> wrapper, IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        // The SDK tells the processes it starts which host runs them; "dotnet" on the PATH otherwise.
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+        var folder = environment.TryGetValue(ProgramFolderVariable, out var chosen) ? chosen : AppContext.BaseDirectory;
+        string[] command = [.. wrapper, dotnet, Path.Combine(folder, "ckpt.dll"), .. args];
+        var info = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in command.Skip(1))
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment.Where(static variable => variable.Key != ProgramFolderVariable))
+        {
+            info.Environment[name] = value;
+        }
+
+        return info;
     }
 }

@@ -1,21 +1,66 @@
+using Checkpoints.Format;
 using Checkpoints.Loading;
 using Checkpoints.Synthesis;
 using Checkpoints.Tests.TestSupport;
+using Checkpoints.Writing;
 
 namespace Checkpoints.Tests.Synthesis;
 
 public sealed class SyntheticCheckpointTests
 {
-    [Theory]
-    [InlineData(16L << 20)]
-    [InlineData(256L << 20)]
-    [InlineData(4L << 30)]
-    [InlineData(100L << 30)]
-    public void Plan_ComesWithinTenPercentOfTheRequestedSize(long target)
-    {
-        var total = SyntheticCheckpoint.Plan(target, DType.BF16).Sum(t => t.ByteLength);
+    /// <summary>From the smallest Llama shape to 4 TiB, in steps of a tenth of a power of two, for every dtype width.</summary>
+    public static TheoryData<DType> Widths => [DType.U8, DType.BF16, DType.F32, DType.F64];
 
-        Assert.InRange(total, target * 0.9, target * 1.1);
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void Plan_ComesWithinOnePercentOfTheRequestedSize(DType dtype)
+    {
+        var sizes = Enumerable.Range(170, 260).Select(step => (long)Math.Pow(2, step / 10.0))
+            .Where(size => size >= SyntheticCheckpoint.MinimumBytes(dtype))
+            .Concat([SyntheticCheckpoint.MinimumBytes(dtype), 1L << 20, 4L << 30, 4L << 40, (4L << 40) - 1]);
+        foreach (var target in sizes)
+        {
+            var total = SyntheticCheckpoint.Plan(target, dtype).Sum(t => t.ByteLength);
+
+            Assert.True(total <= target && total >= target * 0.99, $"{dtype} {target}: {total}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void Shards_FilesComeWithinOnePercentOfTheRequestedSize(DType dtype)
+    {
+        var minimum = SyntheticCheckpoint.MinimumFileBytes(dtype);
+        var sizes = Enumerable.Range(0, 120).Select(step => (long)(minimum * Math.Pow(2, step / 6.0))).Append(minimum).Append(4L << 40);
+        foreach (var target in sizes)
+        {
+            var tensors = SyntheticCheckpoint.Shards(target, 1, dtype)[0].Count;
+            foreach (var count in new[] { 1, 2, 4, 16 }.Where(count => count <= tensors))
+            {
+                var files = CheckpointWriter.FileBytes(SyntheticCheckpoint.Shards(target, count, dtype), SyntheticCheckpoint.Metadata);
+
+                Assert.True(Math.Abs(files - target) <= target / 100, $"{dtype} {target} in {count} shards: {files}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Plan_ShapesAPebibyte()
+    {
+        var total = SyntheticCheckpoint.Plan(1L << 50, DType.BF16).Sum(t => t.ByteLength);
+
+        Assert.InRange(total, (1L << 50) * 0.99, 1L << 50);
+    }
+
+    [Theory]
+    [InlineData(DType.BF16)]
+    [InlineData(DType.U8)]
+    public void Plan_OutsideItsRange_SaysWhatTheRangeIs(DType dtype)
+    {
+        var small = Assert.Throws<ArgumentOutOfRangeException>(() => SyntheticCheckpoint.Plan(SyntheticCheckpoint.MinimumBytes(dtype) - 1, dtype));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SyntheticCheckpoint.Plan(SyntheticCheckpoint.MaximumBytes(dtype) + dtype.ByteSize(), dtype));
+
+        Assert.Contains($"between {SyntheticCheckpoint.MinimumBytes(dtype)} and", small.Message, StringComparison.Ordinal);
     }
 
     [Fact]

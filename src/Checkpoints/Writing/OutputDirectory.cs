@@ -1,0 +1,42 @@
+namespace Checkpoints.Writing;
+
+/// <summary>
+/// What a directory a checkpoint is about to be written into holds, decided from its entries' names: nothing, a
+/// checkpoint (safetensors files, indexes, and the hidden partial files of an interrupted writer), or anything else.
+/// </summary>
+internal sealed record OutputDirectory(string Path, OutputDirectory.Contents Holds, IReadOnlyList<string> Foreign)
+{
+    public enum Contents
+    {
+        Missing,
+        Empty,
+        Checkpoint,
+        Other,
+    }
+
+    /// <summary>Looks at <paramref name="path"/> (a full path) without following into subdirectories.</summary>
+    public static OutputDirectory Inspect(string path)
+    {
+        if (File.Exists(path))
+        {
+            throw new IOException($"{path}: is a file, not a directory: choose a new or empty directory to write the checkpoint into");
+        }
+
+        if (!Directory.Exists(path))
+        {
+            return new OutputDirectory(path, Contents.Missing, []);
+        }
+
+        var entries = new DirectoryInfo(path).EnumerateFileSystemInfos().ToList();
+        // A subdirectory is never a checkpoint's: even one named *.safetensors may hold someone's files.
+        var foreign = entries.Where(static entry => entry is DirectoryInfo || !IsCheckpointFile(entry.Name))
+            .Select(static entry => entry.Name).Order(StringComparer.Ordinal).ToList();
+        var holds = entries.Count == 0 ? Contents.Empty : foreign.Count == 0 ? Contents.Checkpoint : Contents.Other;
+        return new OutputDirectory(path, holds, foreign);
+    }
+
+    private static bool IsCheckpointFile(string name) =>
+        name.EndsWith(".safetensors", StringComparison.Ordinal)
+        || name.EndsWith(".safetensors.index.json", StringComparison.Ordinal)
+        || (name.StartsWith('.') && name.EndsWith(".partial", StringComparison.Ordinal));
+}
