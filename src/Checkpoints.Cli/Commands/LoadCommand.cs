@@ -40,7 +40,7 @@ internal static class LoadCommand
                         console.OutWriter.Flush();
                         return WithProgressBar(console, read, total);
                     }
-                    : null, token);
+                : null, token);
             }
 
             if (result.GetValue(memorySpeed))

@@ -12,21 +12,21 @@ internal static class IntegerOption
 {
     public static Option<T> Create<T>(string name, string description, T defaultValue, T minimum, T maximum)
         where T : struct, IBinaryInteger<T>, IMinMaxValue<T> => new(name)
-    {
-        Description = description,
-        DefaultValueFactory = _ => defaultValue,
-        CustomParser = result =>
         {
-            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
-            if (T.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= minimum && value <= maximum)
+            Description = description,
+            DefaultValueFactory = _ => defaultValue,
+            CustomParser = result =>
             {
-                return value;
-            }
+                var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+                if (T.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= minimum && value <= maximum)
+                {
+                    return value;
+                }
 
-            result.AddError(maximum == T.MaxValue
-                ? $"{name} must be a whole number of at least {minimum}, not '{text}'"
-                : $"{name} must be a whole number between {minimum} and {maximum}, not '{text}'");
-            return defaultValue;
-        },
-    };
+                result.AddError(maximum == T.MaxValue
+                    ? $"{name} must be a whole number of at least {minimum}, not '{text}'"
+                    : $"{name} must be a whole number between {minimum} and {maximum}, not '{text}'");
+                return defaultValue;
+            },
+        };
 }
