@@ -16,14 +16,7 @@ public sealed class HostileIndexTests : IDisposable
     [Fact]
     public void Verify_IndexOfAMillionEntriesNoShardHolds_ReportsTheFirstFewAndCountsTheRest()
     {
-        _directory.Write("model-1.safetensors", Safetensors.WithTensors(("a", "U8", "[2]", 0L, 2L)));
-        var index = new StringBuilder("{\"weight_map\":{\"a\":\"model-1.safetensors\"");
-        for (var i = 0; i < Entries; i++)
-        {
-            index.Append(",\"ghost.").Append(i).Append("\":\"model-1.safetensors\"");
-        }
-
-        _directory.Write("model.safetensors.index.json", index.Append("}}").ToString());
+        WriteShardWithAMillionGhosts();
 
         var report = CheckpointVerifier.Verify(_directory.Path);
 
@@ -36,14 +29,7 @@ public sealed class HostileIndexTests : IDisposable
     [Fact]
     public void Open_IndexOfAMillionEntriesNoShardHolds_ThrowsTheFirst()
     {
-        _directory.Write("model-1.safetensors", Safetensors.WithTensors(("a", "U8", "[2]", 0L, 2L)));
-        var index = new StringBuilder("{\"weight_map\":{\"a\":\"model-1.safetensors\"");
-        for (var i = 0; i < Entries; i++)
-        {
-            index.Append(",\"ghost.").Append(i).Append("\":\"model-1.safetensors\"");
-        }
-
-        _directory.Write("model.safetensors.index.json", index.Append("}}").ToString());
+        WriteShardWithAMillionGhosts();
 
         var error = Assert.Throws<CheckpointFormatException>(() => Checkpoint.Open(_directory.Path));
 
@@ -64,6 +50,19 @@ public sealed class HostileIndexTests : IDisposable
 
         Assert.Equal(FormatRule.IndexInvalid, error.Rule);
         Assert.Equal($"{path}: the index is 100,000,001 bytes, above the limit of 100,000,000 (an index lists names, not data): this is not a shard index; open the shards' folder or a .safetensors file instead", error.Message);
+    }
+
+    /// <summary>One shard holding tensor "a", and an index that also names a million tensors it says the shard holds.</summary>
+    private void WriteShardWithAMillionGhosts()
+    {
+        _directory.Write("model-1.safetensors", Safetensors.WithTensors(("a", "U8", "[2]", 0L, 2L)));
+        var index = new StringBuilder("{\"weight_map\":{\"a\":\"model-1.safetensors\"");
+        for (var i = 0; i < Entries; i++)
+        {
+            index.Append(",\"ghost.").Append(i).Append("\":\"model-1.safetensors\"");
+        }
+
+        _directory.Write("model.safetensors.index.json", index.Append("}}").ToString());
     }
 
     private const int CheckpointCatalogLimit = Checkpoints.Format.CheckpointCatalog.MaxReportedIndexMismatches;
