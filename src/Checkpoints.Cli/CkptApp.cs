@@ -37,14 +37,23 @@ internal static class CkptApp
     public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)
     {
         var root = Build(console);
-        var parseResult = root.Parse(args);
+        // "@name" is a file name here, never a response file to expand.
+        var parseResult = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         // Signals are the caller's to turn into the token (Program: TerminationSignals), not System.CommandLine's.
-        var configuration = new InvocationConfiguration { Output = console.OutWriter, Error = console.Error, ProcessTerminationTimeout = null };
+        var configuration = new InvocationConfiguration
+        {
+            Output = console.OutWriter,
+            Error = console.Error,
+            ProcessTerminationTimeout = null,
+            // Failures outside a command's own handling (help or --version that cannot write) are ours to report, in one line.
+            EnableDefaultExceptionHandler = false,
+        };
 
         // Usage errors exit with 2 everywhere, so scripts can tell "bad invocation" from "bad checkpoint" (1).
         if (parseResult.Errors.Count > 0)
         {
-            foreach (var error in parseResult.Errors)
+            // An unknown word explains the rest ("Required command was not provided" follows from it): say it first.
+            foreach (var error in parseResult.Errors.OrderBy(static error => error.Message.StartsWith("Unrecognized", StringComparison.Ordinal) ? 0 : 1))
             {
                 await console.Error.WriteLineAsync($"ckpt: {error.Message}").ConfigureAwait(false);
             }
@@ -53,6 +62,14 @@ internal static class CkptApp
             return ExitCodes.UsageError;
         }
 
-        return await parseResult.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await parseResult.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (CommandErrors.IsUserFacing(exception))
+        {
+            await console.Error.WriteLineAsync($"ckpt: error: {CommandErrors.Describe(exception)}").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
     }
 }

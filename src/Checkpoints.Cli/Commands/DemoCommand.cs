@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Checkpoints.Loading;
+using Checkpoints.Storage;
 using Checkpoints.Synthesis;
 using Checkpoints.Units;
 using Checkpoints.Writing;
@@ -32,7 +33,14 @@ internal static class DemoCommand
     {
         var @out = console.Out;
         var plan = SynthesisPlan.Shards(size, shardCount: 4, DType.BF16, SyntheticCheckpoint.DefaultSeed);
-        SynthesisPlan.EnsureFits(Path.GetTempPath(), plan, "choose a smaller --size, or set TMPDIR to a directory with room");
+        var temporary = Path.GetTempPath();
+        if (FileKinds.Of(temporary) is not FileKind.Directory and var kind)
+        {
+            // The runtime would say "Unable to find the specified file", naming neither the folder nor TMPDIR.
+            throw new IOException($"{temporary}: the temporary folder (TMPDIR) is {FileKinds.Describe(kind)}, not a folder: set TMPDIR to a writable folder");
+        }
+
+        SynthesisPlan.EnsureFits(temporary, plan, "choose a smaller --size, or set TMPDIR to a directory with room");
         var folder = Directory.CreateTempSubdirectory("ckpt-demo-");
         var completed = false;
         try

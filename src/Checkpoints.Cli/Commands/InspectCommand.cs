@@ -88,7 +88,7 @@ internal static class InspectCommand
             var begin = tensor.FileOffset - checkpoint.Shards[tensor.ShardIndex].DataOffset;
             var row = new List<string>
             {
-                Markup.Escape(tensor.Name), tensor.DType.Name(), $"[[{string.Join(", ", tensor.Shape)}]]",
+                Markup.Escape(TerminalText.Escape(tensor.Name)), tensor.DType.Name(), $"[[{string.Join(", ", tensor.Shape)}]]",
                 Markup.Escape(ByteSize.Format(tensor.ByteLength)), Cell(tensor.ShardIndex), $"[[{begin}, {begin + tensor.ByteLength}]]",
             };
             if (hashes is not null)
@@ -105,13 +105,13 @@ internal static class InspectCommand
             @out.MarkupLineInterpolated($"metadata of shard {i}:");
             foreach (var (key, value) in shard.Metadata)
             {
-                @out.MarkupLineInterpolated($"  {key} = {value}");
+                @out.MarkupLineInterpolated($"  {TerminalText.Escape(key)} = {TerminalText.Escape(value)}");
             }
         }
 
         foreach (var warning in checkpoint.Warnings)
         {
-            @out.MarkupLineInterpolated($"[yellow]warning:[/] {warning}");
+            @out.MarkupLineInterpolated($"[yellow]warning:[/] {TerminalText.Escape(warning)}");
         }
     }
 

@@ -13,7 +13,7 @@ internal static class SynthCommand
 {
     public static Command Create(CliConsole console)
     {
-        var output = new Argument<string>("out") { Description = "The directory to write the checkpoint into (created if needed)." };
+        var output = CommonOptions.NonEmptyPath("out", "The directory to write the checkpoint into (created if needed).");
         var size = ByteSizeOption.Create("--size", "About how large the checkpoint should be.", 4L << 30);
         var shards = IntegerOption.Create("--shards", "How many shard files to split it into.", 4, 1, 99_999);
         var dtypeNames = string.Join(", ", PseudoRandomData.SupportedTypes.Select(static type => type.Name()));

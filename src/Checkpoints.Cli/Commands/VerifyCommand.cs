@@ -41,7 +41,7 @@ internal static class VerifyCommand
     {
         foreach (var warning in report.Warnings)
         {
-            console.Error.WriteLine($"ckpt: warning: {warning}");
+            console.Error.WriteLine($"ckpt: warning: {TerminalText.Escape(warning)}");
         }
 
         foreach (var error in report.Errors)

@@ -30,6 +30,9 @@ internal sealed class CliConsole
     public static CliConsole ForProcess()
     {
         var interactive = !Console.IsOutputRedirected && !Console.IsErrorRedirected;
+        // Before the rich console is made, so that it writes through the guard too (and still sees the terminal).
+        Console.SetOut(new StandardStreamWriter(Console.Out, "standard output", swallowFailures: false));
+        Console.SetError(new StandardStreamWriter(Console.Error, "standard error", swallowFailures: true));
         var ansi = AnsiConsole.Console;
         if (Console.IsOutputRedirected)
         {

@@ -39,17 +39,24 @@ internal static class CommandErrors
         }
     }
 
-    /// <summary>The message in the user's terms: the runtime's own wording ("Access to the path ... is denied.", " (Parameter 'x')") says neither what to do nor where.</summary>
-    internal static string Describe(Exception exception) => exception switch
+    /// <summary>The message in the user's terms, on one line (a name from a file may hold line breaks: they are escaped): the runtime's own wording ("Access to the path ... is denied.", " (Parameter 'x')") says neither what to do nor where.</summary>
+    internal static string Describe(Exception exception) => TerminalText.Escape(exception switch
     {
-        // Without a path in it, the denial came from writing this process's own output (standard output closed, for one).
-        UnauthorizedAccessException when !exception.Message.Contains('\'', StringComparison.Ordinal) =>
-            "writing the output was refused (is standard output closed?)",
-        UnauthorizedAccessException => $"{exception.Message.TrimEnd('.')}: check its permissions (ls -l) or run as a user who may read it",
+        // The runtime's "Access to the path '/x' is denied." names the path but neither the cause nor the fix.
+        UnauthorizedAccessException when DeniedPath(exception.Message) is { } path =>
+            $"{path}: permission denied: check its permissions and its folders' (ls -l), or run as a user who may read it",
         ArgumentException { ParamName: { } name } argument when argument.Message.EndsWith($" (Parameter '{name}')", StringComparison.Ordinal) =>
             argument.Message[..^$" (Parameter '{name}')".Length],
         _ => exception.Message,
-    };
+    });
+
+    private static string? DeniedPath(string message)
+    {
+        const string Prefix = "Access to the path '", Suffix = "' is denied.";
+        return message.StartsWith(Prefix, StringComparison.Ordinal) && message.EndsWith(Suffix, StringComparison.Ordinal)
+            ? message[Prefix.Length..^Suffix.Length]
+            : null;
+    }
 
     public static bool IsUserFacing(Exception exception) =>
         exception is IOException or UnauthorizedAccessException or ArgumentException;

@@ -13,18 +13,18 @@ internal static class CommonOptions
 
     public static Option<bool> Json() => new("--json") { Description = "Write machine-readable JSON to standard output." };
 
-    public static Argument<string> CheckpointPath()
+    public static Argument<string> CheckpointPath() =>
+        NonEmptyPath("path", "A .safetensors file, a *.safetensors.index.json, or a directory holding a checkpoint.");
+
+    /// <summary>A path argument; an empty one (an unset shell variable, "$MODEL") is a usage error, not the runtime's ArgumentException.</summary>
+    public static Argument<string> NonEmptyPath(string name, string description)
     {
-        var path = new Argument<string>("path")
-        {
-            Description = "A .safetensors file, a *.safetensors.index.json, or a directory holding a checkpoint.",
-        };
+        var path = new Argument<string>(name) { Description = description };
         path.Validators.Add(result =>
         {
-            // An empty path (an unset shell variable, "$MODEL") would reach the library as an ArgumentException.
             if (result.Tokens is [{ Value: var text }] && string.IsNullOrWhiteSpace(text))
             {
-                result.AddError("path: the checkpoint path is empty (an unset variable?); give a file, an index or a folder");
+                result.AddError($"{name}: the path is empty (an unset variable?); give a file or a folder");
             }
         });
         return path;

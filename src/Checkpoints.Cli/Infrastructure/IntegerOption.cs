@@ -23,9 +23,8 @@ internal static class IntegerOption
                     return value;
                 }
 
-                result.AddError(maximum == T.MaxValue
-                    ? $"{name} must be a whole number of at least {minimum}, not '{text}'"
-                    : $"{name} must be a whole number between {minimum} and {maximum}, not '{text}'");
+                // The upper bound is said even when it is only the type's: "at least 1" would be wrong for 99999999999.
+                result.AddError($"{name} must be a whole number between {minimum} and {maximum}, not '{text}'");
                 return defaultValue;
             },
         };

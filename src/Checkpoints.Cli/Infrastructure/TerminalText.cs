@@ -48,8 +48,10 @@ internal static class TerminalText
     {
         '\n' or '\t' => !keepLineBreaks,
         < ' ' or (>= '\x7F' and <= '\x9F') => true,
-        // Bidirectional embeddings, overrides and isolates; line and paragraph separators; zero-width marks.
+        // Bidirectional embeddings, overrides and isolates; line and paragraph separators; direction marks.
         (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069') or '\u2028' or '\u2029' or '\u200E' or '\u200F' or '\u061C' => true,
+        // Invisible characters that make two names look alike: zero-width space, joiners, word joiner, byte order mark.
+        (>= '\u200B' and <= '\u200D') or '\u2060' or '\uFEFF' => true,
         _ => false,
     };
 

@@ -77,6 +77,7 @@ internal sealed class CheckpointCatalog
         // A hostile or mismatched index can name millions of tensors no shard holds: report the first few one by one
         // and the rest as a count, so the report stays readable and its memory bounded.
         var mismatches = 0;
+        var unreadShards = layout.ShardPaths.Select(Path.GetFullPath).Except(shardByName.Keys, StringComparer.Ordinal).ToHashSet(StringComparer.Ordinal);
         var shardPaths = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (tensor, shardName) in index.WeightMap)
         {
@@ -88,6 +89,12 @@ internal sealed class CheckpointCatalog
 
             if (shardByName.TryGetValue(shardPath, out var expected) && owners.TryGetValue(tensor, out var actual) && actual == expected)
             {
+                continue;
+            }
+
+            if (!shardByName.ContainsKey(shardPath) && unreadShards.Contains(shardPath))
+            {
+                // The shard's header could not be read (its own error says why): its tensors are not "missing".
                 continue;
             }
 
@@ -117,7 +124,7 @@ internal sealed class CheckpointCatalog
             warnings.Add($"{Path.GetFileName(index.Path)} does not list {unlisted.Length} tensor(s) that the shards hold (first: '{unlisted[0]}'); they are loaded anyway");
         }
 
-        if (index.TotalSize is { } declared)
+        if (index.TotalSize is { } declared && unreadShards.Count == 0)
         {
             var tensorBytes = shards.Sum(static shard => shard.Tensors.Sum(static tensor => tensor.ByteLength));
             var fileBytes = shards.Sum(static shard => shard.FileLength);

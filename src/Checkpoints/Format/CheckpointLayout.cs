@@ -58,7 +58,9 @@ internal sealed class CheckpointLayout
 
     private static CheckpointLayout FromDirectory(string source, string directory)
     {
-        var indexes = System.IO.Directory.EnumerateFiles(directory, "*" + IndexSuffix)
+        // Entries, not files: a folder (or a link to one) under a shard's or an index's name is refused by name below,
+        // where listing files only would pass over it in silence.
+        var indexes = System.IO.Directory.EnumerateFileSystemEntries(directory, "*" + IndexSuffix)
             .Select(Path.GetFileName).OfType<string>().Order(NaturalOrder.Instance).ToArray();
         if (indexes.Contains(StandardIndexName, StringComparer.Ordinal))
         {
@@ -77,7 +79,7 @@ internal sealed class CheckpointLayout
                 "open the one you mean by its path");
         }
 
-        var shards = System.IO.Directory.EnumerateFiles(directory, ShardPattern)
+        var shards = System.IO.Directory.EnumerateFileSystemEntries(directory, ShardPattern)
             .Order(NaturalOrder.Instance).ToArray();
         if (shards.Length == 0)
         {
@@ -151,7 +153,7 @@ internal sealed class CheckpointLayout
         {
             // A NUL character, or on Windows a character no path may hold.
             throw new CheckpointFormatException(index.Path, FormatRule.IndexInvalid,
-                $"shard path '{shardName.Replace("\0", "\\0", StringComparison.Ordinal)}' is not a valid file name ({exception.Message}): the index is damaged",
+                $"shard path '{shardName.Replace("\0", "\\0", StringComparison.Ordinal)}' is not a valid file name (a NUL character, or one no path may hold): the index is damaged",
                 innerException: exception);
         }
 

@@ -117,7 +117,16 @@ internal sealed class ShardIndex
         {
             if (property.Value.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(property.Value.GetString()))
             {
-                throw Invalid(path, $"weight_map entry '{property.Name}' must name a shard file, but it is {property.Value.ValueKind}");
+                var found = property.Value.ValueKind switch
+                {
+                    JsonValueKind.String => "an empty string",
+                    JsonValueKind.Null => "null",
+                    JsonValueKind.Number => $"the number {property.Value.GetRawText()}",
+                    JsonValueKind.True or JsonValueKind.False => $"{property.Value.GetRawText()}",
+                    JsonValueKind.Array => "an array",
+                    _ => "an object",
+                };
+                throw Invalid(path, $"weight_map entry '{property.Name}' must name a shard file, but it is {found}: the index is damaged; download it again");
             }
 
             if (!weightMap.TryAdd(property.Name, property.Value.GetString()!))
@@ -125,6 +134,12 @@ internal sealed class ShardIndex
                 throw new CheckpointFormatException(path, FormatRule.DuplicateTensor,
                     $"weight_map lists tensor '{property.Name}' twice", tensorName: property.Name);
             }
+        }
+
+        if (weightMap.Count == 0)
+        {
+            // An index that names no tensor would load as an empty checkpoint and verify as valid: say so instead.
+            throw Invalid(path, "the index's weight_map is empty: it names no tensor and no shard; download the index again, or open the .safetensors files without it");
         }
 
         return new ShardIndex(path, weightMap, ReadTotalSize(root));

@@ -38,11 +38,13 @@ internal static class ByteSize
             return false;
         }
 
-        var product = number * factor;
-        if (product < 0 || product > long.MaxValue)
+        // decimal tops out near 7.9e28: a number of TiB past that overflows the multiplication itself.
+        if (number < 0 || number > long.MaxValue / (decimal)factor)
         {
             return false;
         }
+
+        var product = number * factor;
 
         bytes = (long)decimal.Round(product);
         return true;

@@ -52,6 +52,18 @@ public sealed class EnvironmentTests : IDisposable
         Assert.DoesNotContain("CKPT_LOAD_STRATEGY", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("/nonexistent-ckpt-temp")]
+    [InlineData("/etc/hostname")]
+    public async Task Demo_WithTmpdirThatIsNoFolder_NamesIt(string tmpdir)
+    {
+        var (exitCode, _, error) = await CkptProcess.RunAsync([], new Dictionary<string, string> { ["TMPDIR"] = tmpdir }, "demo", "--size", "1MiB");
+
+        Assert.Equal(1, exitCode);
+        Assert.StartsWith($"ckpt: error: {tmpdir}/: the temporary folder (TMPDIR) is ", error, StringComparison.Ordinal);
+        Assert.EndsWith("not a folder: set TMPDIR to a writable folder\n", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public async Task UnreadableShard_AsAnotherUser_SaysPermissionDeniedAndWhatToDo()
@@ -75,7 +87,7 @@ public sealed class EnvironmentTests : IDisposable
                 "inspect", shard);
 
             Assert.Equal(1, exitCode);
-            Assert.Equal($"ckpt: error: Access to the path '{shard}' is denied: check its permissions (ls -l) or run as a user who may read it\n", error);
+            Assert.Equal($"ckpt: error: {shard}: permission denied: check its permissions and its folders' (ls -l), or run as a user who may read it\n", error);
         }
         finally
         {

@@ -11,8 +11,8 @@ namespace Checkpoints.Cli.Tests.Commands;
 /// </summary>
 public sealed class TerminalOutputTests : IDisposable
 {
-    private const string Hostile = "evil\u001b]0;PWNED\u0007\u001b[2J\u001b[31mred\u202eright\u009b31m";
-    private const string HostileEscaped = "evil\\x1B]0;PWNED\\x07\\x1B[2J\\x1B[31mred\\u202Eright\\x9B31m";
+    private const string Hostile = "evil\u001b]0;PWNED\u0007\u001b[2J\u001b[31mred\u202eright\u009b31m\nfake row\r\u2028\u200b";
+    private const string HostileEscaped = "evil\\x1B]0;PWNED\\x07\\x1B[2J\\x1B[31mred\\u202Eright\\x9B31m\\x0Afake row\\x0D\\u2028\\u200B";
 
     private readonly string _directory = Directory.CreateTempSubdirectory("ckpt-terminal-").FullName;
 

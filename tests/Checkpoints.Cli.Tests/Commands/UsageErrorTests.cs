@@ -21,15 +21,17 @@ public sealed class UsageErrorTests : IDisposable
     [InlineData("--threads 0", "ckpt: --threads must be a whole number between 1 and 256, not '0'")]
     [InlineData("--threads 257", "ckpt: --threads must be a whole number between 1 and 256, not '257'")]
     [InlineData("--threads 99999999999", "ckpt: --threads must be a whole number between 1 and 256, not '99999999999'")]
-    [InlineData("--world-size abc", "ckpt: --world-size must be a whole number of at least 1, not 'abc'")]
-    [InlineData("--world-size 0", "ckpt: --world-size must be a whole number of at least 1, not '0'")]
-    [InlineData("--rank -1", "ckpt: --rank must be a whole number of at least 0, not '-1'")]
-    [InlineData("--rank 1.5", "ckpt: --rank must be a whole number of at least 0, not '1.5'")]
+    [InlineData("--world-size abc", "ckpt: --world-size must be a whole number between 1 and 2147483647, not 'abc'")]
+    [InlineData("--world-size 0", "ckpt: --world-size must be a whole number between 1 and 2147483647, not '0'")]
+    [InlineData("--rank -1", "ckpt: --rank must be a whole number between 0 and 2147483647, not '-1'")]
+    [InlineData("--rank 1.5", "ckpt: --rank must be a whole number between 0 and 2147483647, not '1.5'")]
     [InlineData("--rank 2 --world-size 2", "ckpt: --rank must be below --world-size: rank 2, world size 2 (ranks count from 0)")]
     [InlineData("--rank 1", "ckpt: --rank must be below --world-size: rank 1, world size 1 (ranks count from 0)")]
     [InlineData("--block-size 1KiB", "ckpt: --block-size must be between 4KiB and 1GiB, not 1KiB")]
     [InlineData("--block-size 2GiB", "ckpt: --block-size must be between 4KiB and 1GiB, not 2GiB")]
     [InlineData("--block-size lots", "ckpt: --block-size: 'lots' is not a size; write it like 4GiB, 512MiB, 1.5GB or 1048576")]
+    [InlineData("--block-size 99999999999999999999999TiB", "ckpt: --block-size: '99999999999999999999999TiB' is not a size; write it like 4GiB, 512MiB, 1.5GB or 1048576")]
+    [InlineData("--world-size 99999999999", "ckpt: --world-size must be a whole number between 1 and 2147483647, not '99999999999'")]
     [InlineData("--block-size -4MiB", "ckpt: --block-size: '-4MiB' is not a size; write it like 4GiB, 512MiB, 1.5GB or 1048576")]
     [InlineData("--budget 0%", "ckpt: --budget: '0%' is neither a size (8GiB) nor a percentage (50%)")]
     [InlineData("--budget 150%", "ckpt: --budget: '150%' is neither a size (8GiB) nor a percentage (50%)")]
@@ -50,7 +52,9 @@ public sealed class UsageErrorTests : IDisposable
     [Theory]
     [InlineData("synth", "OUT", "--shards", "abc", "ckpt: --shards must be a whole number between 1 and 99999, not 'abc'")]
     [InlineData("synth", "OUT", "--shards", "0", "ckpt: --shards must be a whole number between 1 and 99999, not '0'")]
-    [InlineData("synth", "OUT", "--seed", "-1", "ckpt: --seed must be a whole number of at least 0, not '-1'")]
+    [InlineData("synth", "OUT", "--seed", "-1", "ckpt: --seed must be a whole number between 0 and 18446744073709551615, not '-1'")]
+    [InlineData("synth", "OUT", "--size", "99999999999999999999999TiB", "ckpt: --size: '99999999999999999999999TiB' is not a size; write it like 4GiB, 512MiB, 1.5GB or 1048576")]
+    [InlineData("synth", "", "", "", "ckpt: out: the path is empty (an unset variable?); give a file or a folder")]
     [InlineData("synth", "OUT", "--size", "0", "ckpt: --size must be at least 1, not 0")]
     [InlineData("synth", "OUT", "--size", "99999999TiB", "ckpt: --size: '99999999TiB' is not a size; write it like 4GiB, 512MiB, 1.5GB or 1048576")]
     [InlineData("synth", "OUT", "--dtype", "bool", "ckpt: --dtype: 'bool' is not a dtype synth writes; use one of BF16, F16, F32, F64, F8_E4M3, F8_E5M2, I8, U8, I16, U16, I32, U32, I64, U64")]
@@ -59,7 +63,9 @@ public sealed class UsageErrorTests : IDisposable
     public async Task Synth_WithUnusableOption_IsUsageError_AndWritesNothing(string command, string first, string second, string third, string expected)
     {
         var target = Path.Combine(_directory, "out");
-        string[] args = [command, .. new[] { first, second, third }.Where(static arg => arg.Length > 0).Select(arg => arg == "OUT" ? target : arg)];
+        string[] args = command == "synth" && first.Length == 0
+            ? [command, " "]
+            : [command, .. new[] { first, second, third }.Where(static arg => arg.Length > 0).Select(arg => arg == "OUT" ? target : arg)];
 
         var (exitCode, _, error) = await CliRunner.RunAsync(args);
 
@@ -81,7 +87,7 @@ public sealed class UsageErrorTests : IDisposable
         var (exitCode, _, error) = await CliRunner.RunAsync(command, " ");
 
         Assert.Equal(2, exitCode);
-        Assert.Equal("ckpt: path: the checkpoint path is empty (an unset variable?); give a file, an index or a folder", error.Split('\n')[0]);
+        Assert.Equal("ckpt: path: the path is empty (an unset variable?); give a file or a folder", error.Split('\n')[0]);
     }
 
     [Fact]
@@ -93,6 +99,32 @@ public sealed class UsageErrorTests : IDisposable
         Assert.Equal(2, exitCode);
         Assert.Equal(string.Empty, output);
         Assert.Equal($"ckpt: --threads must be a whole number between 1 and 256, not 'abc'\nRun 'ckpt --help' for usage.\n", error);
+    }
+
+    [Fact]
+    public async Task AnArgumentStartingWithAt_IsAPath_NotAResponseFile()
+    {
+        var named = Path.Combine(_directory, "@weights");
+        Directory.CreateDirectory(named);
+        SyntheticCheckpoint.Write(named, 1L << 20, 1, DType.BF16);
+
+        var (exitCode, output, error) = await CliRunner.RunAsync("inspect", named);
+        var (relativeExit, _, relativeError) = await CliRunner.RunAsync("inspect", "@no-such-folder");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("@weights: 1 shard(s)", output, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, error);
+        Assert.Equal(1, relativeExit);
+        Assert.StartsWith("ckpt: error: @no-such-folder: no such file or directory", relativeError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnknownCommand_IsNamedFirst()
+    {
+        var (exitCode, _, error) = await CliRunner.RunAsync("frobnicate");
+
+        Assert.Equal(2, exitCode);
+        Assert.Equal("ckpt: Unrecognized command or argument 'frobnicate'.", error.Split('\n')[0]);
     }
 
     [Fact]

@@ -16,15 +16,38 @@ public sealed class CommandErrorsTests
     {
         var message = CommandErrors.Describe(new UnauthorizedAccessException("Access to the path '/models/a.safetensors' is denied."));
 
-        Assert.Equal("Access to the path '/models/a.safetensors' is denied: check its permissions (ls -l) or run as a user who may read it", message);
+        Assert.Equal("/models/a.safetensors: permission denied: check its permissions and its folders' (ls -l), or run as a user who may read it", message);
     }
 
     [Fact]
-    public void Describe_PermissionDeniedWithoutAPath_IsAboutTheOutput()
+    public void Describe_MessageWithLineBreaks_IsOneLine()
     {
-        var message = CommandErrors.Describe(new UnauthorizedAccessException("Access to the path is denied."));
+        var message = CommandErrors.Describe(new IOException("tensor 'a\nb\u2028c' is broken"));
 
-        Assert.Equal("writing the output was refused (is standard output closed?)", message);
+        Assert.Equal("tensor 'a\\x0Ab\\u2028c' is broken", message);
+    }
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("--version")]
+    public async Task HelpOrVersion_ToAFullDevice_IsOneLineError(string flag)
+    {
+        var (exitCode, _, error) = await TestSupport.CkptProcess.RunAsync(["sh", "-c", "exec \"$0\" \"$@\" >/dev/full"], new Dictionary<string, string>(), flag);
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal("ckpt: error: writing to standard output failed: No space left on device\n", error);
+    }
+
+    [Theory]
+    [InlineData("2>&-")]
+    [InlineData("2>/dev/full")]
+    public async Task AnError_WithStandardErrorUnusable_StillExitsOne(string redirect)
+    {
+        var (exitCode, output, _) = await TestSupport.CkptProcess.RunAsync(["sh", "-c", $"exec \"$0\" \"$@\" {redirect}"], new Dictionary<string, string>(),
+            "inspect", "/nonexistent/model.safetensors");
+
+        Assert.Equal(1, exitCode); // was 134: the report of the error failed, and that failure aborted the process
+        Assert.Equal(string.Empty, output);
     }
 
     [Fact]
@@ -39,7 +62,7 @@ public sealed class CommandErrorsTests
                 "inspect", directory.FullName);
 
             Assert.Equal(1, exitCode);
-            Assert.Equal("ckpt: error: writing the output was refused (is standard output closed?)\n", error);
+            Assert.Equal("ckpt: error: writing to standard output failed: it is closed\n", error);
         }
         finally
         {

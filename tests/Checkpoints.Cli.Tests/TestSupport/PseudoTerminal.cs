@@ -20,13 +20,14 @@ internal static class PseudoTerminal
         string[] command = [dotnet, Path.Combine(AppContext.BaseDirectory, "ckpt.dll"), .. args];
         var info = new ProcessStartInfo("/usr/bin/script") { RedirectStandardOutput = true, RedirectStandardInput = true };
         // -q: no banner; -e: the child's exit code; -c: the command, as one shell string; /dev/null: no typescript file.
-        foreach (var argument in (string[])["-q", "-e", "-c", string.Join(' ', command.Select(Quote)), "/dev/null"])
+        // A wide terminal, so that tables do not wrap what the tests look for (the pty starts at 80 columns).
+        var shell = "stty cols 250 rows 50; exec " + string.Join(' ', command.Select(Quote));
+        foreach (var argument in (string[])["-q", "-e", "-c", shell, "/dev/null"])
         {
             info.ArgumentList.Add(argument);
         }
 
         info.Environment["TERM"] = "xterm-256color";
-        info.Environment["COLUMNS"] = "200";
         using var process = Process.Start(info)!;
         process.StandardInput.Close();
         var screen = await process.StandardOutput.ReadToEndAsync();

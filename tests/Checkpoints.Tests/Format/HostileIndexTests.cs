@@ -38,6 +38,47 @@ public sealed class HostileIndexTests : IDisposable
     }
 
     [Fact]
+    public void Open_IndexWithAnEmptyWeightMap_IsRefused_RatherThanLoadedAsNothing()
+    {
+        _directory.Write("model-1.safetensors", Safetensors.WithTensors(("a", "U8", "[2]", 0L, 2L)));
+        var path = _directory.Write("model.safetensors.index.json", "{\"metadata\":{},\"weight_map\":{}}");
+
+        var error = Assert.Throws<CheckpointFormatException>(() => Checkpoint.Open(_directory.Path));
+
+        Assert.Equal(FormatRule.IndexInvalid, error.Rule);
+        Assert.Equal($"{path}: the index's weight_map is empty: it names no tensor and no shard; download the index again, or open the .safetensors files without it", error.Message);
+    }
+
+    [Theory]
+    [InlineData("\"\"", "an empty string")]
+    [InlineData("null", "null")]
+    [InlineData("3", "the number 3")]
+    public void Open_IndexEntryThatNamesNoFile_SaysWhatItHolds(string value, string found)
+    {
+        var path = _directory.Write("model.safetensors.index.json", $"{{\"weight_map\":{{\"a\":{value}}}}}");
+
+        var error = Assert.Throws<CheckpointFormatException>(() => Checkpoint.Open(path));
+
+        Assert.Equal($"{path}: weight_map entry 'a' must name a shard file, but it is {found}: the index is damaged; download it again", error.Message);
+    }
+
+    [Fact]
+    public void Verify_ShardThatCannotBeRead_IsTheOnlyProblem_NotItsTensorsMissingFromTheIndex()
+    {
+        _directory.Write("model-1.safetensors", Safetensors.WithTensors(("a", "U8", "[2]", 0L, 2L)));
+        _directory.Write("model-2.safetensors", "<html>Access denied</html>");
+        _directory.Write("model.safetensors.index.json",
+            "{\"metadata\":{\"total_size\":4},\"weight_map\":{\"a\":\"model-1.safetensors\",\"b\":\"model-2.safetensors\",\"c\":\"model-2.safetensors\"}}");
+
+        var report = CheckpointVerifier.Verify(_directory.Path);
+
+        var error = Assert.Single(report.Errors);
+        Assert.Contains("model-2.safetensors", error.Message, StringComparison.Ordinal);
+        Assert.Contains("HTML", error.Message, StringComparison.Ordinal);
+        Assert.Empty(report.Warnings);
+    }
+
+    [Fact]
     public void Open_IndexLargerThanTheLimit_IsRefusedBeforeItIsRead()
     {
         var path = Path.Combine(_directory.Path, "model.safetensors.index.json");

@@ -75,6 +75,30 @@ public sealed class NonRegularFileTests : IDisposable
         Assert.Contains("shard 'model-1.safetensors' (holding 'a' among others) is a directory", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Open_DirectoryWithAFolderNamedLikeTheIndex_RefusesIt_InsteadOfIgnoringIt()
+    {
+        _directory.Write("model.safetensors", Shard("a"));
+        var folder = Directory.CreateDirectory(Path.Combine(_directory.Path, "model.safetensors.index.json")).FullName;
+
+        var error = Assert.Throws<CheckpointFormatException>(() => Checkpoint.Open(_directory.Path));
+
+        Assert.Equal(FormatRule.NotARegularFile, error.Rule);
+        Assert.Equal(folder, error.FilePath);
+        Assert.Contains("is a directory, not a regular file", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Open_DirectoryWithAFolderNamedLikeAShard_RefusesIt()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(_directory.Path, "d.safetensors")).FullName;
+
+        var error = Assert.Throws<CheckpointFormatException>(() => Checkpoint.Open(_directory.Path));
+
+        Assert.Equal(FormatRule.NotARegularFile, error.Rule);
+        Assert.Equal(folder, error.FilePath);
+    }
+
     [Theory]
     [InlineData("/dev/zero", "a character device")]
     [InlineData("/dev/null", "a character device")]
