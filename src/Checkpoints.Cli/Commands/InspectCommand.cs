@@ -77,35 +77,42 @@ internal static class InspectCommand
         }
 
         @out.Write(shards);
-        var tensors = new Table().AddColumns("name", "dtype", "shape", "size", "shard", "data offsets");
-        if (hashes is not null)
-        {
-            tensors.AddColumn("sha256");
-        }
-
-        foreach (var tensor in checkpoint.Tensors)
+        string[] headers = hashes is null
+            ? ["name", "dtype", "shape", "size", "shard", "data offsets"]
+            : ["name", "dtype", "shape", "size", "shard", "data offsets", "sha256"];
+        var rows = checkpoint.Tensors.Select(tensor =>
         {
             var begin = tensor.FileOffset - checkpoint.Shards[tensor.ShardIndex].DataOffset;
-            var row = new List<string>
+            string[] row =
+            [
+                TerminalText.Escape(tensor.Name), tensor.DType.Name(), $"[{string.Join(", ", tensor.Shape)}]",
+                ByteSize.Format(tensor.ByteLength), Cell(tensor.ShardIndex), $"[{begin}, {begin + tensor.ByteLength}]",
+            ];
+            return hashes is null ? row : [.. row, hashes[tensor.Name]];
+        }).ToArray();
+        if (rows.Length > RichTableLimit)
+        {
+            console.OutWriter.Flush();
+            PlainTable.Write(console.OutWriter, headers, rows);
+            console.OutWriter.Flush();
+        }
+        else
+        {
+            var tensors = new Table().AddColumns(headers);
+            foreach (var row in rows)
             {
-                Markup.Escape(TerminalText.Escape(tensor.Name)), tensor.DType.Name(), $"[[{string.Join(", ", tensor.Shape)}]]",
-                Markup.Escape(ByteSize.Format(tensor.ByteLength)), Cell(tensor.ShardIndex), $"[[{begin}, {begin + tensor.ByteLength}]]",
-            };
-            if (hashes is not null)
-            {
-                row.Add(hashes[tensor.Name]);
+                tensors.AddRow([.. row.Select(Markup.Escape)]);
             }
 
-            tensors.AddRow([.. row]);
+            @out.Write(tensors);
         }
 
-        @out.Write(tensors);
         foreach (var (shard, i) in checkpoint.Shards.Select((shard, i) => (shard, i)).Where(pair => pair.shard.Metadata.Count > 0))
         {
             @out.MarkupLineInterpolated($"metadata of shard {i}:");
             foreach (var (key, value) in shard.Metadata)
             {
-                @out.MarkupLineInterpolated($"  {TerminalText.Escape(key)} = {TerminalText.Escape(value)}");
+                @out.MarkupLineInterpolated($"  {TerminalText.Escape(key)} = {TerminalText.Escape(Shortened(value))}");
             }
         }
 
@@ -114,6 +121,16 @@ internal static class InspectCommand
             @out.MarkupLineInterpolated($"[yellow]warning:[/] {TerminalText.Escape(warning)}");
         }
     }
+
+    /// <summary>Tensors beyond this many are listed as plain aligned text rather than a rich table (see <see cref="PlainTable"/>).</summary>
+    private const int RichTableLimit = 2_000;
+
+    /// <summary>Metadata values longer than this are cut in the text report (a header may hold a 100 MB one); --json has them whole.</summary>
+    private const int MetadataValueLimit = 1_000;
+
+    private static string Shortened(string value) => value.Length <= MetadataValueLimit
+        ? value
+        : string.Create(CultureInfo.InvariantCulture, $"{value[..MetadataValueLimit]}... ({value.Length - MetadataValueLimit:N0} more characters; --json shows it whole)");
 
     private static void WriteJson(CliConsole console, Checkpoint checkpoint, Dictionary<string, string>? hashes) => Json.Write(console.OutWriter, json =>
     {

@@ -58,13 +58,8 @@ internal sealed class NodeLockDirectory : IDisposable
     public static NodeLockDirectory OpenConfigured(string path)
     {
         ThrowIfNotLinux();
-        var full = System.IO.Path.GetFullPath(path);
-        if (System.IO.Path.GetDirectoryName(System.IO.Path.TrimEndingDirectorySeparator(full)) is { } parent)
-        {
-            Directory.CreateDirectory(parent);
-        }
-
-        return OpenChecked(System.IO.Path.TrimEndingDirectorySeparator(full), privateToUser: false);
+        // Only the last level is created: a typo in the variable must not leave a trail of folders from the root down.
+        return OpenChecked(System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(path)), privateToUser: false);
     }
 
     public void Dispose() => Handle.Dispose();
@@ -73,7 +68,8 @@ internal sealed class NodeLockDirectory : IDisposable
     {
         if (Interop.MkDir(path, PrivateMode) != 0 && Marshal.GetLastPInvokeError() is var error && error != Interop.ErrorExists)
         {
-            throw new IOException($"{path}: cannot create the prefetch lock folder: {Marshal.GetPInvokeErrorMessage(error)}; set {DirectoryVariable} to a writable folder");
+            var cause = error == 2 /* ENOENT */ ? "its parent folder does not exist" : Marshal.GetPInvokeErrorMessage(error);
+            throw new IOException($"{path}: cannot create the prefetch lock folder: {cause}; set {DirectoryVariable} to a writable folder");
         }
 
         // lstat first, for a message that says what is wrong; then the descriptor, checked to be that same folder.

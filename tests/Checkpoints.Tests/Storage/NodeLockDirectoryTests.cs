@@ -89,11 +89,23 @@ public sealed class NodeLockDirectoryTests : IDisposable
     [Fact]
     public void OpenConfigured_CreatesAMissingFolderPrivate()
     {
-        var folder = _directory.File("new/locks");
+        var folder = _directory.File("locks");
 
         using var locks = NodeLockDirectory.OpenConfigured(folder);
 
         Assert.Equal(Private, File.GetUnixFileMode(folder));
+    }
+
+    [Fact]
+    public void OpenConfigured_WhoseParentIsMissing_IsRefused_AndCreatesNothing()
+    {
+        var parent = _directory.File("typo");
+        var folder = Path.Combine(parent, "locks");
+
+        var refused = Assert.Throws<IOException>(() => NodeLockDirectory.OpenConfigured(folder));
+
+        Assert.Equal($"{folder}: cannot create the prefetch lock folder: its parent folder does not exist; set CKPT_LOCK_DIR to a writable folder", refused.Message);
+        Assert.False(Directory.Exists(parent));
     }
 
     private static void ChownToNobody(string path)
