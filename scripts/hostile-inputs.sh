@@ -25,6 +25,10 @@ mkdir bad-json && echo '{"weight_map": [1,2' >bad-json/model.safetensors.index.j
 python3 -c "print('['*100000)" >deep.safetensors.index.json
 truncate -s 200M huge.safetensors.index.json
 mkdir only-bin && : >only-bin/pytorch_model.bin
+mkdir index-folder && cp ok/*.safetensors index-folder/ && mkdir index-folder/model.safetensors.index.json
+mkdir empty-map && cp ok/*.safetensors empty-map/ && echo '{"weight_map":{}}' >empty-map/model.safetensors.index.json
+mkdir null-entry && echo '{"weight_map":{"a":null}}' >null-entry/model.safetensors.index.json
+mkdir broken-shard && cp -r ok/. broken-shard/ && echo '<html>denied</html>' >broken-shard/model-00002-of-00002.safetensors
 mkdir ghosts && cp ok/model-00001-of-00002.safetensors ghosts/ && python3 - <<'PY'
 import json
 names = {f"ghost.{i}": "model-00001-of-00002.safetensors" for i in range(1_000_000)}
@@ -64,6 +68,11 @@ run inspect huge.safetensors.index.json
 run inspect only-bin
 run verify ghosts
 run inspect hostile-name.safetensors
+run inspect index-folder
+run verify empty-map
+run inspect null-entry
+run verify broken-shard
+run inspect @no-such-file
 run inspect /dev/zero
 run evict /dev/zero
 run load /dev/stdin
@@ -90,5 +99,25 @@ run synth out --size 0
 run frobnicate
 run load
 run inspect ok extra
-CKPT_LOAD_STRATEGY=bogus run load ok
-CKPT_LOAD_STRATEGY=bogus run inspect ok
+run-with() {
+  local variable="$1"; shift
+  export "${variable?}"
+  timeout 60 "${ckpt[@]}" "$@" >/dev/null 2>"$scratch/err"
+  local code=$?
+  unset "${variable%%=*}"
+  printf '| `%s ckpt %s` | %s | %s |\n' "$variable" "$*" "$code" "$( (grep -m1 "error:" "$scratch/err" || head -1 "$scratch/err") | cut -c1-200 | sed "s#$scratch/##g")"
+}
+run-with CKPT_LOAD_STRATEGY=bogus load ok
+run-with CKPT_LOAD_STRATEGY=bogus inspect ok
+run-with TMPDIR=/nonexistent demo --size 1MiB
+run plan ok --block-size 99999999999999999999999TiB
+run synth " "
+run-redirected() {
+  local shown="$1"; shift
+  timeout 60 bash -c "$shown" >/dev/null 2>"$scratch/err"
+  local code=$?
+  printf '| `%s` | %s | %s |\n' "${shown//${ckpt[*]}/ckpt}" "$code" "$(head -1 "$scratch/err" | cut -c1-200)"
+}
+run-redirected "${ckpt[*]} inspect ok >/dev/full"
+run-redirected "${ckpt[*]} --help >&-"
+run-redirected "${ckpt[*]} inspect /nonexistent 2>&-"

@@ -34,10 +34,11 @@ internal static class DemoCommand
         var @out = console.Out;
         var plan = SynthesisPlan.Shards(size, shardCount: 4, DType.BF16, SyntheticCheckpoint.DefaultSeed);
         var temporary = Path.GetTempPath();
-        if (FileKinds.Of(temporary) is not FileKind.Directory and var kind)
+        if (FileKinds.Of(Path.TrimEndingDirectorySeparator(temporary)) is not FileKind.Directory and var kind)
         {
             // The runtime would say "Unable to find the specified file", naming neither the folder nor TMPDIR.
-            throw new IOException($"{temporary}: the temporary folder (TMPDIR) is {FileKinds.Describe(kind)}, not a folder: set TMPDIR to a writable folder");
+            var what = kind is FileKind.Missing ? "does not exist" : $"is {FileKinds.Describe(kind)}, not a folder";
+            throw new IOException($"{temporary}: the temporary folder (TMPDIR) {what}: set TMPDIR to a writable folder");
         }
 
         SynthesisPlan.EnsureFits(temporary, plan, "choose a smaller --size, or set TMPDIR to a directory with room");
