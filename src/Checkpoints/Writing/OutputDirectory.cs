@@ -35,7 +35,8 @@ internal sealed record OutputDirectory(string Path, OutputDirectory.Contents Hol
         return new OutputDirectory(path, holds, foreign);
     }
 
-    private static bool IsCheckpointFile(string name) =>
+    /// <summary>Whether a file of this name is one a checkpoint writer makes: shards, indexes, and its hidden partial files.</summary>
+    public static bool IsCheckpointFile(string name) =>
         name.EndsWith(".safetensors", StringComparison.Ordinal)
         || name.EndsWith(".safetensors.index.json", StringComparison.Ordinal)
         || (name.StartsWith('.') && name.EndsWith(".partial", StringComparison.Ordinal));

@@ -6,9 +6,10 @@ namespace Checkpoints.Writing;
 /// <summary>
 /// Writes a whole checkpoint into a hidden staging directory beside its destination and only then puts it in place,
 /// in one rename, so the destination never holds a mix of an old and a new checkpoint, nor a new one in part:
-/// a missing or empty destination is replaced by the staging directory; one holding a checkpoint is swapped with it
-/// (<c>renameat2(RENAME_EXCHANGE)</c>) when <c>replace</c> is set, and the old tree deleted afterwards; one holding
-/// anything else is refused, so no one's files are moved. On failure or cancellation the staging directory is removed.
+/// a missing destination becomes the staging directory; one holding a checkpoint is swapped with it
+/// (<c>renameat2(RENAME_EXCHANGE)</c>) when <c>replace</c> is set, and the old checkpoint's files deleted afterwards; an
+/// empty one is written in place (it keeps its mode and owner), each file whole under its name and the index last; one
+/// holding anything else is refused, so no one's files are moved. On failure or cancellation what was written is removed.
 /// The messages speak in <c>ckpt</c>'s terms (<c>--force</c>): the CLI is the caller.
 /// </summary>
 internal static class StagedDirectoryWrite
@@ -18,6 +19,8 @@ internal static class StagedDirectoryWrite
     private const int ERoFs = 30;
     private const int EInval = 22;
     private const int ENoSys = 38;
+    private const int EAcces = 13;
+    private const int EPerm = 1;
 
     /// <returns>The paths <paramref name="write"/> returned, as they are after the move.</returns>
     public static IReadOnlyList<string> Run(string directory, bool replace, Func<string, IReadOnlyList<string>> write, CancellationToken cancellationToken)
@@ -32,10 +35,19 @@ internal static class StagedDirectoryWrite
         }
 
         Directory.CreateDirectory(parent);
-        var staging = Path.Combine(parent, $".{Path.GetFileName(target)}.{Environment.ProcessId}.staging");
+        // An empty directory is written in place: it keeps its own mode, owner and ACLs (a staged one would come with
+        // fresh ones), and there is no old checkpoint a reader could see mixed with the new one.
+        if (output.Holds == OutputDirectory.Contents.Empty)
+        {
+            return WriteInPlace(target, write);
+        }
+
+        // A random name, never reused and never deleted if found: two writers (in two containers, say, whose pids may
+        // be equal) must not take or remove each other's staging directory. Short, so a long target name still fits.
+        var staging = Path.Combine(parent, $".ckpt-staging-{Guid.NewGuid().ToString("N")[..12]}");
         // A directory cannot be renamed across file systems: over a mount point the staging would be on the wrong one.
         var mountPoint = output.Holds != OutputDirectory.Contents.Missing && FileIdentity.Of(parent).Device != FileIdentity.Of(target).Device;
-        if (mountPoint || !TryCreate(staging))
+        if (mountPoint || !TryCreate(staging, target))
         {
             return WriteInPlace(target, write);
         }
@@ -81,27 +93,19 @@ internal static class StagedDirectoryWrite
     }
 
     /// <summary>False when the parent cannot take a new directory (read-only, or not ours: a mount point's parent).</summary>
-    private static bool TryCreate(string staging)
+    /// <exception cref="IOException">Any other reason (no space, a name too long, a name taken).</exception>
+    private static bool TryCreate(string staging, string target)
     {
-        try
+        // 0777 less the umask, as any new directory: after the rename it is the checkpoint's directory.
+        if (Interop.MkDir(staging, 0x1FF) == 0)
         {
-            // The name carries our pid, so one that exists was left by a dead process that had it before.
-            if (Directory.Exists(staging))
-            {
-                Directory.Delete(staging, recursive: true);
-            }
-
-            Directory.CreateDirectory(staging);
             return true;
         }
-        catch (UnauthorizedAccessException)
-        {
-            return false;
-        }
-        catch (IOException)
-        {
-            return false;
-        }
+
+        var errno = Marshal.GetLastPInvokeError();
+        return errno is ERoFs or EAcces or EPerm
+            ? false
+            : throw new IOException($"{target}: cannot create the staging directory {staging} beside it: {Marshal.GetPInvokeErrorMessage(errno)}");
     }
 
     /// <summary>
@@ -122,18 +126,8 @@ internal static class StagedDirectoryWrite
         }
         catch
         {
-            foreach (var entry in new DirectoryInfo(target).EnumerateFileSystemInfos())
-            {
-                if (entry is DirectoryInfo sub)
-                {
-                    sub.Delete(recursive: true);
-                }
-                else
-                {
-                    entry.Delete();
-                }
-            }
-
+            // Only what a writer makes, and no directory: anything another process put there meanwhile is not ours.
+            RemoveCheckpointFiles(target);
             throw;
         }
     }
@@ -167,6 +161,12 @@ internal static class StagedDirectoryWrite
         {
             Rename(staging, target, Interop.RenameNoReplace);
             return;
+        }
+
+        // The directory keeps its mode across the swap (its owner is the writer's: chown is not attempted).
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(staging, File.GetUnixFileMode(target));
         }
 
         if (Interop.RenameAt2(Interop.AtFdCwd, staging, Interop.AtFdCwd, target, Interop.RenameExchange) == 0)
@@ -209,15 +209,45 @@ internal static class StagedDirectoryWrite
         throw new IOException($"{to}: cannot move the new checkpoint into place: {Marshal.GetPInvokeErrorMessage(errno)}");
     }
 
+    /// <summary>
+    /// Before the move the staging directory holds the unfinished checkpoint; after a swap, the old one. Only files a
+    /// writer makes are deleted, then the directory if that leaves it empty: whatever else is there (put into the old
+    /// directory while the new checkpoint was written) is kept, and said.
+    /// </summary>
     private static void RemoveStaging(string staging, string target, bool published)
     {
+        string[] left;
         try
         {
-            Directory.Delete(staging, recursive: true);
+            RemoveCheckpointFiles(staging);
+            left = [.. Directory.EnumerateFileSystemEntries(staging).Select(Path.GetFileName).OfType<string>().Take(3)];
+            if (left.Length == 0)
+            {
+                Directory.Delete(staging);
+            }
         }
-        catch (Exception exception) when (published && exception is IOException or UnauthorizedAccessException)
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            throw new IOException($"{target}: the new checkpoint is in place, but the old one moved to {staging} could not be removed ({exception.Message}): remove it", exception);
+            // Unpublished, the error that stopped the write is the one to report; published, the user must know.
+            if (published)
+            {
+                throw new IOException($"{target}: the new checkpoint is in place, but the old one moved to {staging} could not be removed ({exception.Message}): remove it", exception);
+            }
+
+            return;
+        }
+
+        if (left.Length > 0 && published)
+        {
+            throw new IOException($"{target}: the new checkpoint is in place; the old directory, moved to {staging}, also held {string.Join(", ", left)}, which were kept there: move them back or remove them");
+        }
+    }
+
+    private static void RemoveCheckpointFiles(string directory)
+    {
+        foreach (var file in new DirectoryInfo(directory).EnumerateFiles().Where(static file => OutputDirectory.IsCheckpointFile(file.Name)))
+        {
+            file.Delete();
         }
     }
 }

@@ -54,6 +54,48 @@ public sealed class SynthCommandTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task Synth_IntoAnEmptyDirectory_KeepsItsMode()
+    {
+        Directory.CreateDirectory(Out);
+        const UnixFileMode Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.SetGroup;
+        File.SetUnixFileMode(Out, Mode);
+
+        Assert.Equal(0, (await CliRunner.RunAsync("synth", Out, "--size", "1MiB", "--shards", "1")).ExitCode);
+
+        Assert.Equal(Mode, File.GetUnixFileMode(Out)); // a staged directory swapped in came with 0755 and no setgid
+        Assert.Equal(["model.safetensors"], Directory.GetFileSystemEntries(Out).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task Synth_WithForce_KeepsTheDirectorysMode()
+    {
+        Assert.Equal(0, (await CliRunner.RunAsync("synth", Out, "--size", "1MiB", "--shards", "1", "--seed", "1")).ExitCode);
+        const UnixFileMode Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        File.SetUnixFileMode(Out, Mode);
+
+        Assert.Equal(0, (await CliRunner.RunAsync("synth", Out, "--size", "1MiB", "--shards", "1", "--seed", "2", "--force")).ExitCode);
+
+        Assert.Equal(Mode, File.GetUnixFileMode(Out));
+    }
+
+    [Fact]
+    public async Task Synth_LeavesAnotherWritersStagingDirectoryAlone()
+    {
+        // What an earlier version, which named its staging directory after its pid and deleted one it found, would delete.
+        var other = Path.Combine(_root, $".out.{Environment.ProcessId}.staging");
+        Directory.CreateDirectory(Path.Combine(other, "sub"));
+        File.WriteAllText(Path.Combine(other, "sub", "precious"), "theirs");
+        var otherNew = Directory.CreateDirectory(Path.Combine(_root, ".ckpt-staging-000000000000")).FullName;
+
+        Assert.Equal(0, (await CliRunner.RunAsync("synth", Out, "--size", "1MiB", "--shards", "1")).ExitCode);
+
+        Assert.Equal("theirs", File.ReadAllText(Path.Combine(other, "sub", "precious")));
+        Assert.True(Directory.Exists(otherNew));
+    }
+
+    [Fact]
     public async Task Synth_IntoADirectoryWithOtherFiles_RefusesAndNamesThem()
     {
         Assert.Equal(0, (await CliRunner.RunAsync("synth", Out, "--size", "1MiB", "--shards", "1")).ExitCode);
