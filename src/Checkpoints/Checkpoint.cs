@@ -260,7 +260,7 @@ public sealed class Checkpoint : IDisposable
         var shards = Enumerable.Range(0, plan.Shards.Count).Where(i => plan.Shards[i].PrefetchedHere).ToArray();
         var blocks = PrefetchBlock.Split([.. shards.Select(i => (_shardPositions[i], _catalog.Shards[i].FileLength))], plan.BlockSize);
         var paths = shards.Select(i => _catalog.Shards[i].FilePath).ToArray();
-        var reader = new FileBlockReader(paths);
+        var reader = new FileBlockReader(paths, [.. shards.Select(i => plan.Shards[i].FileSystem.Class == Storage.FileSystemClass.Local)]);
         var claims = new NodePrefetchClaims(paths, [.. shards.Select(i => _identities[i])], NodeLockDirectory.OpenDefault, _logger);
         return new Prefetcher(blocks, shards.Length, reader, claims, _window, plan.Threads, plan.BlockSize, stopAtWindow, _options.Progress, _logger, cancellationToken)
         {

@@ -11,9 +11,11 @@ namespace Checkpoints.Loading;
 /// open: the least recently used one no read is using is closed first. A handle per shard held to the end would make a checkpoint of thousands of shards need
 /// thousands of descriptors, and the runtime, which keeps one per assembly it loads, fails when none is left.
 /// </summary>
-/// <param name="paths">The files.</param>
+/// <param name="paths">The files, by number.</param>
+/// <param name="touchAfterFill">Per file, whether a mapped fill also reads a byte of every page (see <see cref="CacheFill"/>);
+/// null for none. Only for files on local storage: elsewhere a page can vanish between the fill and the touch.</param>
 /// <param name="fillByMapping">Bring blocks in through a mapping where possible (tests turn it off to exercise the reads).</param>
-internal sealed class FileBlockReader(IReadOnlyList<string> paths, bool fillByMapping = true) : IBlockReader
+internal sealed class FileBlockReader(IReadOnlyList<string> paths, IReadOnlyList<bool>? touchAfterFill = null, bool fillByMapping = true) : IBlockReader
 {
     /// <summary>
     /// Handles kept open. The workers read in file order, so the files in use are the few at the front (at most one per
@@ -33,7 +35,7 @@ internal sealed class FileBlockReader(IReadOnlyList<string> paths, bool fillByMa
         var open = Acquire(file);
         try
         {
-            if (open.Mappable && CacheFill.TryFill(open.Handle, paths[file], offset, buffer.Length))
+            if (open.Mappable && CacheFill.TryFill(open.Handle, paths[file], offset, buffer.Length, touchAfterFill?[file] ?? false))
             {
                 return buffer.Length;
             }

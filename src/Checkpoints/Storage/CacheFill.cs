@@ -28,7 +28,14 @@ internal static class CacheFill
     /// caller reads instead.
     /// </summary>
     /// <exception cref="IOException">The range could not be read: the file is shorter than the range, or the storage failed.</exception>
-    public static bool TryFill(SafeFileHandle handle, string path, long offset, int length)
+    /// <param name="handle">The file, open for reading.</param>
+    /// <param name="path">The file's path, for messages.</param>
+    /// <param name="offset">Where the range starts.</param>
+    /// <param name="length">How many bytes.</param>
+    /// <param name="touchPages">Also read one byte of every page filled (see <see cref="TouchEveryPage"/>): only for a file
+    /// on local storage, whose pages stay until it is truncated. On a network or FUSE file system the cache can drop a page
+    /// between the fill and the touch (the server says the file changed), and the touch then raises SIGBUS.</param>
+    public static bool TryFill(SafeFileHandle handle, string path, long offset, int length, bool touchPages)
     {
         if (!IsSupported)
         {
@@ -58,10 +65,10 @@ internal static class CacheFill
                 {
                     // A page past the end of the file raises SIGBUS when touched, and the file may have been truncated
                     // since it was populated (a shard rewritten under a load): touch only what the file still holds. This
-                    // narrows the race to the touch itself (microseconds per block) rather than closing it; without the
-                    // check a truncation test once killed the test host here.
+                    // narrows the race to the touch itself (microseconds per block) rather than closing it, the same race
+                    // a map of a local file always has.
                     var held = RandomAccess.GetLength(handle) - start;
-                    if (held > 0)
+                    if (touchPages && held > 0)
                     {
                         TouchEveryPage(address, Math.Min(size, (nuint)held), pageSize);
                     }

@@ -20,14 +20,16 @@ public sealed class CacheFillTests : IDisposable
 
     public void Dispose() => _evictable.Dispose();
 
-    [Fact]
-    public void TryFill_BringsTheRangeIntoTheCache()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void TryFill_BringsTheRangeIntoTheCache(bool touchPages)
     {
         Assert.True(PageCache.Evict(FilePath));
         using var handle = File.OpenHandle(FilePath);
 
         // An offset off the page grid: the fill widens down to the page. Read-ahead may add what follows the range.
-        var filled = CacheFill.TryFill(handle, FilePath, (2 << 20) + 100, 2 << 20);
+        var filled = CacheFill.TryFill(handle, FilePath, (2 << 20) + 100, 2 << 20, touchPages);
 
         Assert.True(filled);
         var cached = PageCache.CreateDefault().GetResidency(FilePath).CachedBytes!.Value;
@@ -39,7 +41,7 @@ public sealed class CacheFillTests : IDisposable
     {
         using var handle = File.OpenHandle(FilePath);
 
-        var error = Assert.Throws<IOException>(() => CacheFill.TryFill(handle, FilePath, Size - 4096, 1 << 20));
+        var error = Assert.Throws<IOException>(() => CacheFill.TryFill(handle, FilePath, Size - 4096, 1 << 20, touchPages: true));
 
         Assert.Contains(FilePath, error.Message, StringComparison.Ordinal);
         Assert.Contains($"at byte {Size - 4096}", error.Message, StringComparison.Ordinal);
@@ -52,7 +54,7 @@ public sealed class CacheFillTests : IDisposable
     public void FileBlockReader_WarmsEveryBlock_ByMappingOrByReading(bool fillByMapping)
     {
         Assert.True(PageCache.Evict(FilePath));
-        using var reader = new FileBlockReader([FilePath], fillByMapping);
+        using var reader = new FileBlockReader([FilePath], [true], fillByMapping);
         var scratch = new byte[1 << 20];
 
         long done = 0;
