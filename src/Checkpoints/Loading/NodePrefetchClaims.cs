@@ -116,7 +116,13 @@ internal sealed class NodePrefetchClaims : IPrefetchClaims
             }
         }
 
-        return !cancellationToken.IsCancellationRequested;
+        if (cancellationToken.IsCancellationRequested)
+        {
+            Release(file); // claimed, but too late to use: a false claim must not keep the lock held
+            return false;
+        }
+
+        return true;
     }
 
     public bool IsWarm(int file)

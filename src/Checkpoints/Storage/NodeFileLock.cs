@@ -48,8 +48,9 @@ internal sealed class NodeFileLock : IDisposable
         var folder = (int)directory.Handle.DangerousGetHandle();
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            // 0600: nobody else needs to open it (the folder is shared only by those who own it, or chose it together).
-            var fd = Interop.OpenAt(folder, name, Interop.OpenReadWrite | Interop.OpenCreate | Interop.OpenCloseOnExec, 0x180);
+            // Read-only and 0644: flock needs no write access, so users who share a folder (CKPT_LOCK_DIR) can all lock
+            // each other's files. Never through a symbolic link someone planted under the lock's name.
+            var fd = Interop.OpenAt(folder, name, Interop.OpenReadOnly | Interop.OpenCreate | Interop.OpenNoFollow | Interop.OpenCloseOnExec, 0x1A4);
             if (fd < 0)
             {
                 throw new IOException($"{path}: cannot open the prefetch lock file: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}; set {NodeLockDirectory.DirectoryVariable} to a writable folder");
@@ -65,7 +66,18 @@ internal sealed class NodeFileLock : IDisposable
                     : throw new IOException($"{path}: cannot lock the prefetch lock file: {Marshal.GetPInvokeErrorMessage(errno)}");
             }
 
-            if (StillNamed(folder, name, fd, path))
+            bool named;
+            try
+            {
+                named = StillNamed(folder, name, fd, path);
+            }
+            catch
+            {
+                handle.Dispose(); // closing it lets the lock go
+                throw;
+            }
+
+            if (named)
             {
                 return new NodeFileLock(directory, name, handle);
             }

@@ -41,6 +41,20 @@ public sealed class NodeFileLockTests : IDisposable
     }
 
     [Fact]
+    public void TryAcquire_ThroughASymlinkPlantedUnderTheLocksName_IsRefused_AndTheTargetUntouched()
+    {
+        var file = SomeFile("a");
+        var victim = _directory.File("victim");
+        File.WriteAllText(victim, "keep");
+        File.CreateSymbolicLink(NodeFileLock.PathOf(_locks, file), victim);
+
+        var error = Assert.Throws<IOException>(() => NodeFileLock.TryAcquire(_locks, file));
+
+        Assert.Contains("cannot open the prefetch lock file", error.Message, StringComparison.Ordinal);
+        Assert.Equal("keep", File.ReadAllText(victim));
+    }
+
+    [Fact]
     public void TryAcquire_KeysByDeviceAndInode_SoTwoPathsToOneFileShareTheLock()
     {
         var file = SomeFile("a");

@@ -8,6 +8,7 @@ internal static partial class Interop
     internal const int OpenReadWrite = 0x2;
     internal const int OpenCreate = 0x40;
     internal const int OpenCloseOnExec = 0x80000;
+    internal const int OpenNoFollow = 0x20000;
 
     /// <summary>
     /// <c>int open(const char *path, int flags, mode_t mode)</c> (Linux flag values). Used where .NET's own open would take
