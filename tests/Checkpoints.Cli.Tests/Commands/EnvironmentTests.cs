@@ -75,14 +75,15 @@ public sealed class EnvironmentTests : IDisposable
         var program = Directory.CreateTempSubdirectory("ckpt-as-nobody-");
         try
         {
-            File.SetUnixFileMode(program.FullName, (UnixFileMode)0x1ED);
+            // World-writable (and sticky) like /tmp, since it is also nobody's home for the run: the runtime may write there.
+            File.SetUnixFileMode(program.FullName, (UnixFileMode)0x3FF);
             foreach (var file in Directory.EnumerateFiles(AppContext.BaseDirectory))
             {
                 File.Copy(file, Path.Combine(program.FullName, Path.GetFileName(file)));
             }
 
             var (exitCode, _, error) = await CkptProcess.RunAsync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"],
-                new Dictionary<string, string> { ["DOTNET_CLI_HOME"] = Path.GetTempPath(), ["HOME"] = Path.GetTempPath(), [CkptProcess.ProgramFolderVariable] = program.FullName },
+                new Dictionary<string, string> { ["DOTNET_CLI_HOME"] = program.FullName, ["HOME"] = program.FullName, [CkptProcess.ProgramFolderVariable] = program.FullName },
                 "inspect", shard);
 
             Assert.Equal(1, exitCode);

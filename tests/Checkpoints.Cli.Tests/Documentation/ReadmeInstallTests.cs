@@ -5,7 +5,9 @@ namespace Checkpoints.Cli.Tests.Documentation;
 /// <summary>
 /// The README's install steps, taken from README.md and run as written, with two substitutions that keep the machine
 /// clean: the package goes to a temporary folder instead of <c>out</c>, and the tool to a temporary tool path instead
-/// of the user's global tools. The installed <c>ckpt</c> must then run.
+/// of the user's global tools. The installed <c>ckpt</c> must then run. They run in a copy of the sources (a build
+/// in the repository's own obj/ could collide with the other test assembly's builds), with a NuGet package folder of
+/// their own: with the shared one, a Checkpoints.Cli of the same version installed before would be taken instead.
 /// </summary>
 public sealed class ReadmeInstallTests
 {
@@ -23,6 +25,8 @@ public sealed class ReadmeInstallTests
         var scratch = Directory.CreateTempSubdirectory("ckpt-install-").FullName;
         try
         {
+            var copy = Path.Combine(scratch, "repo");
+            CopySources(root, copy);
             foreach (var step in steps)
             {
                 var command = step
@@ -30,17 +34,39 @@ public sealed class ReadmeInstallTests
                     .Replace("--add-source out", $"--add-source {scratch}/out", StringComparison.Ordinal)
                     .Replace("--global", $"--tool-path {scratch}/tools", StringComparison.Ordinal);
                 Assert.NotEqual(step, command);
-                var (exitCode, output) = await Run("bash", root, "-c", command);
+                var (exitCode, output) = await Run("bash", copy, "-c", $"NUGET_PACKAGES={scratch}/packages {command}");
                 Assert.True(exitCode == 0, $"'{command}' (from README: '{step}') failed:\n{output}");
             }
 
-            var (versionExit, version) = await Run(Path.Combine(scratch, "tools", "ckpt"), root, "--version");
+            var (versionExit, version) = await Run(Path.Combine(scratch, "tools", "ckpt"), scratch, "--version");
             Assert.Equal(0, versionExit);
             Assert.Matches(@"^\d+\.\d+\.\d+", version);
         }
         finally
         {
             Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    /// <summary>What a pack of the tool reads: its sources and the files around them, not bin/ or obj/.</summary>
+    private static void CopySources(string root, string copy)
+    {
+        foreach (var file in (string[])["README.md", "Directory.Build.props", "Directory.Packages.props", "global.json", ".editorconfig"])
+        {
+            Directory.CreateDirectory(copy);
+            File.Copy(Path.Combine(root, file), Path.Combine(copy, file));
+        }
+
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(root, "src"), "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(root, file);
+            if (relative.Split(Path.DirectorySeparatorChar) is var parts && (parts.Contains("bin") || parts.Contains("obj")))
+            {
+                continue;
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(copy, relative))!);
+            File.Copy(file, Path.Combine(copy, relative));
         }
     }
 

@@ -30,9 +30,23 @@ internal static class PseudoTerminal
         info.Environment["TERM"] = "xterm-256color";
         using var process = Process.Start(info)!;
         process.StandardInput.Close();
-        var screen = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, screen);
+        var screen = process.StandardOutput.ReadToEndAsync();
+        using (var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2)))
+        {
+            try
+            {
+                await process.WaitForExitAsync(limit.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // A hang, not a slow run: end it and say what the terminal showed.
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+                throw new TimeoutException($"ckpt {string.Join(' ', args)} on a terminal still ran after 2 minutes and was killed; it showed: {await screen}");
+            }
+        }
+
+        return (process.ExitCode, await screen);
     }
 
     private static string Quote(string argument) => "'" + argument.Replace("'", "'\\''", StringComparison.Ordinal) + "'";

@@ -363,7 +363,8 @@ public sealed class PrefetcherTests
 
         // Each file's patience counts from when it was found held: by the time the first wait ends, the others' are spent.
         Assert.Equal(10, claims.Patiences.Count);
-        Assert.All(claims.Patiences.Skip(1), patience => Assert.Equal(TimeSpan.Zero, patience));
+        // (What is left of theirs is the few milliseconds between finding the first and the last held: far below the 500.)
+        Assert.All(claims.Patiences.Skip(1), patience => Assert.True(patience < TimeSpan.FromMilliseconds(100), $"a later file was given {patience.TotalMilliseconds} ms more"));
         Assert.Equal(10_000, prefetcher.BytesRead);
     }
 
