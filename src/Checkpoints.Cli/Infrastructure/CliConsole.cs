@@ -30,9 +30,11 @@ internal sealed class CliConsole
     public static CliConsole ForProcess()
     {
         var interactive = !Console.IsOutputRedirected && !Console.IsErrorRedirected;
-        // Before the rich console is made, so that it writes through the guard too (and still sees the terminal).
+        // Before the rich console is made, so that it writes through the guard too (and still sees the terminal). The log
+        // writes to the process's standard error itself, so the escaping (see TerminalText) is put there as well; the
+        // console's own Error below wraps it again, which changes nothing: escaped text has nothing left to escape.
         Console.SetOut(new StandardStreamWriter(Console.Out, "standard output", swallowFailures: false));
-        Console.SetError(new StandardStreamWriter(Console.Error, "standard error", swallowFailures: true));
+        Console.SetError(new TerminalSafeWriter(new StandardStreamWriter(Console.Error, "standard error", swallowFailures: true)));
         var ansi = AnsiConsole.Console;
         if (Console.IsOutputRedirected)
         {
@@ -40,8 +42,6 @@ internal sealed class CliConsole
             ansi.Profile.Width = 240;
         }
 
-        // The log writes to the process's standard error itself: escape there too (see TerminalText).
-        Console.SetError(new TerminalSafeWriter(Console.Error));
         return new CliConsole(ansi, Console.Out, Console.Error, interactive);
     }
 
