@@ -17,6 +17,11 @@ internal sealed record OutputDirectory(string Path, OutputDirectory.Contents Hol
     /// <summary>Looks at <paramref name="path"/> (a full path) without following into subdirectories.</summary>
     public static OutputDirectory Inspect(string path)
     {
+        if (Storage.FileKinds.IsSymbolicLink(path) && Storage.FileKinds.Of(path) == Storage.FileKind.Missing)
+        {
+            throw new IOException($"{path}: is a symbolic link to {File.ResolveLinkTarget(path, returnFinalTarget: false)?.FullName}, which does not exist (or a loop of links): create the directory it points to, or choose another path");
+        }
+
         if (File.Exists(path))
         {
             throw new IOException($"{path}: is a file, not a directory: choose a new or empty directory to write the checkpoint into");

@@ -81,6 +81,17 @@ public sealed class SynthCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Synth_OntoASymbolicLinkToNothing_SaysSo()
+    {
+        File.CreateSymbolicLink(Out, Path.Combine(_root, "gone"));
+
+        var (exitCode, _, error) = await CliRunner.RunAsync("synth", Out, "--size", "1MiB", "--shards", "1");
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal($"ckpt: error: {Out}: is a symbolic link to {Path.Combine(_root, "gone")}, which does not exist (or a loop of links): create the directory it points to, or choose another path{Environment.NewLine}", error);
+    }
+
+    [Fact]
     public async Task Synth_LeavesAnotherWritersStagingDirectoryAlone()
     {
         // What an earlier version, which named its staging directory after its pid and deleted one it found, would delete.
