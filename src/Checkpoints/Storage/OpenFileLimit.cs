@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Checkpoints.Format;
 using Microsoft.Win32.SafeHandles;
 
@@ -14,24 +15,87 @@ internal static class OpenFileLimit
     private const int ENFILE = 23;
     private const int EMFILE = 24;
 
-    /// <summary>Opens <paramref name="path"/> for reading, as the loader opens shards: never locking out a writer that replaces or deletes it.</summary>
+    /// <summary>
+    /// Opens <paramref name="path"/> for reading, as the loader opens shards: never locking out a writer that replaces or
+    /// deletes it, never blocking, and only if it is a regular file. The path was checked when the checkpoint was listed,
+    /// but something else may have taken its name since: on Linux the open does not wait (<c>O_NONBLOCK</c>: a named pipe
+    /// would block it until a writer came) and the descriptor itself is then checked.
+    /// </summary>
     /// <exception cref="IOException">The file cannot be opened; when a descriptor limit is the reason, the message names it and the fix.</exception>
+    /// <exception cref="CheckpointFormatException">The path names something other than a regular file.</exception>
     public static SafeFileHandle OpenRead(string path, FileShare share = FileShare.Read | FileShare.Delete, FileOptions options = FileOptions.None)
     {
+        if (OperatingSystem.IsLinux())
+        {
+            return OpenRegularNonBlocking(path, options);
+        }
+
         try
         {
             return File.OpenHandle(path, FileMode.Open, FileAccess.Read, share, options);
         }
         catch (IOException exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
         {
-            // The runtime's "Could not find file" does not say that the file was there when the checkpoint was listed.
-            throw new FileNotFoundException($"{path}: the file is gone (deleted or renamed since the checkpoint was listed); list the folder again", path, exception);
+            throw Gone(path, exception);
         }
         catch (IOException exception) when (Explain(path, exception) is { } explained)
         {
             throw explained;
         }
     }
+
+    private static unsafe SafeFileHandle OpenRegularNonBlocking(string path, FileOptions options)
+    {
+        var fd = Interop.Open(path, Interop.OpenReadOnly | Interop.OpenNonBlock | Interop.OpenNoControllingTerminal | Interop.OpenCloseOnExec, 0);
+        if (fd < 0)
+        {
+            throw OpenFailed(path, Marshal.GetLastPInvokeError());
+        }
+
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        try
+        {
+            Interop.StatxBuffer buffer;
+            if (Interop.Statx(fd, string.Empty, Interop.AtEmptyPath, Interop.StatxBasicStats, &buffer) != 0)
+            {
+                throw new IOException($"{path}: cannot examine it: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+            }
+
+            if ((buffer.Mode & Interop.FileTypeMask) != Interop.FileTypeRegular)
+            {
+                throw new CheckpointFormatException(path, FormatRule.NotARegularFile,
+                    "is no longer a regular file (something else took its name since the checkpoint was listed): only regular files are read as shards; put the shard back");
+            }
+
+            if (options.HasFlag(FileOptions.SequentialScan))
+            {
+                _ = Interop.PosixFadvise(fd, 0, 0, Interop.PosixFadvSequential);
+            }
+
+            return handle;
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>An <c>open</c> that failed, said as the runtime's own open would have been, and then in the user's terms.</summary>
+    private static Exception OpenFailed(string path, int errno) => errno switch
+    {
+        2 or 20 => Gone(path, null), // ENOENT, ENOTDIR
+        // The runtime's wording: the CLI recognises it and names the path and the fix.
+        1 or 13 => new UnauthorizedAccessException($"Access to the path '{path}' is denied."), // EPERM, EACCES
+        EMFILE => new IOException($"{path}: too many open files: {ProcessLimit(ResourceLimit.OpenFiles())}"),
+        ENFILE => new IOException($"{path}: too many open files in the system: the kernel's table of open files is full (fs.file-max); " +
+            "close files in other processes, or raise it with 'sysctl -w fs.file-max=N'"),
+        _ => new IOException($"{path}: cannot open it: {Marshal.GetPInvokeErrorMessage(errno)}"),
+    };
+
+    private static FileNotFoundException Gone(string path, Exception? inner) =>
+        // The runtime's "Could not find file" does not say that the file was there when the checkpoint was listed.
+        new($"{path}: the file is gone (deleted or renamed since the checkpoint was listed); list the folder again", path, inner);
 
     /// <summary>The error to report instead of <paramref name="exception"/> when it is a descriptor limit; null when it is not.</summary>
     internal static IOException? Explain(string path, IOException exception)

@@ -16,6 +16,7 @@ internal static partial class Interop
     /// <summary>The file type bits of <see cref="StatxBuffer.Mode"/>, and the types among them.</summary>
     internal const int FileTypeMask = 0xF000;
     internal const int FileTypeDirectory = 0x4000;
+    internal const int FileTypeRegular = 0x8000;
     internal const int FileTypeSymlink = 0xA000;
 
     /// <summary>Linux <c>struct statx</c> (include/uapi/linux/stat.h): the same layout on every architecture, unlike <c>struct stat</c>.</summary>
