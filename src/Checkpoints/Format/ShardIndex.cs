@@ -34,14 +34,17 @@ internal sealed class ShardIndex
         byte[] bytes;
         try
         {
-            var length = new FileInfo(path).Length;
+            // Opened as shards are (never blocking, a regular file only), and measured on the open file, not by path.
+            using var handle = Storage.OpenFileLimit.OpenRead(path);
+            var length = RandomAccess.GetLength(handle);
             if (length > MaxLength)
             {
                 throw new CheckpointFormatException(path, FormatRule.IndexInvalid,
                     $"the index is {Invariant.N(length)} bytes, above the limit of {Invariant.N(MaxLength)} (an index lists names, not data): this is not a shard index; open the shards' folder or a .safetensors file instead");
             }
 
-            bytes = File.ReadAllBytes(path);
+            bytes = new byte[length];
+            bytes = bytes[..PositionalRead.ReadFully(handle, path, bytes, 0, "the index")];
         }
         catch (FileNotFoundException exception)
         {
