@@ -92,7 +92,7 @@ internal sealed class CheckpointCatalog
                 continue;
             }
 
-            if (!shardByName.ContainsKey(shardPath) && unreadShards.Contains(shardPath))
+            if (unreadShards.Contains(shardPath))
             {
                 // The shard's header could not be read (its own error says why): its tensors are not "missing".
                 continue;

@@ -67,8 +67,8 @@ internal static class CacheFill
                     // since it was populated (a shard rewritten under a load): touch only what the file still holds. This
                     // narrows the race to the touch itself (microseconds per block) rather than closing it, the same race
                     // a map of a local file always has.
-                    var held = RandomAccess.GetLength(handle) - start;
-                    if (touchPages && held > 0)
+                    // The length is asked only when touching: on a network file system it can be a round trip per block.
+                    if (touchPages && RandomAccess.GetLength(handle) - start is > 0 and var held)
                     {
                         TouchEveryPage(address, Math.Min(size, (nuint)held), pageSize);
                     }

@@ -11,16 +11,6 @@ internal static class FileKinds
 {
     private const int ENOENT = 2;
     private const int ENOTDIR = 20;
-    private const int AtSymlinkNoFollow = 0x100;
-
-    // File types of st_mode (S_IFMT and its values).
-    private const int TypeMask = 0xF000;
-    private const int TypeFifo = 0x1000;
-    private const int TypeCharacter = 0x2000;
-    private const int TypeDirectory = 0x4000;
-    private const int TypeBlock = 0x6000;
-    private const int TypeRegular = 0x8000;
-    private const int TypeSocket = 0xC000;
 
     /// <summary>The kind of file at <paramref name="path"/>, symbolic links followed.</summary>
     /// <exception cref="IOException">The path cannot be examined (no permission on a folder on the way, an I/O error).</exception>
@@ -31,28 +21,29 @@ internal static class FileKinds
             return Directory.Exists(path) ? FileKind.Directory : File.Exists(path) ? FileKind.Regular : FileKind.Missing;
         }
 
-        var mode = Mode(path, followLinks: true, out var errno);
-        if (mode is null)
+        if (!FileStatus.TryDescribe(Interop.AtFdCwd, path, 0, out var status, out var errno))
         {
             return errno is ENOENT or ENOTDIR
                 ? FileKind.Missing
                 : throw new IOException($"{path}: cannot examine it: {Marshal.GetPInvokeErrorMessage(errno)}");
         }
 
-        return (mode.Value & TypeMask) switch
+        return FileStatus.TypeOf(status) switch
         {
-            TypeRegular => MayBePseudoFile(path) ? FileKind.PseudoFile : FileKind.Regular,
-            TypeDirectory => FileKind.Directory,
-            TypeFifo => FileKind.Fifo,
-            TypeCharacter => FileKind.CharacterDevice,
-            TypeBlock => FileKind.BlockDevice,
+            Interop.FileTypeRegular => MayBePseudoFile(path, (long)status.Size) ? FileKind.PseudoFile : FileKind.Regular,
+            Interop.FileTypeDirectory => FileKind.Directory,
+            Interop.FileTypeFifo => FileKind.Fifo,
+            Interop.FileTypeCharacterDevice => FileKind.CharacterDevice,
+            Interop.FileTypeBlockDevice => FileKind.BlockDevice,
             _ => FileKind.Socket,
         };
     }
 
     /// <summary>Whether <paramref name="path"/> itself is a symbolic link (to anything, or to nothing).</summary>
     public static bool IsSymbolicLink(string path) =>
-        OperatingSystem.IsLinux() ? Mode(path, followLinks: false, out _) is { } mode && (mode & TypeMask) == 0xA000 : File.ResolveLinkTarget(path, false) is not null;
+        OperatingSystem.IsLinux()
+            ? FileStatus.TryDescribe(Interop.AtFdCwd, path, Interop.AtSymlinkNoFollow, out var status, out _) && FileStatus.TypeOf(status) == Interop.FileTypeSymlink
+            : File.ResolveLinkTarget(path, false) is not null;
 
     /// <summary>How a message names the kind: "a named pipe (FIFO)".</summary>
     public static string Describe(FileKind kind) => kind switch
@@ -67,26 +58,12 @@ internal static class FileKinds
         _ => "a file of a kernel pseudo-file system (procfs, sysfs, ...)",
     };
 
-    private static unsafe int? Mode(string path, bool followLinks, out int errno)
-    {
-        Interop.StatxBuffer buffer;
-        if (Interop.Statx(Interop.AtFdCwd, path, followLinks ? 0 : AtSymlinkNoFollow, Interop.StatxBasicStats, &buffer) != 0)
-        {
-            errno = Marshal.GetLastPInvokeError();
-            return null;
-        }
-
-        errno = 0;
-        return buffer.Mode;
-    }
-
     /// <summary>
     /// Pseudo-files report 0 bytes (procfs, debugfs, cgroupfs) or one page (sysfs); only those sizes cost a
     /// <c>statfs</c>, which over a network file system is a round trip to the server.
     /// </summary>
-    private static unsafe bool MayBePseudoFile(string path)
+    private static unsafe bool MayBePseudoFile(string path, long length)
     {
-        var length = new FileInfo(path).Length;
         if (length is not (0 or 4096))
         {
             return false;

@@ -101,7 +101,7 @@ internal sealed class NodeFileLock : IDisposable
     {
         try
         {
-            var lockFile = NodeLockDirectory.Describe((int)directory.Handle.DangerousGetHandle(), NameOf(file), Interop.AtSymlinkNoFollow, PathOf(directory, file));
+            var lockFile = FileStatus.Describe((int)directory.Handle.DangerousGetHandle(), NameOf(file), Interop.AtSymlinkNoFollow, PathOf(directory, file));
             // fs/locks.c prints the device as "%02x:%02x" (major, minor) and the inode in decimal.
             var key = string.Create(CultureInfo.InvariantCulture, $"{lockFile.DevMajor:x2}:{lockFile.DevMinor:x2}:{lockFile.Inode}");
             foreach (var line in File.ReadLines("/proc/locks"))
@@ -147,14 +147,14 @@ internal sealed class NodeFileLock : IDisposable
         Interop.StatxBuffer named;
         try
         {
-            named = NodeLockDirectory.Describe(folder, name, Interop.AtSymlinkNoFollow, path);
+            named = FileStatus.Describe(folder, name, Interop.AtSymlinkNoFollow, path);
         }
         catch (FileNotFoundException)
         {
             return false;
         }
 
-        var locked = NodeLockDirectory.Describe(fd, string.Empty, Interop.AtEmptyPath, path);
+        var locked = FileStatus.Describe(fd, string.Empty, Interop.AtEmptyPath, path);
         return named.Inode == locked.Inode && named.DevMajor == locked.DevMajor && named.DevMinor == locked.DevMinor;
     }
 

@@ -73,7 +73,7 @@ internal sealed class NodeLockDirectory : IDisposable
         }
 
         // lstat first, for a message that says what is wrong; then the descriptor, checked to be that same folder.
-        var link = Describe(Interop.AtFdCwd, path, Interop.AtSymlinkNoFollow, path);
+        var link = FileStatus.Describe(Interop.AtFdCwd, path, Interop.AtSymlinkNoFollow, path);
         if ((link.Mode & Interop.FileTypeMask) == Interop.FileTypeSymlink)
         {
             throw new IOException($"{path} is a symbolic link; a lock folder is used only when it is a real folder, which another user cannot redirect");
@@ -99,7 +99,7 @@ internal sealed class NodeLockDirectory : IDisposable
         var handle = new SafeFileHandle(fd, ownsHandle: true);
         try
         {
-            var opened = Describe(fd, string.Empty, Interop.AtEmptyPath, path);
+            var opened = FileStatus.Describe(fd, string.Empty, Interop.AtEmptyPath, path);
             if (opened.Inode != link.Inode || opened.DevMajor != link.DevMajor || opened.DevMinor != link.DevMinor)
             {
                 throw new IOException($"{path} was replaced while it was checked; the prefetch lock folder is not used");
@@ -118,20 +118,6 @@ internal sealed class NodeLockDirectory : IDisposable
             handle.Dispose();
             throw;
         }
-    }
-
-    /// <summary>A <c>statx</c> of <paramref name="path"/> relative to <paramref name="directory"/>.</summary>
-    internal static unsafe Interop.StatxBuffer Describe(int directory, string path, int flags, string pathForMessages)
-    {
-        Interop.StatxBuffer buffer;
-        if (Interop.Statx(directory, path, flags, Interop.StatxBasicStats, &buffer) != 0)
-        {
-            var errno = Marshal.GetLastPInvokeError();
-            var message = $"{pathForMessages}: cannot read its owner and type: {Marshal.GetPInvokeErrorMessage(errno)}";
-            throw errno == 2 ? new FileNotFoundException(message, pathForMessages) : new IOException(message);
-        }
-
-        return buffer;
     }
 
     private static void ThrowIfNotLinux()

@@ -44,7 +44,7 @@ internal static class OpenFileLimit
         }
     }
 
-    private static unsafe SafeFileHandle OpenRegularNonBlocking(string path, FileOptions options)
+    private static SafeFileHandle OpenRegularNonBlocking(string path, FileOptions options)
     {
         var fd = Interop.Open(path, Interop.OpenReadOnly | Interop.OpenNonBlock | Interop.OpenNoControllingTerminal | Interop.OpenCloseOnExec, 0);
         if (fd < 0)
@@ -55,13 +55,12 @@ internal static class OpenFileLimit
         var handle = new SafeFileHandle(fd, ownsHandle: true);
         try
         {
-            Interop.StatxBuffer buffer;
-            if (Interop.Statx(fd, string.Empty, Interop.AtEmptyPath, Interop.StatxBasicStats, &buffer) != 0)
+            if (!FileStatus.TryDescribe(fd, string.Empty, Interop.AtEmptyPath, out var status, out var errno))
             {
-                throw new IOException($"{path}: cannot examine it: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+                throw new IOException($"{path}: cannot examine it: {Marshal.GetPInvokeErrorMessage(errno)}");
             }
 
-            if ((buffer.Mode & Interop.FileTypeMask) != Interop.FileTypeRegular)
+            if (FileStatus.TypeOf(status) != Interop.FileTypeRegular)
             {
                 throw new CheckpointFormatException(path, FormatRule.NotARegularFile,
                     "is no longer a regular file (something else took its name since the checkpoint was listed): only regular files are read as shards; put the shard back");
@@ -87,9 +86,7 @@ internal static class OpenFileLimit
         2 or 20 => Gone(path, null), // ENOENT, ENOTDIR
         // The runtime's wording: the CLI recognises it and names the path and the fix.
         1 or 13 => new UnauthorizedAccessException($"Access to the path '{path}' is denied."), // EPERM, EACCES
-        EMFILE => new IOException($"{path}: too many open files: {ProcessLimit(ResourceLimit.OpenFiles())}"),
-        ENFILE => new IOException($"{path}: too many open files in the system: the kernel's table of open files is full (fs.file-max); " +
-            "close files in other processes, or raise it with 'sysctl -w fs.file-max=N'"),
+        EMFILE or ENFILE => new IOException(DescriptorLimit(path, errno)),
         _ => new IOException($"{path}: cannot open it: {Marshal.GetPInvokeErrorMessage(errno)}"),
     };
 
@@ -105,14 +102,14 @@ internal static class OpenFileLimit
             return null;
         }
 
-        return exception.HResult switch
-        {
-            EMFILE => new IOException($"{path}: too many open files: {ProcessLimit(ResourceLimit.OpenFiles())}", exception),
-            ENFILE => new IOException($"{path}: too many open files in the system: the kernel's table of open files is full (fs.file-max); " +
-                "close files in other processes, or raise it with 'sysctl -w fs.file-max=N'", exception),
-            _ => null,
-        };
+        return exception.HResult is EMFILE or ENFILE ? new IOException(DescriptorLimit(path, exception.HResult), exception) : null;
     }
+
+    /// <summary>What a refused open says when a descriptor limit (<c>EMFILE</c>: this process's; <c>ENFILE</c>: the system's) is the reason.</summary>
+    private static string DescriptorLimit(string path, int errno) => errno == EMFILE
+        ? $"{path}: too many open files: {ProcessLimit(ResourceLimit.OpenFiles())}"
+        : $"{path}: too many open files in the system: the kernel's table of open files is full (fs.file-max); " +
+            "close files in other processes, or raise it with 'sysctl -w fs.file-max=N'";
 
     /// <summary>Whether the process has no descriptor left: a probe open of <c>/dev/null</c> is refused with EMFILE.</summary>
     public static bool IsExhausted()

@@ -15,7 +15,10 @@ internal static partial class Interop
 
     /// <summary>The file type bits of <see cref="StatxBuffer.Mode"/>, and the types among them.</summary>
     internal const int FileTypeMask = 0xF000;
+    internal const int FileTypeFifo = 0x1000;
+    internal const int FileTypeCharacterDevice = 0x2000;
     internal const int FileTypeDirectory = 0x4000;
+    internal const int FileTypeBlockDevice = 0x6000;
     internal const int FileTypeRegular = 0x8000;
     internal const int FileTypeSymlink = 0xA000;
 
