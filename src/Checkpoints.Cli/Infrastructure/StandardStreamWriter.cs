@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Checkpoints.Cli;
 
 /// <summary>
@@ -8,28 +6,15 @@ namespace Checkpoints.Cli;
 /// to the path is denied", as if about the checkpoint. Standard error swallows its own failures: with nowhere to report
 /// them, the exit code still tells the outcome, where an exception escaping the error report aborted the process.
 /// </summary>
-internal sealed class StandardStreamWriter(TextWriter inner, string name, bool swallowFailures) : TextWriter
+internal sealed class StandardStreamWriter(TextWriter inner, string name, bool swallowFailures) : TextWriterDecorator(inner)
 {
-    public override Encoding Encoding => inner.Encoding;
+    public override void Write(char value) => Guard(() => Inner.Write(value));
 
-    public override IFormatProvider FormatProvider => inner.FormatProvider;
+    public override void Write(string? value) => Guard(() => Inner.Write(value));
 
-    [System.Diagnostics.CodeAnalysis.AllowNull]
-    public override string NewLine
-    {
-        get => inner.NewLine;
-        set => inner.NewLine = value;
-    }
+    public override void WriteLine(string? value) => Guard(() => Inner.WriteLine(value));
 
-    public override void Write(char value) => Guard(() => inner.Write(value));
-
-    public override void Write(string? value) => Guard(() => inner.Write(value));
-
-    public override void Write(char[] buffer, int index, int count) => Guard(() => inner.Write(buffer, index, count));
-
-    public override void WriteLine(string? value) => Guard(() => inner.WriteLine(value));
-
-    public override void Flush() => Guard(inner.Flush);
+    public override void Flush() => Guard(Inner.Flush);
 
     private void Guard(Action write)
     {
