@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using Checkpoints.Loading;
+using Checkpoints.Format;
+using Checkpoints.Synthesis;
 using Checkpoints.Writing;
 
 namespace Checkpoints.Benchmarks;

@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Running;
+using Checkpoints.Benchmarks;
 
 // dotnet run -c Release --project bench/Checkpoints.Benchmarks -- --filter '*'
 // Each benchmark class carries [Config(typeof(BenchConfig))].

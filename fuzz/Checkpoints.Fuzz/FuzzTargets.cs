@@ -1,6 +1,7 @@
 using System.IO.Hashing;
+using Checkpoints.Files;
 using Checkpoints.Format;
-using Checkpoints.Loading;
+using Checkpoints.Synthesis;
 
 namespace Checkpoints.Fuzz;
 

@@ -1,4 +1,5 @@
 using Checkpoints;
+using Checkpoints.Format;
 using Checkpoints.Fuzz;
 using SharpFuzz;
 

@@ -1,7 +1,15 @@
 using System.Collections.Frozen;
+using Checkpoints.Files;
 using Checkpoints.Format;
-using Checkpoints.Loading;
-using Checkpoints.Storage;
+using Checkpoints.Loading.Access;
+using Checkpoints.Loading.Logging;
+using Checkpoints.Loading.Planning;
+using Checkpoints.Loading.Prefetch;
+using Checkpoints.Loading.Reading;
+using Checkpoints.Loading.Session;
+using Checkpoints.Storage.Facts;
+using Checkpoints.Storage.FileSystems;
+using Checkpoints.Storage.Locks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -260,7 +268,7 @@ public sealed class Checkpoint : IDisposable
         var shards = Enumerable.Range(0, plan.Shards.Count).Where(i => plan.Shards[i].PrefetchedHere).ToArray();
         var blocks = PrefetchBlock.Split([.. shards.Select(i => (_shardPositions[i], _catalog.Shards[i].FileLength))], plan.BlockSize);
         var paths = shards.Select(i => _catalog.Shards[i].FilePath).ToArray();
-        var reader = new FileBlockReader(paths, [.. shards.Select(i => plan.Shards[i].FileSystem.Class == Storage.FileSystemClass.Local)]);
+        var reader = new FileBlockReader(paths, [.. shards.Select(i => plan.Shards[i].FileSystem.Class == FileSystemClass.Local)]);
         var claims = new NodePrefetchClaims(paths, [.. shards.Select(i => _identities[i])], NodeLockDirectory.OpenDefault, _logger);
         return new Prefetcher(blocks, shards.Length, reader, claims, _window, plan.Threads, plan.BlockSize, stopAtWindow, _options.Progress, _logger, cancellationToken)
         {

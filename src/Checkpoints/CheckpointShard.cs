@@ -1,9 +1,11 @@
+using Checkpoints.Format;
+
 namespace Checkpoints;
 
 /// <summary>One file of a checkpoint, as its header describes it.</summary>
 public sealed class CheckpointShard
 {
-    internal CheckpointShard(Format.ShardHeader header)
+    internal CheckpointShard(ShardHeader header)
     {
         Path = header.FilePath;
         FileLength = header.FileLength;
@@ -21,7 +23,7 @@ public sealed class CheckpointShard
     public long HeaderLength { get; }
 
     /// <summary>Absolute offset of the first tensor byte.</summary>
-    public long DataOffset => Format.SafetensorsLayout.PrefixLength + HeaderLength;
+    public long DataOffset => SafetensorsLayout.PrefixLength + HeaderLength;
 
     public int TensorCount { get; }
 

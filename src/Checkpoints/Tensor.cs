@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Checkpoints.Format;
+using Checkpoints.Units;
 
 namespace Checkpoints;
 

@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Checkpoints.Loading;
+using Checkpoints.Format;
 using Checkpoints.Reliability.Tests.TestSupport;
 using Checkpoints.Synthesis;
 using Checkpoints.Tests.TestSupport;
 using Xunit.Abstractions;
+
 
 namespace Checkpoints.Reliability.Tests;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Checkpoints.Loading.Planning;
 using Checkpoints.NetEmu;
 using Checkpoints.Reliability.Tests.TestSupport;
 using Xunit.Abstractions;

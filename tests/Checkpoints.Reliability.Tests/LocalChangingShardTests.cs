@@ -1,7 +1,9 @@
+using Checkpoints.Loading.Planning;
 using Checkpoints.Reliability.Tests.TestSupport;
-using Checkpoints.Storage;
+using Checkpoints.Storage.FileSystems;
 using Checkpoints.Tests.TestSupport;
 using Xunit.Abstractions;
+
 
 namespace Checkpoints.Reliability.Tests;
 

@@ -1,7 +1,10 @@
+using Checkpoints.Loading.Planning;
 using Checkpoints.Reliability.Tests.TestSupport;
-using Checkpoints.Storage;
+using Checkpoints.Storage.Cache;
+using Checkpoints.Storage.FileSystems;
 using Checkpoints.Tests.TestSupport;
 using Xunit.Abstractions;
+
 
 namespace Checkpoints.Reliability.Tests;
 

@@ -1,3 +1,4 @@
+using Checkpoints.Loading.Planning;
 using Checkpoints.NetEmu;
 using Checkpoints.Reliability.Tests.TestSupport;
 using Xunit.Abstractions;

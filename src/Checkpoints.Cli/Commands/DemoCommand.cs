@@ -1,8 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using Checkpoints.Loading;
-using Checkpoints.Storage;
+using Checkpoints.Files;
+using Checkpoints.Format;
+using Checkpoints.Loading.Planning;
 using Checkpoints.Synthesis;
 using Checkpoints.Units;
 using Checkpoints.Writing;

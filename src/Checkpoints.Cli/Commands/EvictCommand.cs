@@ -1,6 +1,6 @@
 using System.CommandLine;
-using Checkpoints.Format;
-using Checkpoints.Storage;
+using Checkpoints.Files;
+using Checkpoints.Storage.Cache;
 using Checkpoints.Units;
 using Spectre.Console;
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Checkpoints.Format;
+using Checkpoints.Loading.Planning;
 using Checkpoints.Units;
 using Spectre.Console;
 

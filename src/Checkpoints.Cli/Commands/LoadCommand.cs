@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
-using Checkpoints.Loading;
+using Checkpoints.Loading.Planning;
+using Checkpoints.Synthesis;
 using Checkpoints.Units;
 using Spectre.Console;
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Checkpoints.Loading.Planning;
 
 namespace Checkpoints.Cli.Commands;
 

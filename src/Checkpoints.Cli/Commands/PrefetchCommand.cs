@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Checkpoints.Loading.Planning;
 using Checkpoints.Units;
 using Spectre.Console;
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using Checkpoints.Format;
-using Checkpoints.Storage;
+using Checkpoints.Files;
+using Checkpoints.Storage.Facts;
 using Checkpoints.Units;
 using Spectre.Console;
 using Spectre.Console.Rendering;

@@ -1,6 +1,7 @@
 using System.CommandLine;
-using Checkpoints.Loading;
+using Checkpoints.Format;
 using Checkpoints.Units;
+using Checkpoints.Verification;
 using Spectre.Console;
 
 namespace Checkpoints.Cli.Commands;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Checkpoints.Loading.Planning;
 using Checkpoints.Units;
 
 namespace Checkpoints.Cli;

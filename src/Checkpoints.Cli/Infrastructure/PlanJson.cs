@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Checkpoints.Loading.Planning;
 
 namespace Checkpoints.Cli;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
+using Checkpoints.Files;
 using Checkpoints.Format;
-using Checkpoints.Storage;
 using Checkpoints.Synthesis;
 using Checkpoints.Units;
 using Checkpoints.Writing;

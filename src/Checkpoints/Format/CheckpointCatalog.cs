@@ -1,3 +1,7 @@
+using Checkpoints.Files;
+using Checkpoints.Units;
+
+
 namespace Checkpoints.Format;
 
 /// <summary>

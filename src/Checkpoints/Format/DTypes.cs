@@ -1,10 +1,11 @@
 using System.Collections.Frozen;
 using System.Diagnostics.CodeAnalysis;
+using Checkpoints.Units;
 
 namespace Checkpoints.Format;
 
 /// <summary>The facts the format attaches to each <see cref="DType"/>: its name in headers and its width in bits.</summary>
-internal static class DTypes
+public static class DTypes
 {
     private static readonly (DType Type, string Name, int Bits)[] Table =
     [

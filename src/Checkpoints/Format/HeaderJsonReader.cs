@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Checkpoints.Units;
 
 namespace Checkpoints.Format;
 

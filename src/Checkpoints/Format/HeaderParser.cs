@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text.Json;
 using System.Text.Unicode;
+using Checkpoints.Units;
 
 namespace Checkpoints.Format;
 

@@ -1,3 +1,6 @@
+using Checkpoints.Units;
+
+
 namespace Checkpoints.Format;
 
 /// <summary>

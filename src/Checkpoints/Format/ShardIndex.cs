@@ -29,28 +29,9 @@ internal sealed class ShardIndex
     /// <summary><c>metadata.total_size</c>, when present.</summary>
     public long? TotalSize { get; }
 
-    public static ShardIndex Read(string path)
+    /// <summary>Parses an index file's bytes; <paramref name="path"/> names it in errors.</summary>
+    public static ShardIndex Parse(string path, byte[] bytes)
     {
-        byte[] bytes;
-        try
-        {
-            // Opened as shards are (never blocking, a regular file only), and measured on the open file, not by path.
-            using var handle = Storage.OpenFileLimit.OpenRead(path);
-            var length = RandomAccess.GetLength(handle);
-            if (length > MaxLength)
-            {
-                throw new CheckpointFormatException(path, FormatRule.IndexInvalid,
-                    $"the index is {Invariant.N(length)} bytes, above the limit of {Invariant.N(MaxLength)} (an index lists names, not data): this is not a shard index; open the shards' folder or a .safetensors file instead");
-            }
-
-            bytes = new byte[length];
-            bytes = bytes[..PositionalRead.ReadFully(handle, path, bytes, 0, "the index")];
-        }
-        catch (FileNotFoundException exception)
-        {
-            throw new FileNotFoundException($"{path}: the index file does not exist", path, exception);
-        }
-
         var sniffed = bytes.Length == 0 ? null : FileSniffer.Explain(bytes.AsSpan(0, Math.Min(bytes.Length, FileSniffer.SniffLength)));
         if (sniffed is { Rule: FormatRule.GitLfsPointer } lfs)
         {

@@ -1,3 +1,5 @@
+using Checkpoints.Files;
+
 namespace Checkpoints.Writing;
 
 /// <summary>
@@ -45,7 +47,7 @@ public static class CheckpointWriter
     }
 
     /// <summary>Writes the given groups of tensors as shards, one file per group, plus the index.</summary>
-    internal static IReadOnlyList<string> WriteShards(string directory, IReadOnlyList<IReadOnlyList<TensorToWrite>> shards,
+    public static IReadOnlyList<string> WriteShards(string directory, IReadOnlyList<IReadOnlyList<TensorToWrite>> shards,
         IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
@@ -67,7 +69,7 @@ public static class CheckpointWriter
         }
 
         // Last: until the index is in place, a reader does not take the shards for a checkpoint of their own.
-        var indexPath = Path.Combine(directory, Format.CheckpointLayout.StandardIndexName);
+        var indexPath = Path.Combine(directory, CheckpointLayout.StandardIndexName);
         var index = IndexWriter.Build(shards);
         cancellationToken.ThrowIfCancellationRequested();
         WriteAtomically(indexPath, stream => stream.Write(index));
@@ -76,7 +78,7 @@ public static class CheckpointWriter
     }
 
     /// <summary>The bytes of the files <see cref="WriteShards"/> writes for these shards: headers, data and index.</summary>
-    internal static long FileBytes(IReadOnlyList<IReadOnlyList<TensorToWrite>> shards, IReadOnlyDictionary<string, string>? metadata)
+    public static long FileBytes(IReadOnlyList<IReadOnlyList<TensorToWrite>> shards, IReadOnlyDictionary<string, string>? metadata)
     {
         var bytes = shards.Sum(shard => HeaderWriter.Build(shard, metadata).Length + shard.Sum(static tensor => tensor.ByteLength));
         return shards.Count > 1 ? bytes + IndexWriter.Build(shards).Length : bytes;
@@ -86,7 +88,7 @@ public static class CheckpointWriter
     /// What those files take on disk at most: <see cref="FileBytes"/> with each file's last block counted whole, so a
     /// free-space check made with it errs on the safe side.
     /// </summary>
-    internal static long PlannedBytes(IReadOnlyList<IReadOnlyList<TensorToWrite>> shards, IReadOnlyDictionary<string, string>? metadata) =>
+    public static long PlannedBytes(IReadOnlyList<IReadOnlyList<TensorToWrite>> shards, IReadOnlyDictionary<string, string>? metadata) =>
         FileBytes(shards, metadata) + ((shards.Count + (shards.Count > 1 ? 1 : 0)) * (long)BlockSize);
 
     internal static IReadOnlyList<IReadOnlyList<TensorToWrite>> SplitBySize(IReadOnlyList<TensorToWrite> tensors, long maxShardBytes)

@@ -1,3 +1,5 @@
+using Checkpoints.Files;
+
 namespace Checkpoints.Writing;
 
 /// <summary>
@@ -17,7 +19,7 @@ internal sealed record OutputDirectory(string Path, OutputDirectory.Contents Hol
     /// <summary>Looks at <paramref name="path"/> (a full path) without following into subdirectories.</summary>
     public static OutputDirectory Inspect(string path)
     {
-        if (Storage.FileKinds.IsSymbolicLink(path) && Storage.FileKinds.Of(path) == Storage.FileKind.Missing)
+        if (FileKinds.IsSymbolicLink(path) && FileKinds.Of(path) == FileKind.Missing)
         {
             throw new IOException($"{path}: is a symbolic link to {File.ResolveLinkTarget(path, returnFinalTarget: false)?.FullName}, which does not exist (or a loop of links): create the directory it points to, or choose another path");
         }

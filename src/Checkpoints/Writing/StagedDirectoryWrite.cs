@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
-using Checkpoints.Storage;
+using Checkpoints.Files;
+using Checkpoints.Interop;
 
 namespace Checkpoints.Writing;
 
@@ -97,7 +98,7 @@ internal static class StagedDirectoryWrite
     private static bool TryCreate(string staging, string target)
     {
         // 0777 less the umask, as any new directory: after the rename it is the checkpoint's directory.
-        if (Interop.MkDir(staging, 0x1FF) == 0)
+        if (Libc.MkDir(staging, 0x1FF) == 0)
         {
             return true;
         }
@@ -159,7 +160,7 @@ internal static class StagedDirectoryWrite
         EnsureWritable(output, replace);
         if (output.Holds == OutputDirectory.Contents.Missing)
         {
-            Rename(staging, target, Interop.RenameNoReplace);
+            Rename(staging, target, Libc.RenameNoReplace);
             return;
         }
 
@@ -169,7 +170,7 @@ internal static class StagedDirectoryWrite
             File.SetUnixFileMode(staging, File.GetUnixFileMode(target));
         }
 
-        if (Interop.RenameAt2(Interop.AtFdCwd, staging, Interop.AtFdCwd, target, Interop.RenameExchange) == 0)
+        if (Libc.RenameAt2(Libc.AtFdCwd, staging, Libc.AtFdCwd, target, Libc.RenameExchange) == 0)
         {
             return;
         }
@@ -193,7 +194,7 @@ internal static class StagedDirectoryWrite
 
     private static void Rename(string from, string to, uint flags)
     {
-        if (Interop.RenameAt2(Interop.AtFdCwd, from, Interop.AtFdCwd, to, flags) == 0)
+        if (Libc.RenameAt2(Libc.AtFdCwd, from, Libc.AtFdCwd, to, flags) == 0)
         {
             return;
         }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Checkpoints.Format;
 using Checkpoints.Synthesis;
 
 namespace Checkpoints.Cli.Tests.Commands;

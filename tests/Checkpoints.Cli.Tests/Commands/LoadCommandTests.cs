@@ -1,4 +1,7 @@
 using System.Text.Json;
+using Checkpoints.Format;
+using Checkpoints.Loading.Planning;
+using Checkpoints.Storage.Cache;
 using Checkpoints.Synthesis;
 
 namespace Checkpoints.Cli.Tests.Commands;
@@ -25,7 +28,7 @@ public sealed class LoadCommandTests : IDisposable
         var root = json.RootElement;
         using var checkpoint = Checkpoint.Open(_directory, new LoadOptions());
         Assert.Equal(checkpoint.TotalTensorBytes, root.GetProperty("bytes").GetInt64());
-        Assert.Equal(Checkpoints.Loading.ContentDigest.Compute(checkpoint).Digest.ToString("x16", System.Globalization.CultureInfo.InvariantCulture), root.GetProperty("digest").GetString());
+        Assert.Equal(ContentDigest.Compute(checkpoint).Digest.ToString("x16", System.Globalization.CultureInfo.InvariantCulture), root.GetProperty("digest").GetString());
         Assert.True(root.GetProperty("peakRssBytes").GetInt64() > 0);
         var expected = strategy == "auto" ? "lazy" : strategy;
         Assert.All(root.GetProperty("plan").GetProperty("shards").EnumerateArray(), shard => Assert.Equal(expected, shard.GetProperty("strategy").GetString()));
@@ -116,7 +119,7 @@ public sealed class LoadCommandTests : IDisposable
     [Fact]
     public async Task EvictThenPrefetch_MovesTheFilesOutOfAndIntoThePageCache()
     {
-        var cache = Checkpoints.Storage.PageCache.CreateDefault();
+        var cache = PageCache.CreateDefault();
         var shards = Directory.GetFiles(_directory, "*.safetensors");
         long Cached() => shards.Sum(shard => cache.GetResidency(shard).CachedBytes!.Value);
         var total = shards.Sum(shard => new FileInfo(shard).Length);

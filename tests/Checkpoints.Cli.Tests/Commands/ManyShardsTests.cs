@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Checkpoints.Cli.Tests.TestSupport;
+using Checkpoints.Files;
 
 namespace Checkpoints.Cli.Tests.Commands;
 

@@ -1,5 +1,6 @@
 using Checkpoints.Cli.Tests.TestSupport;
-using Checkpoints.Loading;
+using Checkpoints.Loading.Access;
+
 
 namespace Checkpoints.Cli.Tests.Commands;
 

@@ -3,8 +3,11 @@ using System.Globalization;
 using System.Runtime.Versioning;
 using System.Text.Json;
 using Checkpoints.Cli.Tests.TestSupport;
+using Checkpoints.Files;
 using Checkpoints.Format;
-using Checkpoints.Storage;
+using Checkpoints.Interop;
+using Checkpoints.Storage.Cache;
+using Checkpoints.Storage.Locks;
 using Checkpoints.Synthesis;
 
 namespace Checkpoints.Cli.Tests.Commands;
@@ -93,7 +96,7 @@ public sealed class PrefetchLockTests : IDisposable
         var (exitCode, output, error) = await PrefetchAsync(new() { ["CKPT_LOCK_DIR"] = Locks }, "--json");
 
         Assert.True(exitCode == 0, error);
-        Assert.Contains($"Prefetch locks are unavailable ({Locks} belongs to uid 65534, not to this user (uid {Interop.GetEUid()}); another user could hold or delete the locks in it, so it is not used); this process warms its files without coordinating with others on the node",
+        Assert.Contains($"Prefetch locks are unavailable ({Locks} belongs to uid 65534, not to this user (uid {Libc.GetEUid()}); another user could hold or delete the locks in it, so it is not used); this process warms its files without coordinating with others on the node",
             error, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFileSystemEntries(Locks));
         AssertAllWarmed(output);
@@ -139,7 +142,7 @@ public sealed class PrefetchLockTests : IDisposable
         var (exitCode, _, error) = await PrefetchAsync(new() { ["CKPT_LOCK_DIR"] = string.Empty, ["TMPDIR"] = temp });
 
         Assert.True(exitCode == 0, error);
-        var user = Path.Combine(temp, $"ckpt-{Interop.GetEUid()}");
+        var user = Path.Combine(temp, $"ckpt-{Libc.GetEUid()}");
         Assert.Equal(Private, File.GetUnixFileMode(user));
         Assert.Equal(Private, File.GetUnixFileMode(Path.Combine(user, "prefetch-locks")));
         Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(user, "prefetch-locks")));

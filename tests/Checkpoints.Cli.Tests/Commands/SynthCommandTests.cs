@@ -1,5 +1,5 @@
 using System.Globalization;
-using Checkpoints.Loading;
+using Checkpoints.Format;
 using Checkpoints.Synthesis;
 
 namespace Checkpoints.Cli.Tests.Commands;

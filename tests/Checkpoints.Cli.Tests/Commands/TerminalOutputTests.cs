@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Checkpoints.Cli.Tests.TestSupport;
+using Checkpoints.Format;
 using Checkpoints.Synthesis;
 
 namespace Checkpoints.Cli.Tests.Commands;

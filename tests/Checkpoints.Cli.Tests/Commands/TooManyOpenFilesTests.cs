@@ -1,7 +1,10 @@
 using Checkpoints.Cli.Tests.TestSupport;
+using Checkpoints.Files;
 using Checkpoints.Format;
-using Checkpoints.Storage;
+using Checkpoints.Loading.Planning;
 using Checkpoints.Synthesis;
+using Checkpoints.Units;
+
 
 namespace Checkpoints.Cli.Tests.Commands;
 

@@ -1,5 +1,7 @@
 using Checkpoints.Cli.Tests.TestSupport;
+using Checkpoints.Format;
 using Checkpoints.Synthesis;
+
 
 namespace Checkpoints.Cli.Tests.Commands;
 

@@ -1,4 +1,6 @@
+using Checkpoints.Format;
 using Checkpoints.Writing;
+
 
 namespace Checkpoints.Cli.Tests.TestSupport;
 

@@ -1,6 +1,8 @@
 using Checkpoints.Format;
-using Checkpoints.Loading;
+using Checkpoints.Loading.Access;
+using Checkpoints.Loading.Session;
 using Checkpoints.Writing;
+
 
 namespace Checkpoints.Reliability.Tests.TestSupport;
 

@@ -1,6 +1,8 @@
-using Checkpoints.Loading;
-using Checkpoints.Storage;
+using Checkpoints.Format;
+using Checkpoints.Loading.Planning;
+using Checkpoints.Storage.FileSystems;
 using Checkpoints.Synthesis;
+
 
 namespace Checkpoints.Reliability.Tests.TestSupport;
 

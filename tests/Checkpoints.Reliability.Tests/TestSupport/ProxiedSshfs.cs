@@ -1,6 +1,7 @@
 using Checkpoints.NetEmu;
 using Checkpoints.Tests.TestSupport;
 
+
 namespace Checkpoints.Reliability.Tests.TestSupport;
 
 /// <summary>

@@ -1,4 +1,5 @@
-using Checkpoints.Format;
+using Checkpoints.Units;
+
 
 namespace Checkpoints.Reliability.Tests.TestSupport;
 

@@ -1,4 +1,6 @@
+using Checkpoints.Format;
 using Checkpoints.Tests.TestSupport;
+
 
 namespace Checkpoints.Tests.Format;
 

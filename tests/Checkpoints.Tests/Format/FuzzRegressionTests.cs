@@ -1,4 +1,6 @@
+using Checkpoints.Format;
 using Checkpoints.Fuzz;
+
 
 namespace Checkpoints.Tests.Format;
 

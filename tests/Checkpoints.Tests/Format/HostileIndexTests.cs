@@ -1,6 +1,7 @@
 using System.Text;
-using Checkpoints.Loading;
+using Checkpoints.Format;
 using Checkpoints.Tests.TestSupport;
+using Checkpoints.Verification;
 
 namespace Checkpoints.Tests.Format;
 

@@ -1,5 +1,7 @@
 using System.Text;
-using Checkpoints.Loading;
+using Checkpoints.Format;
+using Checkpoints.Synthesis;
+using Checkpoints.Verification;
 using Xunit.Abstractions;
 
 namespace Checkpoints.Tests.Format;

@@ -1,4 +1,5 @@
-using Checkpoints.Format;
+using Checkpoints.Files;
+
 
 namespace Checkpoints.Tests.Format;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Checkpoints.Format;
 using Checkpoints.Tests.TestSupport;
 
 namespace Checkpoints.Tests.Format;

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using Checkpoints.Format;
 using Checkpoints.Tests.TestSupport;
 using Checkpoints.Writing;
 

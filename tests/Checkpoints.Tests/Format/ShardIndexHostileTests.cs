@@ -1,5 +1,7 @@
-using Checkpoints.Loading;
+using Checkpoints.Format;
+using Checkpoints.Verification;
 using Checkpoints.Writing;
+
 
 namespace Checkpoints.Tests.Format;
 

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Checkpoints.Format;
 using Checkpoints.Tests.TestSupport;
 using Checkpoints.Writing;
 

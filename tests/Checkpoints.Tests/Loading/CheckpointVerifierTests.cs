@@ -1,6 +1,8 @@
-using Checkpoints.Loading;
+using Checkpoints.Format;
 using Checkpoints.Synthesis;
 using Checkpoints.Tests.TestSupport;
+using Checkpoints.Verification;
+
 
 namespace Checkpoints.Tests.Loading;
 

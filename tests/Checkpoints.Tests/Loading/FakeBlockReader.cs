@@ -1,4 +1,5 @@
-using Checkpoints.Loading;
+using Checkpoints.Loading.Prefetch;
+
 
 namespace Checkpoints.Tests.Loading;
 

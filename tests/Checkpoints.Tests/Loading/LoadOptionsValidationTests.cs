@@ -1,3 +1,6 @@
+using Checkpoints.Loading.Planning;
+
+
 namespace Checkpoints.Tests.Loading;
 
 public sealed class LoadOptionsValidationTests

@@ -1,5 +1,9 @@
-using Checkpoints.Loading;
-using Checkpoints.Storage;
+using Checkpoints.Loading.Planning;
+using Checkpoints.Storage.Cache;
+using Checkpoints.Storage.Facts;
+using Checkpoints.Storage.FileSystems;
+using Checkpoints.Storage.Memory;
+
 
 namespace Checkpoints.Tests.Loading;
 

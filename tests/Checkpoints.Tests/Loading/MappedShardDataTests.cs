@@ -1,7 +1,12 @@
-using Checkpoints.Loading;
-using Checkpoints.Storage;
+using Checkpoints.Format;
+using Checkpoints.Loading.Access;
+using Checkpoints.Loading.Planning;
+using Checkpoints.Loading.Reading;
+using Checkpoints.Loading.Session;
+using Checkpoints.Storage.Cache;
 using Checkpoints.Tests.TestSupport;
 using Checkpoints.Writing;
+
 
 namespace Checkpoints.Tests.Loading;
 

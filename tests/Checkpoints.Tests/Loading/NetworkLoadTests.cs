@@ -1,5 +1,6 @@
-using Checkpoints.Loading;
-using Checkpoints.Storage;
+using Checkpoints.Format;
+using Checkpoints.Loading.Planning;
+using Checkpoints.Storage.Cache;
 using Checkpoints.Synthesis;
 using Checkpoints.Tests.TestSupport;
 using Microsoft.Extensions.Logging;

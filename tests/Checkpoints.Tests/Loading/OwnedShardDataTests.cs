@@ -1,7 +1,9 @@
 using Checkpoints.Format;
-using Checkpoints.Loading;
-using Checkpoints.Storage;
+using Checkpoints.Loading.Access;
+using Checkpoints.Loading.Reading;
+using Checkpoints.Loading.Session;
 using Checkpoints.Tests.TestSupport;
+using Checkpoints.Units;
 using Checkpoints.Writing;
 using Microsoft.Extensions.Logging.Abstractions;
 

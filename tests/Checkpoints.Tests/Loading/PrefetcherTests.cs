@@ -1,4 +1,5 @@
-using Checkpoints.Loading;
+using Checkpoints.Loading.Planning;
+using Checkpoints.Loading.Prefetch;
 using Checkpoints.Tests.TestSupport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Checkpoints.Loading;
+using Checkpoints.Loading.Reading;
 
 namespace Checkpoints.Tests.Loading;
 

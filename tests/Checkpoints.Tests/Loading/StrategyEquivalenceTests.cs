@@ -1,6 +1,9 @@
-using Checkpoints.Loading;
+using Checkpoints.Format;
+using Checkpoints.Loading.Planning;
+using Checkpoints.Storage.Cache;
 using Checkpoints.Synthesis;
 using Checkpoints.Tests.TestSupport;
+
 
 namespace Checkpoints.Tests.Loading;
 
@@ -59,7 +62,7 @@ public sealed class StrategyEquivalenceTests
         foreach (var shard in shards)
         {
             // Written back and cold, as a downloaded checkpoint is: dirty pages could not be given back.
-            Checkpoints.Storage.PageCache.Evict(shard);
+            PageCache.Evict(shard);
         }
 
         var options = new LoadOptions { Strategy = LoadStrategy.Prefetch, BudgetBytes = 32L << 20, Threads = 2, BlockSize = 1 << 20 };
@@ -70,7 +73,7 @@ public sealed class StrategyEquivalenceTests
 
         // Nothing else presses on memory here: only the release behind the reader can have dropped the first shard.
         Assert.NotNull(checkpoint.Plan.WindowBytes);
-        var cached = Checkpoints.Storage.PageCache.CreateDefault().GetResidency(first.Path).CachedBytes;
+        var cached = PageCache.CreateDefault().GetResidency(first.Path).CachedBytes;
         Assert.True(cached < first.FileLength / 2, $"{cached} of {first.FileLength} bytes of the first shard are still cached");
     }
 

@@ -1,6 +1,7 @@
-using Checkpoints.Loading;
-using Checkpoints.Storage;
+using Checkpoints.Loading.Prefetch;
+using Checkpoints.Storage.Cache;
 using Checkpoints.Tests.TestSupport;
+
 
 namespace Checkpoints.Tests.Storage;
 

@@ -1,4 +1,6 @@
-using Checkpoints.Storage;
+using Checkpoints.Storage.Facts;
+using Checkpoints.Storage.FileSystems;
+
 
 namespace Checkpoints.Tests.Storage;
 

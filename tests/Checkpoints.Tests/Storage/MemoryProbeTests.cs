@@ -1,5 +1,6 @@
-using Checkpoints.Storage;
+using Checkpoints.Storage.Memory;
 using Checkpoints.Tests.TestSupport;
+
 
 namespace Checkpoints.Tests.Storage;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using Checkpoints.Storage;
+using Checkpoints.Files;
+using Checkpoints.Storage.Locks;
 using Checkpoints.Tests.TestSupport;
 
 namespace Checkpoints.Tests.Storage;

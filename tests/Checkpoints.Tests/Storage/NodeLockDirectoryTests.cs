@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using Checkpoints.Storage;
+using Checkpoints.Interop;
+using Checkpoints.Storage.Locks;
 using Checkpoints.Tests.TestSupport;
 
 namespace Checkpoints.Tests.Storage;
@@ -14,7 +15,7 @@ public sealed class NodeLockDirectoryTests : IDisposable
 
     public void Dispose() => _directory.Dispose();
 
-    private string UserFolder => _directory.File($"ckpt-{Interop.GetEUid()}");
+    private string UserFolder => _directory.File($"ckpt-{Libc.GetEUid()}");
 
     [Fact]
     public void OpenPerUser_CreatesBothLevelsPrivate()
@@ -45,7 +46,7 @@ public sealed class NodeLockDirectoryTests : IDisposable
 
         var refused = Assert.Throws<IOException>(() => NodeLockDirectory.OpenPerUser(_directory.Path));
 
-        Assert.StartsWith($"{UserFolder} belongs to uid 65534, not to this user (uid {Interop.GetEUid()})", refused.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"{UserFolder} belongs to uid 65534, not to this user (uid {Libc.GetEUid()})", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,5 +1,7 @@
-using Checkpoints.Storage;
+using Checkpoints.Files;
+using Checkpoints.Format;
 using Checkpoints.Tests.TestSupport;
+
 
 namespace Checkpoints.Tests.Storage;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Checkpoints.Storage;
+using Checkpoints.Storage.Cache;
 using Checkpoints.Tests.TestSupport;
 using Microsoft.Win32.SafeHandles;
 

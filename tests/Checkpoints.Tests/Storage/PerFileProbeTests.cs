@@ -1,4 +1,5 @@
-using Checkpoints.Storage;
+using Checkpoints.Files;
+
 
 namespace Checkpoints.Tests.Storage;
 

@@ -1,5 +1,7 @@
-using Checkpoints.Storage;
+using Checkpoints.Storage.Facts;
+using Checkpoints.Storage.FileSystems;
 using Checkpoints.Tests.TestSupport;
+
 
 namespace Checkpoints.Tests.Storage;
 

@@ -1,8 +1,8 @@
 using Checkpoints.Format;
-using Checkpoints.Loading;
 using Checkpoints.Synthesis;
 using Checkpoints.Tests.TestSupport;
 using Checkpoints.Writing;
+
 
 namespace Checkpoints.Tests.Synthesis;
 

@@ -1,0 +1,68 @@
+using System.Globalization;
+
+namespace Checkpoints.Format;
+
+/// <summary>
+/// A checkpoint file or index breaks the safetensors format. The message says what is wrong, where, and
+/// what to do; the properties carry the same facts for programs.
+/// </summary>
+/// <remarks>
+/// It derives from <see cref="IOException"/> (the platform's <see cref="InvalidDataException"/> is sealed), so one
+/// <c>catch (IOException)</c> handles both a broken file and failing storage.
+/// </remarks>
+public sealed class CheckpointFormatException : IOException
+{
+    public CheckpointFormatException()
+        : this(string.Empty, FormatRule.NotSafetensors, "The file is not a valid safetensors checkpoint.")
+    {
+    }
+
+    public CheckpointFormatException(string message)
+        : this(string.Empty, FormatRule.NotSafetensors, message)
+    {
+    }
+
+    public CheckpointFormatException(string message, Exception innerException)
+        : this(string.Empty, FormatRule.NotSafetensors, message, innerException: innerException)
+    {
+    }
+
+    public CheckpointFormatException(
+        string filePath,
+        FormatRule rule,
+        string detail,
+        long? byteOffset = null,
+        string? tensorName = null,
+        Exception? innerException = null)
+        : base(Compose(filePath, detail, byteOffset), innerException)
+    {
+        FilePath = filePath;
+        Rule = rule;
+        Detail = detail;
+        ByteOffset = byteOffset;
+        TensorName = tensorName;
+    }
+
+    /// <summary>The file at fault (a shard or an index).</summary>
+    public string FilePath { get; }
+
+    /// <summary>The rule that was broken.</summary>
+    public FormatRule Rule { get; }
+
+    /// <summary>The explanation without the file name and offset prefix.</summary>
+    public string Detail { get; }
+
+    /// <summary>The byte offset in <see cref="FilePath"/> where the problem was found, when it has one.</summary>
+    public long? ByteOffset { get; }
+
+    /// <summary>The tensor concerned, when one is.</summary>
+    public string? TensorName { get; }
+
+    private static string Compose(string filePath, string detail, long? byteOffset)
+    {
+        var where = byteOffset is { } offset
+            ? string.Create(CultureInfo.InvariantCulture, $"{filePath} at byte {offset:N0}")
+            : filePath;
+        return string.IsNullOrEmpty(where) ? detail : $"{where}: {detail}";
+    }
+}

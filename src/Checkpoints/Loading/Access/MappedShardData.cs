@@ -1,0 +1,163 @@
+using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
+using Checkpoints.Files;
+using Checkpoints.Format;
+using Checkpoints.Interop;
+using Checkpoints.Loading.Planning;
+using Checkpoints.Loading.Reading;
+using Checkpoints.Storage.Cache;
+using Checkpoints.Units;
+
+namespace Checkpoints.Loading.Access;
+
+/// <summary>
+/// A shard mapped read-only into the address space: zero-copy, and page faults do the I/O. The file handle is closed
+/// as soon as the map exists (the map keeps the file), so thousands of mapped shards hold no descriptors.
+/// </summary>
+/// <remarks>
+/// A page that cannot be read (an I/O error, or a file truncated under the map) raises SIGBUS, which kills the
+/// process. Every access first checks that the file is still the one opened, which catches a truncation or replacement
+/// between tensors; one racing the access itself is not caught (only reads, <see cref="ShardAccess.Read"/>, are safe from
+/// that). On storage that can fail the map is populated before its bytes are handed out (<see cref="MapPopulation"/>).
+/// </remarks>
+internal sealed unsafe class MappedShardData : ShardData
+{
+    private readonly string _path;
+    private readonly FileIdentity _opened;
+    private readonly byte* _base;
+    private readonly MemoryMappedFile? _windowsFile;
+    private readonly MemoryMappedViewAccessor? _windowsView;
+    private MapPopulation? _population;
+    private int _disposed;
+
+    private MappedShardData(string path, FileIdentity opened, byte* address, MemoryMappedFile? windowsFile, MemoryMappedViewAccessor? windowsView)
+    {
+        _path = path;
+        _opened = opened;
+        _base = address;
+        _windowsFile = windowsFile;
+        _windowsView = windowsView;
+    }
+
+    public override long Length => _opened.Length;
+
+    /// <summary>Maps <paramref name="path"/>, refusing when it is no longer the file opened as <paramref name="opened"/>.</summary>
+    /// <exception cref="IOException">The file changed, or cannot be mapped (the message names the limit to raise).</exception>
+    public static MappedShardData Open(string path, FileIdentity opened)
+    {
+        using var handle = ShardChanged.OpenUnchanged(path, opened);
+        if (OperatingSystem.IsWindows())
+        {
+            return OpenOnWindows(handle, path, opened);
+        }
+
+        var address = Libc.MMap(0, (nuint)opened.Length, Libc.ProtRead, Libc.MapShared, (int)handle.DangerousGetHandle(), 0);
+        if (address == Libc.MapFailed)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw new IOException($"{path}: mapping {Units.ByteSize.Format(opened.Length)} failed: {Marshal.GetPInvokeErrorMessage(errno)}{MapLimits.Explain(errno, opened.Length)}");
+        }
+
+        return new MappedShardData(path, opened, (byte*)address, null, null);
+    }
+
+    /// <summary>
+    /// Maps the shard, populating each range through <paramref name="settings"/>' pool before handing it out
+    /// (<see cref="MapPopulation"/>, Linux 5.14 or later: see <see cref="MapPopulate.IsSupported"/>).
+    /// </summary>
+    /// <exception cref="IOException">The file changed, or cannot be mapped.</exception>
+    public static MappedShardData OpenPopulated(ShardHeader header, FileIdentity opened, ReadSettings settings) =>
+        OpenPopulated(header, opened, settings, ShardSegments.Plan(header, ShardSegments.ReadGroupBytes, ShardSegments.ChunkBytes));
+
+    /// <summary>As <see cref="OpenPopulated(ShardHeader, FileIdentity, ReadSettings)"/>, with the segments given (tests use small ones).</summary>
+    internal static MappedShardData OpenPopulated(ShardHeader header, FileIdentity opened, ReadSettings settings, ShardSegments segments)
+    {
+        // On the read pool, under the timeout: on a network file system the open is a round trip that a stalled server holds.
+        var path = header.FilePath;
+        var data = settings.Wait(path, "it was being opened", abandon =>
+            settings.OpenOnPool($"{path}: opening it to map its data at byte {Invariant.N(header.DataStart)}", header.DataStart, () => Open(path, opened), abandon));
+        data._population = new MapPopulation(header, opened, (nint)data._base, settings, segments);
+        return data;
+    }
+
+    public override ReadOnlySpan<byte> GetSpan(long offset, int length)
+    {
+        // Narrows, without closing, the window for a reader racing Dispose: never a span over an unmapped view once seen.
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+        // A page past a truncated end would raise SIGBUS: a changed file is an error before its bytes are touched.
+        if (_population is { } population)
+        {
+            // Checks the file on the read pool, under the timeout, when it populates.
+            population.Ensure(offset, length);
+        }
+        else
+        {
+            ShardChanged.ThrowIfChanged(_path, _opened);
+        }
+
+        return new(_base + offset, length);
+    }
+
+    /// <summary>
+    /// Pages the range out of this process and out of the page cache (<c>MADV_PAGEOUT</c>). Pages the consumer has read
+    /// through the map stay "active" and would otherwise be kept, while pages the prefetcher read for what comes next
+    /// are still "inactive" and are reclaimed first: under a memory limit the prefetch would evict its own work.
+    /// </summary>
+    public override void ReleaseBehind(long offset, long length)
+    {
+        if (!OperatingSystem.IsLinux() || Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        var page = Environment.SystemPageSize;
+        var start = (offset + page - 1) / page * page;
+        var end = Math.Min(offset + length, Length) / page * page;
+        if (end > start)
+        {
+            // A kernel without MADV_PAGEOUT (before 5.4) refuses it; the hint is then simply not given.
+            _ = Libc.MAdvise((nint)(_base + start), (nuint)(end - start), Libc.MadvPageout);
+            _population?.Forget(start, end - start);
+        }
+    }
+
+    public override bool IsAligned(long offset, int alignment) => (nuint)(_base + offset) % (nuint)alignment == 0;
+
+    protected override void Dispose(bool disposing)
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        if (_windowsView is not null)
+        {
+            _windowsView.SafeMemoryMappedViewHandle.ReleasePointer();
+            _windowsView.Dispose();
+            _windowsFile!.Dispose();
+        }
+        else if (_base is not null)
+        {
+            _ = Libc.MUnmap((nint)_base, (nuint)_opened.Length);
+        }
+    }
+
+    /// <summary>Maps the handle that was just checked (so the file mapped is the one checked); the mapping keeps the file, the handle may close.</summary>
+    private static MappedShardData OpenOnWindows(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string path, FileIdentity opened)
+    {
+        var file = MemoryMappedFile.CreateFromFile(handle, mapName: null, capacity: 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
+        try
+        {
+            var view = file.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
+            byte* pointer = null;
+            view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+            return new MappedShardData(path, opened, pointer + view.PointerOffset, file, view);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,130 @@
+using Checkpoints.Units;
+
+
+namespace Checkpoints.Loading.Planning;
+
+/// <summary>What a caller may choose about loading. Every value has a sensible default; <see cref="FromEnvironment()"/> adds the environment's choices.</summary>
+public sealed record LoadOptions
+{
+    /// <summary>The environment variable that selects a strategy: <c>auto</c>, <c>lazy</c>, <c>eager</c> or <c>prefetch</c>.</summary>
+    public const string StrategyVariable = "CKPT_LOAD_STRATEGY";
+
+    /// <summary>The default number of parallel readers.</summary>
+    public const int DefaultThreads = 8;
+
+    /// <summary>The default size of one read.</summary>
+    public const int DefaultBlockSize = 16 << 20;
+
+    /// <summary>The default share of the binding available memory that read-ahead and eager buffers may use.</summary>
+    public const double DefaultBudgetFraction = 0.9;
+
+    /// <summary>The default time reads may go without progress before a load fails.</summary>
+    public static readonly TimeSpan DefaultReadTimeout = TimeSpan.FromMinutes(2);
+
+    /// <summary>The strategy; <see cref="LoadStrategy.Auto"/> lets the planner choose per shard.</summary>
+    public LoadStrategy Strategy { get; init; } = LoadStrategy.Auto;
+
+    /// <summary>
+    /// How bytes reach the consumer; <see cref="ShardAccess.Auto"/> reads (safe) on network and unknown file systems
+    /// and maps (zero-copy) on local and memory ones. A forced <see cref="LoadStrategy.Lazy"/> maps everywhere unless
+    /// this says otherwise. Eager shards are always read.
+    /// </summary>
+    public ShardAccess Access { get; init; } = ShardAccess.Auto;
+
+    /// <summary>
+    /// How long one read (or open) may run, or wait for a reader thread while none of the others finishes, before the
+    /// load fails with an error naming the file and offset; <see cref="Timeout.InfiniteTimeSpan"/> waits forever. Applies
+    /// to reads, not to page faults of a map, which cannot time out.
+    /// </summary>
+    public TimeSpan ReadTimeout { get; init; } = DefaultReadTimeout;
+
+    /// <summary>Parallel readers for prefetching and eager loading.</summary>
+    public int Threads { get; init; } = DefaultThreads;
+
+    /// <summary>Bytes per read.</summary>
+    public int BlockSize { get; init; } = DefaultBlockSize;
+
+    /// <summary>An absolute memory budget in bytes; when null, <see cref="BudgetFraction"/> of the binding available memory.</summary>
+    public long? BudgetBytes { get; init; }
+
+    /// <summary>The share of the binding available memory (host or cgroup, whichever is tighter) to use when <see cref="BudgetBytes"/> is null.</summary>
+    public double BudgetFraction { get; init; } = DefaultBudgetFraction;
+
+    /// <summary>File system types to treat as network besides the built-in table (in-house mounts); <c>CKPT_NETWORK_FS</c> adds to it.</summary>
+    public IReadOnlyList<string> NetworkFileSystems { get; init; } = [];
+
+    /// <summary>This process's rank among the processes on this node that load the same checkpoint (the LOCAL rank).</summary>
+    public int Rank { get; init; }
+
+    /// <summary>How many processes on this node load the checkpoint; each prefetches its share of the shards.</summary>
+    public int WorldSize { get; init; } = 1;
+
+    /// <summary>Receives prefetch progress: bytes done, bytes total, rate.</summary>
+    public IProgress<PrefetchProgress>? Progress { get; init; }
+
+    /// <summary>The defaults, with the strategy taken from <c>CKPT_LOAD_STRATEGY</c> when it is set.</summary>
+    /// <exception cref="ArgumentException">The variable holds something other than a strategy name.</exception>
+    public static LoadOptions FromEnvironment() => FromEnvironment(Environment.GetEnvironmentVariable);
+
+    /// <summary>The valid range of <see cref="Threads"/>.</summary>
+    internal const int MaxThreads = 256;
+
+    /// <summary>The valid range of <see cref="BlockSize"/>.</summary>
+    internal const int MinBlockSize = 4 << 10, MaxBlockSize = 1 << 30;
+
+    /// <summary>As <see cref="FromEnvironment()"/>, reading variables through <paramref name="variable"/> (tests must not change the process's environment).</summary>
+    internal static LoadOptions FromEnvironment(Func<string, string?> variable)
+    {
+        var text = variable(StrategyVariable);
+        return string.IsNullOrWhiteSpace(text) ? new LoadOptions() : new LoadOptions { Strategy = ParseStrategy(text, StrategyVariable) };
+    }
+
+    /// <summary>Parses <c>auto</c>, <c>lazy</c>, <c>eager</c> or <c>prefetch</c> (any case).</summary>
+    /// <exception cref="ArgumentException">Anything else; the message names <paramref name="source"/>.</exception>
+    public static LoadStrategy ParseStrategy(string text, string source) =>
+        TryParseStrategy(text, out var strategy)
+            ? strategy
+            : throw new ArgumentException($"{source}: '{text}' is not a load strategy; use auto, lazy, eager or prefetch.", nameof(text));
+
+    /// <summary>Parses <c>auto</c>, <c>lazy</c>, <c>eager</c> or <c>prefetch</c> (any case, surrounding spaces allowed); nothing else.</summary>
+    public static bool TryParseStrategy(string? text, out LoadStrategy strategy)
+    {
+        strategy = LoadStrategy.Auto;
+        var name = text?.Trim();
+        // Enum.TryParse also takes numbers and "lazy,eager" (OR-ed flags): only the four names count here.
+        return !string.IsNullOrEmpty(name) && name.All(char.IsAsciiLetter) && Enum.TryParse(name, ignoreCase: true, out strategy);
+    }
+
+    internal void Validate()
+    {
+        if (Threads is < 1 or > MaxThreads)
+        {
+            throw new ArgumentException($"LoadOptions.Threads must be between 1 and {MaxThreads}, not {Threads}.");
+        }
+
+        if (BlockSize is < MinBlockSize or > MaxBlockSize)
+        {
+            throw new ArgumentException($"LoadOptions.BlockSize must be between 4 KiB and 1 GiB, not {ByteSize.Format(BlockSize)}.");
+        }
+
+        if (BudgetBytes is <= 0)
+        {
+            throw new ArgumentException($"LoadOptions.BudgetBytes must be positive, not {BudgetBytes}.");
+        }
+
+        if (BudgetFraction is <= 0 or > 1 || double.IsNaN(BudgetFraction))
+        {
+            throw new ArgumentException($"LoadOptions.BudgetFraction must be above 0 and at most 1, not {BudgetFraction}.");
+        }
+
+        if ((ReadTimeout <= TimeSpan.Zero || ReadTimeout.TotalMilliseconds > int.MaxValue) && ReadTimeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentException($"LoadOptions.ReadTimeout must be positive and at most {TimeSpan.FromMilliseconds(int.MaxValue)} (or infinite), not {ReadTimeout}.");
+        }
+
+        if (WorldSize < 1 || Rank < 0 || Rank >= WorldSize)
+        {
+            throw new ArgumentException($"LoadOptions.Rank must be in [0, LoadOptions.WorldSize): rank {Rank}, world size {WorldSize}.");
+        }
+    }
+}

@@ -1,0 +1,235 @@
+using System.Globalization;
+using Checkpoints.Loading.Access;
+using Checkpoints.Storage.Facts;
+using Checkpoints.Storage.FileSystems;
+using Checkpoints.Storage.Memory;
+using Checkpoints.Units;
+
+namespace Checkpoints.Loading.Planning;
+
+/// <summary>
+/// Decides how to read each shard from the storage facts and the options. A pure function: the same facts and
+/// options always give the same plan, so every rule is tested on fixture facts.
+/// </summary>
+internal static class LoadPlanner
+{
+    /// <summary>A shard this much in the page cache is read through the map without prefetching it again.</summary>
+    public const double CachedEnough = 0.95;
+
+    /// <summary>When the available memory is unknown, prefetch runs at most this far ahead of the reader.</summary>
+    public const long UnknownMemoryWindow = 2L << 30;
+
+    public static LoadPlan Plan(StorageFacts facts, LoadOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        ArgumentNullException.ThrowIfNull(options);
+        var (budget, budgetReason) = Budget(facts.Memory, options);
+        var warnings = new List<string>();
+        var decisions = facts.Files.Select(file => Decide(file, options)).ToList();
+
+        // Local ranks share one page cache: each warms its share of the prefetched shards, so the node reads each file once.
+        var prefetched = 0;
+        for (var i = 0; i < decisions.Count; i++)
+        {
+            if (decisions[i].Strategy != LoadStrategy.Prefetch)
+            {
+                continue;
+            }
+
+            var owner = prefetched++ % options.WorldSize;
+            if (owner != options.Rank)
+            {
+                decisions[i] = decisions[i] with
+                {
+                    PrefetchedHere = false,
+                    Reason = decisions[i].Reason + string.Create(CultureInfo.InvariantCulture, $"; local rank {owner} of {options.WorldSize} warms it"),
+                };
+            }
+        }
+
+        var prefetchBytes = decisions.Where(static shard => shard.PrefetchedHere).Sum(static shard => shard.Length);
+
+        // Local ranks share one page cache and see the same memory: what the whole node warms must fit, not one rank's share.
+        var nodePrefetchBytes = decisions.Where(static shard => shard.Strategy == LoadStrategy.Prefetch).Sum(static shard => shard.Length);
+
+        // A populated map is safe from storage errors, not from eviction: only when what is prefetched stays in memory.
+        var mapped = decisions.Select(shard => WithAccess(shard, options, facts.CanPopulateMaps, fitsBudget: true)).ToList();
+        decisions = NeedsWindow(prefetchBytes, nodePrefetchBytes, budget, InFlightWith(mapped, options))
+            ? [.. decisions.Select(shard => WithAccess(shard, options, facts.CanPopulateMaps, fitsBudget: false))]
+            : mapped;
+        var inFlight = InFlightWith(decisions, options);
+        long? window = null;
+        if (prefetchBytes > 0 && budget is null)
+        {
+            window = UnknownMemoryWindow;
+            warnings.Add($"the available memory is unknown, so prefetch stays at most {ByteSize.Format(UnknownMemoryWindow)} ahead of the reader");
+        }
+        else if (budget is { } known && NeedsWindow(prefetchBytes, nodePrefetchBytes, known, inFlight))
+        {
+            // The workers' buffers and the blocks they are reading come on top of the window. One block is always allowed
+            // where the reader is, so a window below a block (no memory to spare) still moves.
+            window = Math.Max(known - inFlight, options.BlockSize);
+            var whose = options.WorldSize > 1 ? $" (by all {options.WorldSize} local ranks)" : string.Empty;
+            var message = $"{ByteSize.Format(nodePrefetchBytes)} to prefetch{whose} exceeds the memory budget of {ByteSize.Format(known)}: " +
+                "prefetch runs at most the budget ahead of the reader, so early pages are not evicted before they are used";
+            if (options.Strategy == LoadStrategy.Prefetch)
+            {
+                warnings.Add("prefetch was forced, but " + message);
+            }
+            else
+            {
+                warnings.Add(message);
+            }
+        }
+
+        if (options.Strategy == LoadStrategy.Eager && budget is { } limit && decisions.Max(static shard => (long?)shard.Length) is { } largest && largest > limit)
+        {
+            warnings.Add($"eager was forced, but the largest shard ({ByteSize.Format(largest)}) exceeds the memory budget of {ByteSize.Format(limit)}: the process may be killed for lack of memory");
+        }
+
+        var riskyMaps = decisions.Where(static shard => shard.Access == ShardAccess.Map && shard.FileSystem.Class is FileSystemClass.Network or FileSystemClass.Unknown).ToList();
+        if (riskyMaps.Count > 0)
+        {
+            warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{riskyMaps.Count} shard(s) on network or unknown storage are mapped: an I/O error or a truncation there raises SIGBUS and kills the process; use --access read (ShardAccess.Read) to get errors instead"));
+        }
+
+        warnings.AddRange(decisions.Where(static shard => shard.FileSystem.Class == FileSystemClass.Unknown)
+            .Select(static shard => shard.FileSystem.FileSystemType).Distinct(StringComparer.Ordinal)
+            .Select(static type => $"file system '{type}' is not in the table; if it is a network file system add it to {StorageProbeOptions.NetworkFileSystemsVariable}"));
+
+        return new LoadPlan(options.Strategy, decisions, facts.Memory, budget, budgetReason, prefetchBytes, window, options.Threads, options.BlockSize, warnings);
+    }
+
+    /// <summary>Whether the prefetch must run within a window: it does not fit the budget, or the budget is unknown.</summary>
+    private static bool NeedsWindow(long prefetchBytes, long nodePrefetchBytes, long? budget, long inFlight) =>
+        prefetchBytes > 0 && (budget is null || nodePrefetchBytes + inFlight > budget);
+
+    /// <summary>The workers' buffers, and what read access holds if any shard uses it.</summary>
+    private static long InFlightWith(IEnumerable<ShardPlan> decisions, LoadOptions options) =>
+        InFlight(options) + (decisions.Any(static shard => shard.Access == ShardAccess.Read && shard.Strategy != LoadStrategy.Eager) ? ReadAccessBytes : 0);
+
+    /// <summary>Memory the prefetch holds besides the window: each worker's buffer (the data is read into it and dropped).</summary>
+    internal static long InFlight(LoadOptions options) => (long)options.Threads * options.BlockSize;
+
+    /// <summary>
+    /// Memory read access holds besides the window: the segments kept by each active shard and the one being read, and
+    /// the arrays let go of but not yet collected (see <see cref="ReleasedBuffers"/>). A tensor larger than a segment is
+    /// one segment of its own size (up to 2 GiB), and adds that.
+    /// </summary>
+    internal static long ReadAccessBytes =>
+        (((ActiveShards.DefaultCapacity * OwnedShardData.KeptSegments) + 1) * ShardSegments.ReadGroupBytes) + ReleasedBuffers.CollectEvery;
+
+    private static ShardPlan Decide(StorageFileFacts file, LoadOptions options)
+    {
+        var fs = file.FileSystem;
+        var length = file.Residency.SizeBytes;
+        var cached = file.Residency.CachedBytes;
+        var type = fs.FileSystemType;
+        if (options.Strategy != LoadStrategy.Auto)
+        {
+            return Shard(file, options.Strategy, $"{options.Strategy.ToString().ToLowerInvariant()} was asked for ({type}, {CachedText(cached, length)})");
+        }
+
+        if (fs.Class == FileSystemClass.Memory)
+        {
+            return Shard(file, LoadStrategy.Lazy, $"{type} keeps files in memory: mapping reads it at memory speed");
+        }
+
+        var cachedText = CachedText(cached, length);
+        if (fs.Class == FileSystemClass.Local)
+        {
+            // A cold local shard is prefetched too: one reader's page faults keep one read-ahead in flight, where the
+            // workers keep eight, and spread the cost of bringing pages in over every core. Measured cold, 4 GiB on
+            // this project's benchmark machine: lazy 4.5 s, cat 4.3 s, prefetch 1.9 s (docs/BENCHMARKS.md).
+            return IsCached(cached, length)
+                ? Shard(file, LoadStrategy.Lazy, $"{type} is a local file system and {cachedText}: mapped, it is read from memory")
+                : Shard(file, LoadStrategy.Prefetch,
+                    $"{type} is a local file system and {cachedText}: parallel fills bring it in faster than the reader's own page faults");
+        }
+
+        var what = fs.Class == FileSystemClass.Network
+            ? $"{type} is a network file system"
+            : $"{type} is not a known file system (prefetching costs little if it is local)";
+        if (IsCached(cached, length))
+        {
+            return Shard(file, LoadStrategy.Lazy, $"{what}, but {cachedText}: it is read from memory without prefetching");
+        }
+
+        return Shard(file, LoadStrategy.Prefetch, $"{what} and {cachedText}: parallel block reads warm the page cache ahead of the reader");
+    }
+
+    private static bool IsCached(long? cached, long length) => cached is { } bytes && length > 0 && bytes >= length * CachedEnough;
+
+    private static ShardPlan Shard(StorageFileFacts file, LoadStrategy strategy, string reason) =>
+        new(file.FileSystem.Path, file.Residency.SizeBytes, file.FileSystem, file.Residency.CachedBytes, strategy,
+            PrefetchedHere: strategy == LoadStrategy.Prefetch, reason, ShardAccess.Map);
+
+    /// <summary>
+    /// Where the storage can fail, a page fault must not be what meets the error (SIGBUS kills the process): bytes are
+    /// mapped but populated by the read threads before use, which turns errors and stalls into exceptions without a copy,
+    /// or, when pages could be evicted before use (the prefetch does not fit the budget) or the kernel cannot populate,
+    /// read into memory. Local and memory file systems keep the plain zero-copy map.
+    /// </summary>
+    private static ShardPlan WithAccess(ShardPlan shard, LoadOptions options, bool canPopulate, bool fitsBudget)
+    {
+        if (shard.Strategy == LoadStrategy.Eager)
+        {
+            return shard with { Access = ShardAccess.Read };
+        }
+
+        var canFail = shard.FileSystem.Class is FileSystemClass.Network or FileSystemClass.Unknown;
+        return options.Access switch
+        {
+            ShardAccess.Read => shard with { Access = ShardAccess.Read, Reason = shard.Reason + "; read into memory (asked for)" },
+            ShardAccess.Map => shard with { Access = ShardAccess.Map, Reason = shard.Reason + "; mapped (asked for)" },
+            ShardAccess.PopulatedMap when canPopulate => shard with
+            {
+                Access = ShardAccess.PopulatedMap,
+                Reason = shard.Reason + "; mapped and populated before use (asked for)",
+            },
+            ShardAccess.PopulatedMap => shard with
+            {
+                Access = ShardAccess.Read,
+                Reason = shard.Reason + "; read into memory: a populated map was asked for, but this kernel cannot populate maps (Linux 5.14 or later)",
+            },
+            _ when options.Strategy == LoadStrategy.Lazy => shard,
+            _ when canFail && canPopulate && fitsBudget => shard with
+            {
+                Access = ShardAccess.PopulatedMap,
+                Reason = shard.Reason + "; mapped, each range populated by the read threads before use, so a storage error is an exception " +
+                    "rather than a crash (what is prefetched fits the memory budget, so its pages stay cached until used)",
+            },
+            _ when canFail => shard with
+            {
+                Access = ShardAccess.Read,
+                Reason = shard.Reason + "; its bytes are read into memory, not mapped, so a storage error is an exception rather than a crash" +
+                    (canPopulate ? " (a map's pages could be evicted before use: the prefetch does not fit the memory budget)" : string.Empty),
+            },
+            _ => shard,
+        };
+    }
+
+    private static string CachedText(long? cached, long length) => cached switch
+    {
+        null => "its page cache residency is unknown (counted as not cached)",
+        _ when length == 0 => "it is empty",
+        { } bytes => string.Create(CultureInfo.InvariantCulture, $"{(double)bytes / length:0%} of it is in the page cache"),
+    };
+
+    private static (long? Budget, string Reason) Budget(MemoryFacts memory, LoadOptions options)
+    {
+        if (options.BudgetBytes is { } absolute)
+        {
+            return (absolute, $"{ByteSize.Format(absolute)} (set explicitly)");
+        }
+
+        if (memory.BindingAvailableBytes is not { } available)
+        {
+            return (null, "unknown (the available memory could not be measured)");
+        }
+
+        var budget = (long)(Math.Max(available, 0) * options.BudgetFraction);
+        return (budget, string.Create(CultureInfo.InvariantCulture, $"{ByteSize.Format(budget)} ({options.BudgetFraction:0%} of {ByteSize.Format(available)} available)"));
+    }
+}

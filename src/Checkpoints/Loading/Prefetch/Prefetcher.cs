@@ -1,0 +1,472 @@
+using System.Diagnostics;
+using Checkpoints.Loading.Logging;
+using Checkpoints.Loading.Planning;
+using Microsoft.Extensions.Logging;
+
+namespace Checkpoints.Loading.Prefetch;
+
+/// <summary>
+/// Warms the page cache in the background: a pool of workers reads the files in blocks, in the order the
+/// consumer will read them, and throws the data away. Big files are split across workers. A window keeps the
+/// workers at most a budget ahead of the consumer; blocks the consumer has already passed are skipped. Read
+/// errors are logged once per file and never fail the load: the consumer's own reads decide. A file another process on
+/// the node is warming (see <see cref="IPrefetchClaims"/>) is passed over, and come back to once that process is done:
+/// then it is read only if it is still not cached (the other process crashed, or its pages were evicted).
+/// </summary>
+internal sealed class Prefetcher : IDisposable
+{
+    private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(5);
+
+    // What this process knows of each file's claim (see IsClaimed).
+    private const int Unclaimed = 0;
+    private const int ClaimedHere = 1;
+    private const int ClaimedElsewhere = 2;
+
+    private readonly IReadOnlyList<PrefetchBlock> _blocks;
+    private readonly IBlockReader _reader;
+    private readonly ConsumerWindow _window;
+    private readonly bool _stopAtWindow;
+    private readonly int _blockSize;
+    private readonly IProgress<PrefetchProgress>? _progress;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop;
+    private readonly Thread[] _workers;
+    private readonly int[] _failedFiles;
+    private readonly IPrefetchClaims _claims;
+    private readonly int[] _claimStates;
+    private readonly int[] _blocksLeft;
+    private readonly long[] _fileBytes;
+    private readonly long[] _heldSince;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<int> _deferredFiles = new();
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Stopwatch _clock = new();
+    private int _next;
+    private int _running;
+    private long _bytesRead;
+    private long _bytesSkipped;
+    private long _bytesFoundCached;
+    private readonly Lock _logLock = new();
+    private int _loggedDecile;
+    private int _disposed;
+    private int _windowReached;
+    private int _progressFailed;
+
+    /// <param name="blocks">The blocks, in consumer order (see <see cref="PrefetchBlock.Split"/>).</param>
+    /// <param name="fileCount">How many files the blocks refer to.</param>
+    /// <param name="reader">Reads the files.</param>
+    /// <param name="claims">Which files this process warms, among the processes of the node.</param>
+    /// <param name="window">The consumer's position and how far ahead of it reading may go.</param>
+    /// <param name="threads">Workers.</param>
+    /// <param name="blockSize">The largest block, for the workers' buffers.</param>
+    /// <param name="stopAtWindow">Warm-only mode (nobody consumes): stop at the window's edge instead of waiting there.</param>
+    /// <param name="progress">Receives progress after each block.</param>
+    /// <param name="logger">Start, every 10%, end, and read errors.</param>
+    /// <param name="cancellationToken">Stops the workers.</param>
+    public Prefetcher(IReadOnlyList<PrefetchBlock> blocks, int fileCount, IBlockReader reader, IPrefetchClaims claims, ConsumerWindow window, int threads,
+        int blockSize, bool stopAtWindow, IProgress<PrefetchProgress>? progress, ILogger logger, CancellationToken cancellationToken)
+    {
+        _blocks = blocks;
+        _reader = reader;
+        _claims = claims;
+        _claimStates = new int[fileCount];
+        _blocksLeft = new int[fileCount];
+        _fileBytes = new long[fileCount];
+        _heldSince = new long[fileCount];
+        foreach (var block in blocks)
+        {
+            _blocksLeft[block.File]++;
+            _fileBytes[block.File] += block.Length;
+        }
+
+        _window = window;
+        _stopAtWindow = stopAtWindow;
+        _blockSize = blockSize;
+        _progress = progress;
+        _logger = logger;
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _failedFiles = new int[fileCount];
+        TotalBytes = blocks.Sum(static block => (long)block.Length);
+        _workers = new Thread[Math.Max(1, Math.Min(threads, blocks.Count))];
+        for (var i = 0; i < _workers.Length; i++)
+        {
+            // Dedicated threads: the reads block, and must not starve the thread pool the consumer may rely on.
+            _workers[i] = new Thread(Work) { IsBackground = true, Name = $"ckpt-prefetch-{i}" };
+        }
+    }
+
+    public long TotalBytes { get; }
+
+    /// <summary>
+    /// How long to wait for another process to finish warming a file before reading it anyway, counted from when the file
+    /// was found taken: every file's wait runs at once, so the whole prefetch waits about this long at most, however
+    /// many files are held (see <see cref="NodePrefetchClaims.DefaultPatience"/>).
+    /// </summary>
+    internal TimeSpan ClaimPatience { get; init; } = NodePrefetchClaims.DefaultPatience;
+
+    public long BytesRead => Interlocked.Read(ref _bytesRead);
+
+    public long BytesSkipped => Interlocked.Read(ref _bytesSkipped);
+
+    /// <summary>The bytes of files another process held that were found in the page cache already, and not read (part of <see cref="BytesSkipped"/>).</summary>
+    public long BytesFoundCached => Interlocked.Read(ref _bytesFoundCached);
+
+    /// <summary>Completes when every worker has stopped, for whatever reason. Never faults.</summary>
+    public Task Completion => _completion.Task;
+
+    public void Start()
+    {
+        _clock.Start();
+        LoadLog.PrefetchStarted(_logger, TotalBytes, _failedFiles.Length, _workers.Length, _blockSize, _window.Size);
+        _running = _workers.Length;
+        if (_blocks.Count == 0)
+        {
+            _completion.TrySetResult();
+            return;
+        }
+
+        for (var started = 0; started < _workers.Length; started++)
+        {
+            try
+            {
+                _workers[started].Start();
+            }
+            catch
+            {
+                // Only the workers that run will count down: Completion still completes when they end.
+                if (Interlocked.Add(ref _running, started - _workers.Length) == 0)
+                {
+                    Finish();
+                }
+
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Stops the workers, waits briefly for them (a read stalled in the kernel is left to finish on its own), and closes the files.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _stop.Cancel();
+        // One deadline for all workers: stalled reads (a hung NFS server) must not cost the timeout once per worker.
+        var deadline = Stopwatch.GetTimestamp() + (long)(JoinTimeout.TotalSeconds * Stopwatch.Frequency);
+        foreach (var worker in _workers)
+        {
+            var left = Math.Max(0, deadline - Stopwatch.GetTimestamp());
+            if (worker.IsAlive)
+            {
+                worker.Join(TimeSpan.FromSeconds(left / (double)Stopwatch.Frequency));
+            }
+        }
+
+        _reader.Dispose();
+        _claims.Dispose();
+        if (_workers.All(static worker => !worker.IsAlive))
+        {
+            // A worker stuck in a read past the deadline still looks at the token when it returns.
+            _stop.Dispose();
+        }
+    }
+
+    private void Work()
+    {
+        try
+        {
+            // One buffer per worker, reused for every block: the data is only read to be cached, never looked at.
+            var buffer = GC.AllocateUninitializedArray<byte>(_blockSize);
+            while (NextBlock() is { } block)
+            {
+                ReadBlock(block, buffer);
+                BlockDone(block.File);
+                Report();
+            }
+
+            while (!_stop.IsCancellationRequested && Volatile.Read(ref _windowReached) == 0 && _deferredFiles.TryDequeue(out var file))
+            {
+                WarmDeferred(file, buffer);
+            }
+        }
+        catch (Exception exception) when (!_stop.IsCancellationRequested)
+        {
+            // A background thread must never take the process down: the prefetch is only an optimisation, the consumer's
+            // own reads still get every byte. Every worker stops, and the failure is logged.
+            _stop.Cancel();
+            LoadLog.PrefetchAborted(_logger, exception);
+        }
+        catch (Exception)
+        {
+            // Stopping anyway: whatever a worker hit while being stopped does not matter.
+        }
+        finally
+        {
+            if (Interlocked.Decrement(ref _running) == 0)
+            {
+                Finish();
+            }
+        }
+    }
+
+    private PrefetchBlock? NextBlock()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            var index = Interlocked.Increment(ref _next) - 1;
+            if (index >= _blocks.Count)
+            {
+                return null;
+            }
+
+            var block = _blocks[index];
+            if (SkipIfNotNeeded(block))
+            {
+                BlockDone(block.File);
+                continue;
+            }
+
+            if (!IsClaimed(block.File))
+            {
+                // Another process warms this file; it is counted when it is come back to (WarmDeferred).
+                continue;
+            }
+
+            return WaitForWindow(block) ? block : null;
+        }
+
+        return null;
+    }
+
+    /// <summary>Counts <paramref name="block"/> as skipped when the consumer already read past it (its own reads brought it in) or its file failed.</summary>
+    private bool SkipIfNotNeeded(PrefetchBlock block)
+    {
+        if (block.End > _window.Position && Volatile.Read(ref _failedFiles[block.File]) == 0)
+        {
+            return false;
+        }
+
+        Interlocked.Add(ref _bytesSkipped, block.Length);
+        return true;
+    }
+
+    /// <summary>
+    /// Waits until the window allows <paramref name="block"/>; false when the prefetch stops instead: cancelled, or, in
+    /// warm-only mode, the window's edge reached (that stops new claims only: blocks other workers hold are still read).
+    /// </summary>
+    private bool WaitForWindow(PrefetchBlock block)
+    {
+        if (!_stopAtWindow)
+        {
+            return _window.WaitFor(block, _stop.Token);
+        }
+
+        if (Volatile.Read(ref _windowReached) != 0 || !_window.Allows(block))
+        {
+            Volatile.Write(ref _windowReached, 1);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Whether this process warms <paramref name="file"/>: decided once, by the first block of it that is read.</summary>
+    private bool IsClaimed(int file)
+    {
+        var state = Volatile.Read(ref _claimStates[file]);
+        if (state != Unclaimed)
+        {
+            return state == ClaimedHere;
+        }
+
+        lock (_claimStates)
+        {
+            if (_claimStates[file] == Unclaimed)
+            {
+                _claimStates[file] = _claims.TryClaim(file) ? ClaimedHere : ClaimedElsewhere;
+                if (_claimStates[file] == ClaimedElsewhere)
+                {
+                    if (_claims.IsWarm(file))
+                    {
+                        // Cached already: whatever the holder is doing, there is nothing to wait for.
+                        LoadLog.PrefetchHeldButCached(_logger, () => _reader.PathOf(file), () => _claims.DescribeHolder(file));
+                        CountFoundCached(file);
+                    }
+                    else
+                    {
+                        LoadLog.PrefetchElsewhere(_logger, () => _reader.PathOf(file), () => _claims.DescribeHolder(file), ClaimPatience);
+                        _heldSince[file] = Stopwatch.GetTimestamp();
+                        _deferredFiles.Enqueue(file);
+                    }
+                }
+            }
+
+            return _claimStates[file] == ClaimedHere;
+        }
+    }
+
+    /// <summary>Counts a block of <paramref name="file"/> as handled; after the last one, other processes may have the file.</summary>
+    private void BlockDone(int file)
+    {
+        if (Interlocked.Decrement(ref _blocksLeft[file]) == 0 && Volatile.Read(ref _claimStates[file]) == ClaimedHere)
+        {
+            _claims.Release(file);
+        }
+    }
+
+    /// <summary>
+    /// A file another process was warming: wait until it is done (or gone), then read what is still not cached, within
+    /// the window like any block. Whatever that process left in the page cache is not read again.
+    /// </summary>
+    private void WarmDeferred(int file, byte[] buffer)
+    {
+        // Past the patience, the file is read without the claim: at worst the storage is read twice, never not at all.
+        var left = ClaimPatience - Stopwatch.GetElapsedTime(Volatile.Read(ref _heldSince[file]));
+        var claimed = _claims.WaitAndClaim(file, left > TimeSpan.Zero ? left : TimeSpan.Zero, _stop.Token);
+        try
+        {
+            if (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+
+            var warm = _claims.IsWarm(file);
+            if (!claimed && warm)
+            {
+                // Still held, but what the holder read is cached: "reading it anyway" would not be true.
+                LoadLog.PrefetchHeldButCached(_logger, () => _reader.PathOf(file), () => _claims.DescribeHolder(file));
+            }
+            else if (!claimed)
+            {
+                LoadLog.PrefetchGaveUpWaiting(_logger, () => _reader.PathOf(file), ClaimPatience, () => _claims.DescribeHolder(file));
+            }
+
+            if (warm)
+            {
+                CountFoundCached(file);
+                return;
+            }
+
+            var blocks = _blocks.Where(block => block.File == file).ToList();
+            foreach (var block in blocks)
+            {
+                if (SkipIfNotNeeded(block))
+                {
+                    continue;
+                }
+
+                if (!WaitForWindow(block))
+                {
+                    return;
+                }
+
+                ReadBlock(block, buffer);
+                Report();
+            }
+        }
+        finally
+        {
+            if (claimed)
+            {
+                _claims.Release(file);
+            }
+        }
+    }
+
+    /// <summary>Counts all of <paramref name="file"/> as skipped: another process held it, and it was found cached.</summary>
+    private void CountFoundCached(int file)
+    {
+        Interlocked.Add(ref _bytesSkipped, _fileBytes[file]);
+        Interlocked.Add(ref _bytesFoundCached, _fileBytes[file]);
+        Report();
+    }
+
+    private void ReadBlock(PrefetchBlock block, byte[] buffer)
+    {
+        var done = 0;
+        try
+        {
+            while (done < block.Length && !_stop.IsCancellationRequested)
+            {
+                var read = _reader.Read(block.File, buffer.AsSpan(0, block.Length - done), block.Offset + done);
+                if (read == 0)
+                {
+                    break; // The file is shorter than it was: the consumer's reads will report that.
+                }
+
+                done += read;
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            if (Interlocked.Exchange(ref _failedFiles[block.File], 1) == 0 && !_stop.IsCancellationRequested)
+            {
+                LoadLog.PrefetchReadFailed(_logger, _reader.PathOf(block.File), block.Offset + done, exception.Message);
+            }
+        }
+        catch (ObjectDisposedException) when (_stop.IsCancellationRequested)
+        {
+            // Disposed while a read was starting: stopping quietly is the point.
+        }
+
+        Interlocked.Add(ref _bytesRead, done);
+    }
+
+    private void Report()
+    {
+        // A file passed over for another process and then found warm can count some skipped blocks twice: cap at the total.
+        var done = Math.Min(BytesRead + BytesSkipped, TotalBytes);
+        var seconds = Math.Max(_clock.Elapsed.TotalSeconds, 1e-9);
+        if (_progress is not null && Volatile.Read(ref _progressFailed) == 0)
+        {
+            try
+            {
+                _progress.Report(new PrefetchProgress(done, TotalBytes, BytesRead / seconds));
+            }
+            catch (Exception exception)
+            {
+                // A caller's progress sink must not take down this background thread, and with it the process.
+                if (Interlocked.Exchange(ref _progressFailed, 1) == 0)
+                {
+                    LoadLog.ProgressFailed(_logger, exception);
+                }
+            }
+        }
+
+        var decile = TotalBytes == 0 ? 10 : (int)(done * 10 / TotalBytes);
+        if (decile <= Volatile.Read(ref _loggedDecile) || decile >= 10)
+        {
+            return;
+        }
+
+        // Under the lock, so two workers crossing deciles at once log them in order.
+        lock (_logLock)
+        {
+            if (decile > _loggedDecile)
+            {
+                _loggedDecile = decile;
+                LoadLog.PrefetchProgress(_logger, decile * 10, done, TotalBytes, BytesRead / seconds);
+            }
+        }
+    }
+
+    private void Finish()
+    {
+        var seconds = _clock.Elapsed.TotalSeconds;
+        if (_stop.IsCancellationRequested)
+        {
+            LoadLog.PrefetchStopped(_logger, BytesRead, "cancelled");
+        }
+        else if (Volatile.Read(ref _windowReached) != 0)
+        {
+            LoadLog.PrefetchStopped(_logger, BytesRead, "the rest does not fit the memory budget");
+        }
+        else
+        {
+            LoadLog.PrefetchFinished(_logger, BytesRead, BytesSkipped, seconds);
+        }
+
+        _completion.TrySetResult();
+    }
+}
