@@ -2,6 +2,9 @@ using Checkpoints.Format;
 using Checkpoints.Writing;
 
 
+
+
+
 namespace Checkpoints.Synthesis;
 
 /// <summary>Writes a Llama-shaped checkpoint of about a requested size, with deterministic pseudo-random weights.</summary>

@@ -1,5 +1,8 @@
 using Checkpoints.Format;
 
+
+
+
 namespace Checkpoints;
 
 /// <summary>One file of a checkpoint, as its header describes it.</summary>
@@ -17,6 +20,7 @@ public sealed class CheckpointShard
     /// <summary>Full path of the file.</summary>
     public string Path { get; }
 
+    /// <summary>Size of the file in bytes.</summary>
     public long FileLength { get; }
 
     /// <summary>Length of the JSON header in bytes (the N of the 8-byte prefix).</summary>
@@ -25,6 +29,7 @@ public sealed class CheckpointShard
     /// <summary>Absolute offset of the first tensor byte.</summary>
     public long DataOffset => SafetensorsLayout.PrefixLength + HeaderLength;
 
+    /// <summary>How many tensors the header declares.</summary>
     public int TensorCount { get; }
 
     /// <summary>The file's <c>__metadata__</c> strings (empty when it has none).</summary>

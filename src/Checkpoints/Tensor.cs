@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Checkpoints.Format;
+using Checkpoints.Loading.Session;
 using Checkpoints.Units;
 
 namespace Checkpoints;
@@ -14,12 +15,12 @@ public sealed class Tensor
     /// <summary>Copies and conversions go through spans of at most this many bytes (a multiple of every element size).</summary>
     private const int SliceBytes = 1 << 30;
 
-    private readonly Checkpoint _owner;
+    private readonly IShardBytes _bytes;
     private readonly long[] _shape;
 
-    internal Tensor(Checkpoint owner, int shardIndex, string shardPath, TensorEntry entry, long fileOffset)
+    internal Tensor(IShardBytes bytes, int shardIndex, string shardPath, TensorEntry entry, long fileOffset)
     {
-        _owner = owner;
+        _bytes = bytes;
         ShardIndex = shardIndex;
         ShardPath = shardPath;
         Name = entry.Name;
@@ -30,15 +31,19 @@ public sealed class Tensor
         FileOffset = fileOffset;
     }
 
+    /// <summary>The tensor's name in the checkpoint.</summary>
     public string Name { get; }
 
+    /// <summary>The element type.</summary>
     public DType DType { get; }
 
     /// <summary>The dimensions, outermost first; empty for a scalar.</summary>
     public IReadOnlyList<long> Shape => _shape;
 
+    /// <summary>The number of elements: the product of the shape (1 for a scalar).</summary>
     public long ElementCount { get; }
 
+    /// <summary>The size of its data in bytes.</summary>
     public long ByteLength { get; }
 
     /// <summary>The shard file that holds the tensor.</summary>
@@ -78,7 +83,7 @@ public sealed class Tensor
             throw new ArgumentOutOfRangeException(nameof(length), $"[{start}, {start + length}) is outside tensor '{Name}' ({ByteLength} bytes).");
         }
 
-        return _owner.ShardData(ShardIndex, FileOffset + start, length).GetSpan(FileOffset + start, length);
+        return _bytes.GetSpan(ShardIndex, FileOffset + start, length);
     }
 
     /// <summary>
@@ -95,7 +100,7 @@ public sealed class Tensor
             return false;
         }
 
-        if (!_owner.ShardData(ShardIndex, FileOffset, 0).IsAligned(FileOffset, Unsafe.SizeOf<T>()))
+        if (!_bytes.IsAligned(ShardIndex, FileOffset, Unsafe.SizeOf<T>()))
         {
             return false;
         }
@@ -155,6 +160,7 @@ public sealed class Tensor
         }
     }
 
+    /// <summary>The name, dtype and shape: <c>model.norm.weight BF16 [4096]</c>.</summary>
     public override string ToString() => $"{Name} {DType.Name()} [{string.Join(", ", _shape)}]";
 
     private bool HasElementSize<T>()

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using Checkpoints.Files;
 using Checkpoints.Format;
 using Checkpoints.Loading.Planning;
 using Checkpoints.Synthesis;
@@ -35,20 +34,21 @@ internal static class DemoCommand
         var @out = console.Out;
         var plan = SynthesisPlan.Shards(size, shardCount: 4, DType.BF16, SyntheticCheckpoint.DefaultSeed);
         var temporary = Path.GetTempPath();
-        if (FileKinds.Of(Path.TrimEndingDirectorySeparator(temporary)) is not FileKind.Directory and var kind)
+        if (!Directory.Exists(temporary))
         {
             // The runtime would say "Unable to find the specified file", naming neither the folder nor TMPDIR.
-            var what = kind is FileKind.Missing ? "does not exist" : $"is {FileKinds.Describe(kind)}, not a folder";
+            var what = Path.Exists(Path.TrimEndingDirectorySeparator(temporary)) ? "is not a folder" : "does not exist";
             throw new IOException($"{temporary}: the temporary folder (TMPDIR) {what}: set TMPDIR to a writable folder");
         }
 
-        SynthesisPlan.EnsureFits(temporary, plan, "choose a smaller --size, or set TMPDIR to a directory with room");
         var folder = Directory.CreateTempSubdirectory("ckpt-demo-");
         var completed = false;
         try
         {
             var stopwatch = Stopwatch.StartNew();
-            var files = CheckpointWriter.WriteShards(folder.FullName, plan, SyntheticCheckpoint.Metadata, cancellationToken);
+            var files = OutputDirectoryErrors.Translate(
+                () => CheckpointWriter.WriteDirectory(folder.FullName, plan, SyntheticCheckpoint.Metadata, cancellationToken: cancellationToken),
+                temporary, "choose a smaller --size, or set TMPDIR to a directory with room");
             @out.MarkupLineInterpolated($"[bold]1. write[/]  a Llama-shaped bf16 checkpoint, {files.Count - 1} shards + index, in {folder.FullName} ({Seconds(stopwatch)})");
 
             stopwatch.Restart();
@@ -61,7 +61,7 @@ internal static class DemoCommand
             }
 
             // The plan the auto strategy made from the storage facts (a temp folder is local, so: map lazily).
-            foreach (var line in checkpoint.Plan.ToString().TrimEnd().Split('\n'))
+            foreach (var line in FlagTerms.Translate(checkpoint.Plan.ToString()).TrimEnd().Split('\n'))
             {
                 @out.MarkupLineInterpolated($"         {line}");
             }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Checkpoints.Files;
 using Checkpoints.Storage.Cache;
 using Checkpoints.Units;
 using Spectre.Console;
@@ -15,15 +14,10 @@ internal static class EvictCommand
         var command = new Command("evict", "Drop a checkpoint's files from the page cache (for cold-start measurements; no root needed).") { path };
         command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, token =>
         {
-            var cache = PageCache.CreateDefault();
             var table = new Table().AddColumns("file", "size", "cached before", "cached after");
-            foreach (var shard in CheckpointLayout.Discover(result.GetRequiredValue(path)).ShardPaths)
+            foreach (var file in CheckpointCache.Evict(result.GetRequiredValue(path), token))
             {
-                token.ThrowIfCancellationRequested();
-                var before = cache.GetResidency(shard, token);
-                PageCache.Evict(shard);
-                var after = cache.GetResidency(shard, token);
-                table.AddRow(Markup.Escape(shard), ByteSize.Format(before.SizeBytes), Cached(before), Cached(after));
+                table.AddRow(Markup.Escape(file.Path), ByteSize.Format(file.Before.SizeBytes), Cached(file.Before), Cached(file.After));
             }
 
             console.Out.Write(table);

@@ -37,7 +37,7 @@ internal static class LoadCommand
                     ? (plan, total, read) =>
                     {
                         // A person at a terminal sees what will be done before the bar that shows it being done.
-                        console.OutWriter.Write(plan.ToString());
+                        console.OutWriter.Write(FlagTerms.Translate(plan.ToString()));
                         console.OutWriter.Flush();
                         return WithProgressBar(console, read, total);
                     }
@@ -116,7 +116,7 @@ internal static class LoadCommand
     {
         if (!planShown)
         {
-            console.OutWriter.Write(outcome.Plan.ToString());
+            console.OutWriter.Write(FlagTerms.Translate(outcome.Plan.ToString()));
         }
 
         var seconds = outcome.Total.TotalSeconds;

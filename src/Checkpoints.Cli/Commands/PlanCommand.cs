@@ -19,7 +19,7 @@ internal static class PlanCommand
             LoadPlan plan;
             using (var logging = CliLogging.Create(result.GetValue(CommonOptions.Verbose)))
             {
-                plan = Checkpoint.PlanOnly(result.GetRequiredValue(path), load.Bind(result), logging.CreateLogger("ckpt"), token);
+                plan = Checkpoint.PlanLoad(result.GetRequiredValue(path), load.Bind(result), logging.CreateLogger("ckpt"), token);
             }
 
             if (result.GetValue(json))
@@ -33,7 +33,7 @@ internal static class PlanCommand
             }
             else
             {
-                console.OutWriter.Write(plan.ToString());
+                console.OutWriter.Write(FlagTerms.Translate(plan.ToString()));
             }
 
             return Task.FromResult(ExitCodes.Success);

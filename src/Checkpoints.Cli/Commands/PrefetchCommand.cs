@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using Checkpoints.Loading.Planning;
 using Checkpoints.Units;
 using Spectre.Console;
 
@@ -23,12 +22,13 @@ internal static class PrefetchCommand
         command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, async token =>
         {
             var stopwatch = Stopwatch.StartNew();
-            LoadPlan plan;
-            long read, planned, alreadyCached;
+            WarmReport report;
             using (var logging = CliLogging.Create(result.GetValue(CommonOptions.Verbose)))
             {
-                (plan, read, planned, alreadyCached) = await Checkpoint.WarmAsync(result.GetRequiredValue(path), load.Bind(result, strategyMatters: false), logging.CreateLogger("ckpt"), token).ConfigureAwait(false);
+                report = await CheckpointCache.WarmAsync(result.GetRequiredValue(path), load.Bind(result, strategyMatters: false), logging.CreateLogger("ckpt"), token).ConfigureAwait(false);
             }
+
+            var (plan, read, planned, alreadyCached) = (report.Plan, report.BytesRead, report.BytesPlanned, report.BytesFoundCached);
 
             var seconds = stopwatch.Elapsed.TotalSeconds;
             if (result.GetValue(json))

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using Checkpoints.Files;
+using Checkpoints.Loading.Planning;
 using Checkpoints.Storage.Facts;
 using Checkpoints.Units;
 using Spectre.Console;
@@ -18,7 +18,7 @@ internal static class ProbeCommand
         var json = CommonOptions.Json();
         var networkFs = new Option<string[]>("--network-fs")
         {
-            Description = $"File system types to treat as network, comma separated (in addition to the built-in table and ${StorageProbeOptions.NetworkFileSystemsVariable}).",
+            Description = $"File system types to treat as network, comma separated (in addition to the built-in table and ${LoadOptions.NetworkFileSystemsVariable}).",
             AllowMultipleArgumentsPerToken = false,
         };
 
@@ -41,9 +41,7 @@ internal static class ProbeCommand
         CommandErrors.RunAsync(console, async token =>
         {
             // Only the file names and the index are read: the facts are about the files, not their headers.
-            var shards = CheckpointLayout.Discover(path).ShardPaths;
-            var options = StorageProbeOptions.FromEnvironment(networkFs);
-            var facts = await Task.Run(() => StorageProbe.Probe(shards, options, token), token).ConfigureAwait(false);
+            var facts = await Task.Run(() => Checkpoint.ProbeStorage(path, networkFs, token), token).ConfigureAwait(false);
             if (json)
             {
                 await console.OutWriter.WriteLineAsync(ToJson(facts)).ConfigureAwait(false);

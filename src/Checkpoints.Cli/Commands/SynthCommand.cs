@@ -48,10 +48,10 @@ internal static class SynthCommand
         {
             var directory = result.GetRequiredValue(output);
             var plan = SynthesisPlan.Shards(result.GetValue(size).Bytes, result.GetValue(shards), result.GetValue(dtype), result.GetValue(seed));
-            SynthesisPlan.EnsureFits(directory, plan, "choose a smaller --size or another directory");
             var stopwatch = Stopwatch.StartNew();
-            var written = StagedDirectoryWrite.Run(directory, result.GetValue(force),
-                staging => CheckpointWriter.WriteShards(staging, plan, SyntheticCheckpoint.Metadata, token), token);
+            var written = OutputDirectoryErrors.Translate(
+                () => CheckpointWriter.WriteDirectory(directory, plan, SyntheticCheckpoint.Metadata, result.GetValue(force), token),
+                directory, "choose a smaller --size or another directory");
             var bytes = written.Sum(static path => new FileInfo(path).Length);
             foreach (var path in written)
             {

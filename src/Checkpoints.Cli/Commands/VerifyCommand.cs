@@ -19,7 +19,7 @@ internal static class VerifyCommand
         };
         command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, token =>
         {
-            var report = CheckpointVerifier.Verify(result.GetRequiredValue(path), token);
+            var report = Checkpoint.Verify(result.GetRequiredValue(path), token);
             if (result.GetValue(json))
             {
                 WriteJson(console, report);
@@ -38,7 +38,7 @@ internal static class VerifyCommand
     /// The verdict on standard output; each problem and warning on standard error as a <c>ckpt: error:</c> or
     /// <c>ckpt: warning:</c> line, where scripts and logs look for them, as with every other command.
     /// </summary>
-    private static void WriteText(CliConsole console, CheckpointVerifier.Report report)
+    private static void WriteText(CliConsole console, VerificationReport report)
     {
         foreach (var warning in report.Warnings)
         {
@@ -60,7 +60,7 @@ internal static class VerifyCommand
         console.Out.MarkupLineInterpolated($"[red]invalid[/]: {report.Errors.Count} problem(s) in {report.ShardPaths.Count} shard(s) (listed on standard error)");
     }
 
-    private static void WriteJson(CliConsole console, CheckpointVerifier.Report report) => Json.Write(console.OutWriter, json =>
+    private static void WriteJson(CliConsole console, VerificationReport report) => Json.Write(console.OutWriter, json =>
     {
         json.WriteStartObject();
         json.WriteBoolean("valid", report.IsValid);

@@ -40,7 +40,7 @@ internal static class CommandErrors
     }
 
     /// <summary>The message in the user's terms, on one line (a name from a file may hold line breaks: they are escaped): the runtime's own wording ("Access to the path ... is denied.", " (Parameter 'x')") says neither what to do nor where.</summary>
-    internal static string Describe(Exception exception) => TerminalText.Escape(exception switch
+    internal static string Describe(Exception exception) => TerminalText.Escape(FlagTerms.Translate(exception switch
     {
         // The runtime's "Access to the path '/x' is denied." names the path but neither the cause nor the fix.
         UnauthorizedAccessException when DeniedPath(exception.Message) is { } path =>
@@ -48,7 +48,7 @@ internal static class CommandErrors
         ArgumentException { ParamName: { } name } argument when argument.Message.EndsWith($" (Parameter '{name}')", StringComparison.Ordinal) =>
             argument.Message[..^$" (Parameter '{name}')".Length],
         _ => exception.Message,
-    });
+    }));
 
     private static string? DeniedPath(string message)
     {

@@ -1,15 +1,13 @@
 using System.Globalization;
-using Checkpoints.Files;
 using Checkpoints.Format;
 using Checkpoints.Synthesis;
-using Checkpoints.Units;
 using Checkpoints.Writing;
 
 namespace Checkpoints.Cli;
 
 /// <summary>
-/// The shards <c>synth</c> and <c>demo</c> write, checked against the command line (a usage error in its terms) and
-/// against the disk (free space) before a byte is written: a writer that fills the disk leaves a lie behind.
+/// The shards <c>synth</c> and <c>demo</c> write, checked against the command line before a byte is written: a usage
+/// error in its terms. (The writer checks the free space itself.)
 /// </summary>
 internal static class SynthesisPlan
 {
@@ -33,19 +31,5 @@ internal static class SynthesisPlan
         }
 
         return SyntheticCheckpoint.Shards(size, shardCount, dtype, seed);
-    }
-
-    /// <summary>
-    /// Throws when the file system that <paramref name="path"/> would be written on has less free than
-    /// <paramref name="shards"/> take; <paramref name="fix"/> says what the user can do about it, in the command's terms.
-    /// </summary>
-    public static void EnsureFits(string path, IReadOnlyList<IReadOnlyList<TensorToWrite>> shards, string fix)
-    {
-        var needed = CheckpointWriter.PlannedBytes(shards, SyntheticCheckpoint.Metadata);
-        if (FreeSpace.Available(path) is { } free && free < needed)
-        {
-            throw new IOException(
-                $"{Path.TrimEndingDirectorySeparator(Path.GetFullPath(path))}: the checkpoint needs {ByteSize.Format(needed)} but the file system has {ByteSize.Format(free)} free: {fix}");
-        }
     }
 }

@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using Checkpoints.Interop;
-using Checkpoints.Storage.FileSystems;
 
 namespace Checkpoints.Files;
 

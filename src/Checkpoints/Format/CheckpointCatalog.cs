@@ -1,5 +1,7 @@
-using Checkpoints.Files;
 using Checkpoints.Units;
+
+
+
 
 
 namespace Checkpoints.Format;
@@ -31,15 +33,18 @@ internal sealed class CheckpointCatalog
     public long TotalTensorBytes => Tensors.Sum(static tensor => tensor.Entry.ByteLength);
 
     /// <summary>Builds the catalog, throwing the first error found.</summary>
-    public static CheckpointCatalog Build(CheckpointLayout layout, IReadOnlyList<ShardHeader> shards)
+    /// <param name="shardPaths">The shard files the checkpoint's layout lists, whether or not their headers could be read.</param>
+    /// <param name="index">The shard index, when the checkpoint has one.</param>
+    /// <param name="shards">The headers that were read.</param>
+    public static CheckpointCatalog Build(IReadOnlyList<string> shardPaths, ShardIndex? index, IReadOnlyList<ShardHeader> shards)
     {
         var errors = new List<CheckpointFormatException>();
-        var catalog = Build(layout, shards, errors);
+        var catalog = Build(shardPaths, index, shards, errors);
         return errors.Count > 0 ? throw errors[0] : catalog;
     }
 
     /// <summary>Builds the catalog, adding every error found to <paramref name="errors"/> (for verification).</summary>
-    public static CheckpointCatalog Build(CheckpointLayout layout, IReadOnlyList<ShardHeader> shards, List<CheckpointFormatException> errors)
+    public static CheckpointCatalog Build(IReadOnlyList<string> shardPaths, ShardIndex? index, IReadOnlyList<ShardHeader> shards, List<CheckpointFormatException> errors)
     {
         var tensors = new List<CatalogEntry>();
         var owners = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -61,15 +66,15 @@ internal sealed class CheckpointCatalog
         }
 
         var warnings = new List<string>();
-        if (layout.Index is { } index)
+        if (index is not null)
         {
-            CheckAgainstIndex(layout, index, shards, owners, errors, warnings);
+            CheckAgainstIndex(shardPaths, index, shards, owners, errors, warnings);
         }
 
         return new CheckpointCatalog(shards, tensors, warnings);
     }
 
-    private static void CheckAgainstIndex(CheckpointLayout layout, ShardIndex index, IReadOnlyList<ShardHeader> shards,
+    private static void CheckAgainstIndex(IReadOnlyList<string> shardPaths, ShardIndex index, IReadOnlyList<ShardHeader> shards,
         Dictionary<string, int> owners, List<CheckpointFormatException> errors, List<string> warnings)
     {
         var shardByName = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -81,14 +86,15 @@ internal sealed class CheckpointCatalog
         // A hostile or mismatched index can name millions of tensors no shard holds: report the first few one by one
         // and the rest as a count, so the report stays readable and its memory bounded.
         var mismatches = 0;
-        var unreadShards = layout.ShardPaths.Select(Path.GetFullPath).Except(shardByName.Keys, StringComparer.Ordinal).ToHashSet(StringComparer.Ordinal);
-        var shardPaths = new Dictionary<string, string>(StringComparer.Ordinal);
+        var directory = Path.GetDirectoryName(Path.GetFullPath(index.Path))!;
+        var unreadShards = shardPaths.Select(Path.GetFullPath).Except(shardByName.Keys, StringComparer.Ordinal).ToHashSet(StringComparer.Ordinal);
+        var pathByName = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (tensor, shardName) in index.WeightMap)
         {
-            if (!shardPaths.TryGetValue(shardName, out var shardPath))
+            if (!pathByName.TryGetValue(shardName, out var shardPath))
             {
-                shardPath = Path.GetFullPath(Path.Combine(layout.Directory, shardName));
-                shardPaths[shardName] = shardPath;
+                shardPath = Path.GetFullPath(Path.Combine(directory, shardName));
+                pathByName[shardName] = shardPath;
             }
 
             if (shardByName.TryGetValue(shardPath, out var expected) && owners.TryGetValue(tensor, out var actual) && actual == expected)

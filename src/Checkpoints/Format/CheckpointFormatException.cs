@@ -12,21 +12,34 @@ namespace Checkpoints.Format;
 /// </remarks>
 public sealed class CheckpointFormatException : IOException
 {
+    /// <summary>A file that is not a valid safetensors checkpoint, for callers that have nothing more precise to say.</summary>
     public CheckpointFormatException()
         : this(string.Empty, FormatRule.NotSafetensors, "The file is not a valid safetensors checkpoint.")
     {
     }
 
+    /// <summary>A file that breaks the format, described by <paramref name="message"/>.</summary>
+    /// <param name="message">What is wrong.</param>
     public CheckpointFormatException(string message)
         : this(string.Empty, FormatRule.NotSafetensors, message)
     {
     }
 
+    /// <summary>A file that breaks the format, found through <paramref name="innerException"/>.</summary>
+    /// <param name="message">What is wrong.</param>
+    /// <param name="innerException">The error that revealed it.</param>
     public CheckpointFormatException(string message, Exception innerException)
         : this(string.Empty, FormatRule.NotSafetensors, message, innerException: innerException)
     {
     }
 
+    /// <summary>A file that breaks <paramref name="rule"/>; the message is composed from the file, the offset and the detail.</summary>
+    /// <param name="filePath">The file.</param>
+    /// <param name="rule">The rule it breaks.</param>
+    /// <param name="detail">What is wrong and what to do, in words.</param>
+    /// <param name="byteOffset">Where in the file, when known.</param>
+    /// <param name="tensorName">The tensor concerned, when there is one.</param>
+    /// <param name="innerException">The error that revealed it.</param>
     public CheckpointFormatException(
         string filePath,
         FormatRule rule,

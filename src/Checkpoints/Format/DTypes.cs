@@ -39,15 +39,19 @@ public static class DTypes
     /// <summary>All names a header may use, for error messages.</summary>
     public static string KnownNames { get; } = string.Join(", ", Table.Select(entry => entry.Name));
 
+    /// <summary>The dtype a header names (<c>BF16</c>, <c>F8_E4M3</c>): exact, upper-case names only.</summary>
     public static bool TryParse(string name, out DType type) => ByName.TryGetValue(name, out type);
 
+    /// <summary>The name of <paramref name="type"/> in headers: <c>BF16</c>, <c>F8_E4M3</c>.</summary>
     public static string Name(this DType type) => Entry(type).Name;
 
+    /// <summary>Bits per element: 4 for F4, 6 for the F6 types, 8 to 64 for the rest.</summary>
     public static int BitSize(this DType type) => Entry(type).Bits;
 
     /// <summary>Bytes per element, or 0 for the sub-byte types that pack several elements per byte.</summary>
     public static int ByteSize(this DType type) => Entry(type).Bits % 8 == 0 ? Entry(type).Bits / 8 : 0;
 
+    /// <summary>A dtype as a user types it: any case (<c>bf16</c>, <c>f8_e4m3</c>).</summary>
     public static bool TryParseUserName(string text, [NotNullWhen(true)] out DType? type)
     {
         // Users type "bf16" or "f8_e4m3"; headers always use the upper-case names.

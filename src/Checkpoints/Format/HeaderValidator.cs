@@ -1,6 +1,9 @@
 using Checkpoints.Units;
 
 
+
+
+
 namespace Checkpoints.Format;
 
 /// <summary>

@@ -12,17 +12,7 @@ namespace Checkpoints.Verification;
 /// </summary>
 internal static class CheckpointVerifier
 {
-    public sealed record Report(
-        IReadOnlyList<string> ShardPaths,
-        int TensorCount,
-        long BytesRead,
-        IReadOnlyList<Exception> Errors,
-        IReadOnlyList<string> Warnings)
-    {
-        public bool IsValid => Errors.Count == 0;
-    }
-
-    public static Report Verify(string path, CancellationToken cancellationToken = default)
+    public static VerificationReport Verify(string path, CancellationToken cancellationToken = default)
     {
         CheckpointLayout layout;
         try
@@ -31,7 +21,7 @@ internal static class CheckpointVerifier
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            return new Report([], 0, 0, [exception], []);
+            return new VerificationReport([], 0, 0, [exception], []);
         }
 
         var errors = new List<Exception>();
@@ -50,7 +40,7 @@ internal static class CheckpointVerifier
         }
 
         var formatErrors = new List<CheckpointFormatException>();
-        var catalog = CheckpointCatalog.Build(layout, headers, formatErrors);
+        var catalog = CheckpointCatalog.Build(layout.ShardPaths, layout.Index, headers, formatErrors);
         errors.AddRange(formatErrors);
 
         long bytesRead = 0;
@@ -59,7 +49,7 @@ internal static class CheckpointVerifier
             bytesRead += ReadData(header, errors, cancellationToken);
         }
 
-        return new Report(layout.ShardPaths, catalog.Tensors.Count, bytesRead, errors, catalog.Warnings);
+        return new VerificationReport(layout.ShardPaths, catalog.Tensors.Count, bytesRead, errors, catalog.Warnings);
     }
 
     /// <summary>Reads the shard's data section back, so unreadable blocks and files that changed are found.</summary>

@@ -1,4 +1,8 @@
 using Checkpoints.Files;
+using Checkpoints.Units;
+
+
+
 
 namespace Checkpoints.Writing;
 
@@ -44,6 +48,38 @@ public static class CheckpointWriter
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxShardBytes);
         return WriteShards(directory, SplitBySize(tensors, maxShardBytes), metadata, cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes a whole checkpoint into <paramref name="directory"/> so that the directory never holds a mix of an old and
+    /// a new checkpoint, nor a new one in part: it is written beside its destination and put in place in one rename
+    /// (an empty directory is written in place, keeping its mode and owner). A directory holding a checkpoint is
+    /// replaced only when <paramref name="replace"/> is set, and then only the old checkpoint's files are deleted; one
+    /// holding other files is refused. The free space is checked first. On failure or cancellation what was written is
+    /// removed.
+    /// </summary>
+    /// <param name="directory">The destination; created when missing. A symbolic link to a directory stays; its target is written.</param>
+    /// <param name="shards">The tensors of each shard; one group writes a single <c>model.safetensors</c>.</param>
+    /// <param name="metadata">The <c>__metadata__</c> of every shard.</param>
+    /// <param name="replace">Whether a checkpoint already in the directory may be replaced.</param>
+    /// <param name="cancellationToken">Stops the write between (and inside) tensors.</param>
+    /// <returns>The paths written, shards first.</returns>
+    /// <exception cref="OutputDirectoryException">The directory cannot take the checkpoint; nothing was written.</exception>
+    /// <exception cref="IOException">Writing failed; the message names the file.</exception>
+    public static IReadOnlyList<string> WriteDirectory(string directory, IReadOnlyList<IReadOnlyList<TensorToWrite>> shards,
+        IReadOnlyDictionary<string, string>? metadata = null, bool replace = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(shards);
+        var needed = PlannedBytes(shards, metadata);
+        if (FreeSpace.Available(directory) is { } free && free < needed)
+        {
+            var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
+            throw new OutputDirectoryException(full, OutputDirectoryProblem.NotEnoughSpace,
+                $"{full}: the checkpoint needs {ByteSize.Format(needed)} but the file system has {ByteSize.Format(free)} free: write a smaller checkpoint, or choose another directory",
+                neededBytes: needed, freeBytes: free);
+        }
+
+        return StagedDirectoryWrite.Run(directory, replace, staging => WriteShards(staging, shards, metadata, cancellationToken), cancellationToken);
     }
 
     /// <summary>Writes the given groups of tensors as shards, one file per group, plus the index.</summary>

@@ -1,5 +1,8 @@
 using Checkpoints.Files;
 
+
+
+
 namespace Checkpoints.Writing;
 
 /// <summary>

@@ -11,7 +11,6 @@ namespace Checkpoints.Writing;
 /// (<c>renameat2(RENAME_EXCHANGE)</c>) when <c>replace</c> is set, and the old checkpoint's files deleted afterwards; an
 /// empty one is written in place (it keeps its mode and owner), each file whole under its name and the index last; one
 /// holding anything else is refused, so no one's files are moved. On failure or cancellation what was written is removed.
-/// The messages speak in <c>ckpt</c>'s terms (<c>--force</c>): the CLI is the caller.
 /// </summary>
 internal static class StagedDirectoryWrite
 {
@@ -77,10 +76,13 @@ internal static class StagedDirectoryWrite
         switch (output.Holds)
         {
             case OutputDirectory.Contents.Checkpoint when !replace:
-                throw new IOException($"{output.Path}: already holds a checkpoint; add --force to replace it (the new one is written beside it and swapped in whole), or choose a new or empty directory");
+                throw new OutputDirectoryException(output.Path, OutputDirectoryProblem.HoldsCheckpoint,
+                    $"{output.Path}: already holds a checkpoint; ask to replace it (the new one is written beside it and swapped in whole), or choose a new or empty directory");
             case OutputDirectory.Contents.Other:
                 var names = string.Join(", ", output.Foreign.Take(3)) + (output.Foreign.Count > 3 ? $" and {output.Foreign.Count - 3} more" : string.Empty);
-                throw new IOException($"{output.Path}: holds files that are not a checkpoint's ({names}); choose a new or empty directory (only a directory holding nothing but a checkpoint is replaced, with --force)");
+                throw new OutputDirectoryException(output.Path, OutputDirectoryProblem.HoldsOtherFiles,
+                    $"{output.Path}: holds files that are not a checkpoint's ({names}); choose a new or empty directory (only a directory holding nothing but a checkpoint is replaced)",
+                    output.Foreign);
         }
     }
 
@@ -145,7 +147,7 @@ internal static class StagedDirectoryWrite
         }
         catch (IOException exception) when (exception.HResult == ENoSpc)
         {
-            throw new IOException($"{target}: the file system ran out of space while the checkpoint was written ({exception.Message}); nothing was kept: free some space, or choose a smaller --size or another directory", exception);
+            throw new IOException($"{target}: the file system ran out of space while the checkpoint was written ({exception.Message}); nothing was kept: free some space, or write a smaller checkpoint or to another directory", exception);
         }
         catch (Exception exception) when (exception.HResult == ERoFs && exception is IOException or UnauthorizedAccessException)
         {

@@ -1,6 +1,9 @@
 using Checkpoints.Format;
 
 
+
+
+
 namespace Checkpoints.Writing;
 
 /// <summary>
@@ -9,6 +12,11 @@ namespace Checkpoints.Writing;
 /// </summary>
 public sealed class TensorToWrite
 {
+    /// <summary>A tensor whose data <paramref name="writeData"/> streams.</summary>
+    /// <param name="name">Its name in the checkpoint.</param>
+    /// <param name="dtype">The element type.</param>
+    /// <param name="shape">The dimensions, outermost first.</param>
+    /// <param name="writeData">Writes exactly the tensor's bytes to the stream it is given; more or fewer is an error.</param>
     public TensorToWrite(string name, DType dtype, IReadOnlyList<long> shape, Action<Stream> writeData)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
@@ -27,14 +35,19 @@ public sealed class TensorToWrite
         WriteData = writeData;
     }
 
+    /// <summary>The tensor's name in the checkpoint.</summary>
     public string Name { get; }
 
+    /// <summary>The element type.</summary>
     public DType DType { get; }
 
+    /// <summary>The dimensions, outermost first.</summary>
     public IReadOnlyList<long> Shape { get; }
 
+    /// <summary>The number of elements.</summary>
     public long ElementCount { get; }
 
+    /// <summary>The size of its data in bytes.</summary>
     public long ByteLength { get; }
 
     /// <summary>Writes the tensor's bytes, little-endian, in row-major order.</summary>

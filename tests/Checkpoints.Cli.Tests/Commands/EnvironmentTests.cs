@@ -3,6 +3,9 @@ using Checkpoints.Format;
 using Checkpoints.Synthesis;
 
 
+
+
+
 namespace Checkpoints.Cli.Tests.Commands;
 
 /// <summary>
@@ -56,7 +59,7 @@ public sealed class EnvironmentTests : IDisposable
 
     [Theory]
     [InlineData("/nonexistent-ckpt-temp", "does not exist")]
-    [InlineData("/etc/hostname", "is a regular file, not a folder")]
+    [InlineData("/etc/hostname", "is not a folder")]
     public async Task Demo_WithTmpdirThatIsNoFolder_NamesIt(string tmpdir, string what)
     {
         var (exitCode, _, error) = await CkptProcess.RunAsync([], new Dictionary<string, string> { ["TMPDIR"] = tmpdir }, "demo", "--size", "1MiB");

@@ -1,5 +1,9 @@
 using Checkpoints.Cli.Tests.TestSupport;
 using Checkpoints.Loading.Access;
+using Checkpoints.Loading.Planning;
+
+
+
 
 
 namespace Checkpoints.Cli.Tests.Commands;
@@ -46,7 +50,7 @@ public sealed class MapFailureTests : IDisposable
         var usage = new MapLimits.Usage(Maps: 65_520, MaxMaps: 65_530, AddressSpaceBytes: 3 * GiB, AddressSpaceLimit: null);
 
         Assert.Equal(" (the process has 65,520 memory maps and vm.max_map_count is 65,530; raise it with 'sysctl -w vm.max_map_count=N', " +
-            "or read the shards instead of mapping them with --access read)", MapLimits.Explain(usage, 4096));
+            "or read the shards instead of mapping them with LoadOptions.Access = ShardAccess.Read)", MapLimits.Explain(usage, 4096));
     }
 
     [Fact]
@@ -55,6 +59,6 @@ public sealed class MapFailureTests : IDisposable
         var usage = new MapLimits.Usage(Maps: 400, MaxMaps: 65_530, AddressSpaceBytes: 3 * GiB, AddressSpaceLimit: 16 * GiB);
 
         Assert.Equal(" (the process has 400 memory maps of vm.max_map_count 65,530 and 3 GiB of address space, ulimit -v 16 GiB; " +
-            "raise whichever is reached, or read the shards instead of mapping them with --access read)", MapLimits.Explain(usage, GiB));
+            "raise whichever is reached, or read the shards instead of mapping them with LoadOptions.Access = ShardAccess.Read)", MapLimits.Explain(usage, GiB));
     }
 }

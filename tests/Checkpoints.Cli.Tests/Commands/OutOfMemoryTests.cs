@@ -1,6 +1,9 @@
 using Checkpoints.Cli.Tests.TestSupport;
 
 
+
+
+
 namespace Checkpoints.Cli.Tests.Commands;
 
 /// <summary>

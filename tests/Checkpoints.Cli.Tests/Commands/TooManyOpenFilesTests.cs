@@ -6,6 +6,9 @@ using Checkpoints.Synthesis;
 using Checkpoints.Units;
 
 
+
+
+
 namespace Checkpoints.Cli.Tests.Commands;
 
 /// <summary>

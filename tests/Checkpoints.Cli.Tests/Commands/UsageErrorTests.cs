@@ -3,6 +3,9 @@ using Checkpoints.Format;
 using Checkpoints.Synthesis;
 
 
+
+
+
 namespace Checkpoints.Cli.Tests.Commands;
 
 /// <summary>

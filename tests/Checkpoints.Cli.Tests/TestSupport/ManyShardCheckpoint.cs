@@ -2,6 +2,9 @@ using Checkpoints.Format;
 using Checkpoints.Writing;
 
 
+
+
+
 namespace Checkpoints.Cli.Tests.TestSupport;
 
 /// <summary>

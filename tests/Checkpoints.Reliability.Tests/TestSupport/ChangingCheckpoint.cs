@@ -4,6 +4,9 @@ using Checkpoints.Loading.Session;
 using Checkpoints.Writing;
 
 
+
+
+
 namespace Checkpoints.Reliability.Tests.TestSupport;
 
 /// <summary>

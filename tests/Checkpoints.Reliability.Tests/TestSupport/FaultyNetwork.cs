@@ -4,6 +4,9 @@ using Checkpoints.Storage.FileSystems;
 using Checkpoints.Synthesis;
 
 
+
+
+
 namespace Checkpoints.Reliability.Tests.TestSupport;
 
 /// <summary>

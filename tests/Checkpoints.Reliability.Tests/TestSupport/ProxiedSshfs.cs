@@ -2,6 +2,9 @@ using Checkpoints.NetEmu;
 using Checkpoints.Tests.TestSupport;
 
 
+
+
+
 namespace Checkpoints.Reliability.Tests.TestSupport;
 
 /// <summary>

@@ -1,6 +1,9 @@
 using Checkpoints.Units;
 
 
+
+
+
 namespace Checkpoints.Reliability.Tests.TestSupport;
 
 /// <summary>What another process does to a shard while it is being loaded.</summary>

@@ -1,6 +1,9 @@
 using Checkpoints.Format;
 
 
+
+
+
 namespace Checkpoints.Tests.Format;
 
 public sealed class FloatConversionTests

@@ -2,6 +2,9 @@ using Checkpoints.Format;
 using Checkpoints.Fuzz;
 
 
+
+
+
 namespace Checkpoints.Tests.Format;
 
 /// <summary>

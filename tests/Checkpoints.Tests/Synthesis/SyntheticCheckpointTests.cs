@@ -4,6 +4,9 @@ using Checkpoints.Tests.TestSupport;
 using Checkpoints.Writing;
 
 
+
+
+
 namespace Checkpoints.Tests.Synthesis;
 
 public sealed class SyntheticCheckpointTests

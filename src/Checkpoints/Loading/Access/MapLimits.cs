@@ -1,5 +1,6 @@
 using System.Globalization;
 using Checkpoints.Files;
+using Checkpoints.Loading.Planning;
 using Checkpoints.Units;
 
 namespace Checkpoints.Loading.Access;
@@ -17,7 +18,7 @@ internal static class MapLimits
     /// <summary>A count this close to the limit is taken as the cause: a new map may split others, and the count is read after the failure.</summary>
     private const int MapCountSlack = 16;
 
-    private const string ReadInstead = "or read the shards instead of mapping them with --access read";
+    private const string ReadInstead = "or read the shards instead of mapping them with LoadOptions.Access = ShardAccess.Read";
 
     /// <summary>What the process uses and may use; null parts where the system cannot tell (or, for the limit, where there is none).</summary>
     /// <param name="Maps">Memory maps of the process.</param>

@@ -6,6 +6,9 @@ using Checkpoints.Storage.Cache;
 using Checkpoints.Units;
 
 
+
+
+
 namespace Checkpoints.Loading.Access;
 
 /// <summary>
@@ -150,7 +153,7 @@ internal sealed class MapPopulation
             MapPopulate.EFault => throw new UnreadablePagesException($"{_path}: the bytes [{Invariant.N(from)}, {Invariant.N(to)}) could not be read " +
                 "(the file is shorter than it was, or the storage failed): check the mount or the network and load again"),
             _ => throw new IOException($"{_path}: reading the bytes [{Invariant.N(from)}, {Invariant.N(to)}) through the map failed: " +
-                $"{System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(error)}; load with --access read (ShardAccess.Read) instead"),
+                $"{System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(error)}; load with LoadOptions.Access = ShardAccess.Read instead"),
         };
     }
 

@@ -2,6 +2,9 @@ using Checkpoints.Files;
 using Checkpoints.Units;
 
 
+
+
+
 namespace Checkpoints.Loading.Access;
 
 /// <summary>

@@ -1,6 +1,9 @@
 using Checkpoints.Format;
 
 
+
+
+
 namespace Checkpoints.Loading.Access;
 
 /// <summary>

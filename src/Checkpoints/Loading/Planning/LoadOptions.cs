@@ -1,4 +1,8 @@
+using Checkpoints.Storage.Facts;
 using Checkpoints.Units;
+
+
+
 
 
 namespace Checkpoints.Loading.Planning;
@@ -50,6 +54,9 @@ public sealed record LoadOptions
     /// <summary>The share of the binding available memory (host or cgroup, whichever is tighter) to use when <see cref="BudgetBytes"/> is null.</summary>
     public double BudgetFraction { get; init; } = DefaultBudgetFraction;
 
+    /// <summary>The environment variable with extra network file system type names, comma separated (<c>fuse.myfs,lustre2</c>).</summary>
+    public const string NetworkFileSystemsVariable = StorageProbeOptions.NetworkFileSystemsVariable;
+
     /// <summary>File system types to treat as network besides the built-in table (in-house mounts); <c>CKPT_NETWORK_FS</c> adds to it.</summary>
     public IReadOnlyList<string> NetworkFileSystems { get; init; } = [];
 
@@ -66,11 +73,14 @@ public sealed record LoadOptions
     /// <exception cref="ArgumentException">The variable holds something other than a strategy name.</exception>
     public static LoadOptions FromEnvironment() => FromEnvironment(Environment.GetEnvironmentVariable);
 
-    /// <summary>The valid range of <see cref="Threads"/>.</summary>
-    internal const int MaxThreads = 256;
+    /// <summary>The most parallel readers <see cref="Threads"/> may ask for.</summary>
+    public const int MaxThreads = 256;
 
-    /// <summary>The valid range of <see cref="BlockSize"/>.</summary>
-    internal const int MinBlockSize = 4 << 10, MaxBlockSize = 1 << 30;
+    /// <summary>The smallest <see cref="BlockSize"/>.</summary>
+    public const int MinBlockSize = 4 << 10;
+
+    /// <summary>The largest <see cref="BlockSize"/>.</summary>
+    public const int MaxBlockSize = 1 << 30;
 
     /// <summary>As <see cref="FromEnvironment()"/>, reading variables through <paramref name="variable"/> (tests must not change the process's environment).</summary>
     internal static LoadOptions FromEnvironment(Func<string, string?> variable)

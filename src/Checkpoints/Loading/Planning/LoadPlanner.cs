@@ -1,5 +1,4 @@
 using System.Globalization;
-using Checkpoints.Loading.Access;
 using Checkpoints.Storage.Facts;
 using Checkpoints.Storage.FileSystems;
 using Checkpoints.Storage.Memory;
@@ -19,7 +18,13 @@ internal static class LoadPlanner
     /// <summary>When the available memory is unknown, prefetch runs at most this far ahead of the reader.</summary>
     public const long UnknownMemoryWindow = 2L << 30;
 
-    public static LoadPlan Plan(StorageFacts facts, LoadOptions options)
+    /// <param name="facts">The storage and memory facts.</param>
+    /// <param name="options">The caller's choices.</param>
+    /// <param name="readAccessBytes">
+    /// Memory that read access (<see cref="ShardAccess.Read"/>) holds besides the window; the reader knows it, the planner
+    /// only counts it against the budget when a shard is read that way.
+    /// </param>
+    public static LoadPlan Plan(StorageFacts facts, LoadOptions options, long readAccessBytes)
     {
         ArgumentNullException.ThrowIfNull(facts);
         ArgumentNullException.ThrowIfNull(options);
@@ -39,11 +44,8 @@ internal static class LoadPlanner
             var owner = prefetched++ % options.WorldSize;
             if (owner != options.Rank)
             {
-                decisions[i] = decisions[i] with
-                {
-                    PrefetchedHere = false,
-                    Reason = decisions[i].Reason + string.Create(CultureInfo.InvariantCulture, $"; local rank {owner} of {options.WorldSize} warms it"),
-                };
+                decisions[i] = decisions[i].WarmedElsewhere(
+                    decisions[i].Reason + string.Create(CultureInfo.InvariantCulture, $"; local rank {owner} of {options.WorldSize} warms it"));
             }
         }
 
@@ -54,10 +56,10 @@ internal static class LoadPlanner
 
         // A populated map is safe from storage errors, not from eviction: only when what is prefetched stays in memory.
         var mapped = decisions.Select(shard => WithAccess(shard, options, facts.CanPopulateMaps, fitsBudget: true)).ToList();
-        decisions = NeedsWindow(prefetchBytes, nodePrefetchBytes, budget, InFlightWith(mapped, options))
+        decisions = NeedsWindow(prefetchBytes, nodePrefetchBytes, budget, InFlightWith(mapped, options, readAccessBytes))
             ? [.. decisions.Select(shard => WithAccess(shard, options, facts.CanPopulateMaps, fitsBudget: false))]
             : mapped;
-        var inFlight = InFlightWith(decisions, options);
+        var inFlight = InFlightWith(decisions, options, readAccessBytes);
         long? window = null;
         if (prefetchBytes > 0 && budget is null)
         {
@@ -91,7 +93,7 @@ internal static class LoadPlanner
         if (riskyMaps.Count > 0)
         {
             warnings.Add(string.Create(CultureInfo.InvariantCulture,
-                $"{riskyMaps.Count} shard(s) on network or unknown storage are mapped: an I/O error or a truncation there raises SIGBUS and kills the process; use --access read (ShardAccess.Read) to get errors instead"));
+                $"{riskyMaps.Count} shard(s) on network or unknown storage are mapped: an I/O error or a truncation there raises SIGBUS and kills the process; use LoadOptions.Access = ShardAccess.Read to get errors instead"));
         }
 
         warnings.AddRange(decisions.Where(static shard => shard.FileSystem.Class == FileSystemClass.Unknown)
@@ -106,19 +108,11 @@ internal static class LoadPlanner
         prefetchBytes > 0 && (budget is null || nodePrefetchBytes + inFlight > budget);
 
     /// <summary>The workers' buffers, and what read access holds if any shard uses it.</summary>
-    private static long InFlightWith(IEnumerable<ShardPlan> decisions, LoadOptions options) =>
-        InFlight(options) + (decisions.Any(static shard => shard.Access == ShardAccess.Read && shard.Strategy != LoadStrategy.Eager) ? ReadAccessBytes : 0);
+    private static long InFlightWith(IEnumerable<ShardPlan> decisions, LoadOptions options, long readAccessBytes) =>
+        InFlight(options) + (decisions.Any(static shard => shard.Access == ShardAccess.Read && shard.Strategy != LoadStrategy.Eager) ? readAccessBytes : 0);
 
     /// <summary>Memory the prefetch holds besides the window: each worker's buffer (the data is read into it and dropped).</summary>
     internal static long InFlight(LoadOptions options) => (long)options.Threads * options.BlockSize;
-
-    /// <summary>
-    /// Memory read access holds besides the window: the segments kept by each active shard and the one being read, and
-    /// the arrays let go of but not yet collected (see <see cref="ReleasedBuffers"/>). A tensor larger than a segment is
-    /// one segment of its own size (up to 2 GiB), and adds that.
-    /// </summary>
-    internal static long ReadAccessBytes =>
-        (((ActiveShards.DefaultCapacity * OwnedShardData.KeptSegments) + 1) * ShardSegments.ReadGroupBytes) + ReleasedBuffers.CollectEvery;
 
     private static ShardPlan Decide(StorageFileFacts file, LoadOptions options)
     {
@@ -163,7 +157,7 @@ internal static class LoadPlanner
 
     private static ShardPlan Shard(StorageFileFacts file, LoadStrategy strategy, string reason) =>
         new(file.FileSystem.Path, file.Residency.SizeBytes, file.FileSystem, file.Residency.CachedBytes, strategy,
-            PrefetchedHere: strategy == LoadStrategy.Prefetch, reason, ShardAccess.Map);
+            prefetchedHere: strategy == LoadStrategy.Prefetch, reason, ShardAccess.Map);
 
     /// <summary>
     /// Where the storage can fail, a page fault must not be what meets the error (SIGBUS kills the process): bytes are
@@ -175,37 +169,21 @@ internal static class LoadPlanner
     {
         if (shard.Strategy == LoadStrategy.Eager)
         {
-            return shard with { Access = ShardAccess.Read };
+            return shard.WithAccess(ShardAccess.Read, shard.Reason);
         }
 
         var canFail = shard.FileSystem.Class is FileSystemClass.Network or FileSystemClass.Unknown;
         return options.Access switch
         {
-            ShardAccess.Read => shard with { Access = ShardAccess.Read, Reason = shard.Reason + "; read into memory (asked for)" },
-            ShardAccess.Map => shard with { Access = ShardAccess.Map, Reason = shard.Reason + "; mapped (asked for)" },
-            ShardAccess.PopulatedMap when canPopulate => shard with
-            {
-                Access = ShardAccess.PopulatedMap,
-                Reason = shard.Reason + "; mapped and populated before use (asked for)",
-            },
-            ShardAccess.PopulatedMap => shard with
-            {
-                Access = ShardAccess.Read,
-                Reason = shard.Reason + "; read into memory: a populated map was asked for, but this kernel cannot populate maps (Linux 5.14 or later)",
-            },
+            ShardAccess.Read => shard.WithAccess(ShardAccess.Read, shard.Reason + "; read into memory (asked for)"),
+            ShardAccess.Map => shard.WithAccess(ShardAccess.Map, shard.Reason + "; mapped (asked for)"),
+            ShardAccess.PopulatedMap when canPopulate => shard.WithAccess(ShardAccess.PopulatedMap, shard.Reason + "; mapped and populated before use (asked for)"),
+            ShardAccess.PopulatedMap => shard.WithAccess(ShardAccess.Read, shard.Reason + "; read into memory: a populated map was asked for, but this kernel cannot populate maps (Linux 5.14 or later)"),
             _ when options.Strategy == LoadStrategy.Lazy => shard,
-            _ when canFail && canPopulate && fitsBudget => shard with
-            {
-                Access = ShardAccess.PopulatedMap,
-                Reason = shard.Reason + "; mapped, each range populated by the read threads before use, so a storage error is an exception " +
-                    "rather than a crash (what is prefetched fits the memory budget, so its pages stay cached until used)",
-            },
-            _ when canFail => shard with
-            {
-                Access = ShardAccess.Read,
-                Reason = shard.Reason + "; its bytes are read into memory, not mapped, so a storage error is an exception rather than a crash" +
-                    (canPopulate ? " (a map's pages could be evicted before use: the prefetch does not fit the memory budget)" : string.Empty),
-            },
+            _ when canFail && canPopulate && fitsBudget => shard.WithAccess(ShardAccess.PopulatedMap, shard.Reason + "; mapped, each range populated by the read threads before use, so a storage error is an exception " +
+                    "rather than a crash (what is prefetched fits the memory budget, so its pages stay cached until used)"),
+            _ when canFail => shard.WithAccess(ShardAccess.Read, shard.Reason + "; its bytes are read into memory, not mapped, so a storage error is an exception rather than a crash" +
+                    (canPopulate ? " (a map's pages could be evicted before use: the prefetch does not fit the memory budget)" : string.Empty)),
             _ => shard,
         };
     }

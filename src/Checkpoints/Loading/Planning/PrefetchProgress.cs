@@ -1,7 +1,21 @@
 namespace Checkpoints.Loading.Planning;
 
-/// <summary>How far the background prefetch has come.</summary>
-/// <param name="BytesDone">Bytes read (or skipped because the consumer was already past them).</param>
-/// <param name="BytesTotal">Bytes this process set out to read.</param>
-/// <param name="BytesPerSecond">The average rate since the prefetch started.</param>
-public readonly record struct PrefetchProgress(long BytesDone, long BytesTotal, double BytesPerSecond);
+/// <summary>How far the background prefetch has come (see <see cref="LoadOptions.Progress"/>).</summary>
+public readonly struct PrefetchProgress
+{
+    internal PrefetchProgress(long bytesDone, long bytesTotal, double bytesPerSecond)
+    {
+        BytesDone = bytesDone;
+        BytesTotal = bytesTotal;
+        BytesPerSecond = bytesPerSecond;
+    }
+
+    /// <summary>Bytes read (or skipped because the consumer was already past them).</summary>
+    public long BytesDone { get; }
+
+    /// <summary>Bytes this process set out to read.</summary>
+    public long BytesTotal { get; }
+
+    /// <summary>The average rate since the prefetch started.</summary>
+    public double BytesPerSecond { get; }
+}

@@ -1,8 +1,9 @@
 namespace Checkpoints.Loading.Planning;
 
 /// <summary>The words for a <see cref="ShardAccess"/> in plans, logs, JSON and the <c>--access</c> option.</summary>
-internal static class ShardAccessNames
+public static class ShardAccessNames
 {
+    /// <summary>The word for <paramref name="access"/>: <c>auto</c>, <c>map</c>, <c>populated</c> or <c>read</c>.</summary>
     public static string Name(this ShardAccess access) => access switch
     {
         ShardAccess.PopulatedMap => "populated",

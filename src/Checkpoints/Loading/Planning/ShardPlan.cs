@@ -1,23 +1,55 @@
 using Checkpoints.Storage.FileSystems;
 
 
+
+
+
 namespace Checkpoints.Loading.Planning;
 
 /// <summary>How one shard will be read, and why.</summary>
-/// <param name="Path">The shard file.</param>
-/// <param name="Length">Its size in bytes.</param>
-/// <param name="FileSystem">The file system that holds it.</param>
-/// <param name="CachedBytes">Bytes already in the page cache; null when unknown (counted as not cached).</param>
-/// <param name="Strategy">The strategy chosen for it: never <see cref="LoadStrategy.Auto"/>.</param>
-/// <param name="PrefetchedHere">True when this process's prefetcher reads it; false when another local rank warms it, or no prefetch is planned.</param>
-/// <param name="Reason">Why, in plain words.</param>
-/// <param name="Access">How its bytes reach the consumer: a map, or reads into owned memory.</param>
-public sealed record ShardPlan(
-    string Path,
-    long Length,
-    FileSystemFacts FileSystem,
-    long? CachedBytes,
-    LoadStrategy Strategy,
-    bool PrefetchedHere,
-    string Reason,
-    ShardAccess Access);
+public sealed class ShardPlan
+{
+    internal ShardPlan(string path, long length, FileSystemFacts fileSystem, long? cachedBytes, LoadStrategy strategy, bool prefetchedHere, string reason, ShardAccess access)
+    {
+        Path = path;
+        Length = length;
+        FileSystem = fileSystem;
+        CachedBytes = cachedBytes;
+        Strategy = strategy;
+        PrefetchedHere = prefetchedHere;
+        Reason = reason;
+        Access = access;
+    }
+
+    /// <summary>The shard file.</summary>
+    public string Path { get; }
+
+    /// <summary>Its size in bytes.</summary>
+    public long Length { get; }
+
+    /// <summary>The file system that holds it.</summary>
+    public FileSystemFacts FileSystem { get; }
+
+    /// <summary>Bytes already in the page cache; null when unknown (counted as not cached).</summary>
+    public long? CachedBytes { get; }
+
+    /// <summary>The strategy chosen for it: never <see cref="LoadStrategy.Auto"/>.</summary>
+    public LoadStrategy Strategy { get; }
+
+    /// <summary>True when this process's prefetcher reads it; false when another local rank warms it, or no prefetch is planned.</summary>
+    public bool PrefetchedHere { get; }
+
+    /// <summary>Why, in plain words.</summary>
+    public string Reason { get; }
+
+    /// <summary>How its bytes reach the consumer: a map, or reads into owned memory.</summary>
+    public ShardAccess Access { get; }
+
+    /// <summary>This plan with another access and reason: the planner's last step refines how bytes arrive.</summary>
+    internal ShardPlan WithAccess(ShardAccess access, string reason) =>
+        new(Path, Length, FileSystem, CachedBytes, Strategy, PrefetchedHere, reason, access);
+
+    /// <summary>This plan for a shard another local rank prefetches.</summary>
+    internal ShardPlan WarmedElsewhere(string reason) =>
+        new(Path, Length, FileSystem, CachedBytes, Strategy, prefetchedHere: false, reason, Access);
+}

@@ -13,7 +13,7 @@ namespace Checkpoints.Loading.Prefetch;
 /// the node is warming (see <see cref="IPrefetchClaims"/>) is passed over, and come back to once that process is done:
 /// then it is read only if it is still not cached (the other process crashed, or its pages were evicted).
 /// </summary>
-internal sealed class Prefetcher : IDisposable
+internal sealed partial class Prefetcher : IDisposable, IAsyncDisposable
 {
     private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(5);
 
@@ -172,6 +172,19 @@ internal sealed class Prefetcher : IDisposable
         }
     }
 
+    /// <summary>As <see cref="Dispose"/>, but waits for the workers (up to the same deadline) without blocking a thread.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Volatile.Read(ref _disposed) == 0)
+        {
+            _stop.Cancel();
+            await Completion.WaitAsync(JoinTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        // The workers have stopped (or are stuck past the deadline): the joins return at once.
+        Dispose();
+    }
+
     private void Work()
     {
         try
@@ -271,117 +284,6 @@ internal sealed class Prefetcher : IDisposable
         return true;
     }
 
-    /// <summary>Whether this process warms <paramref name="file"/>: decided once, by the first block of it that is read.</summary>
-    private bool IsClaimed(int file)
-    {
-        var state = Volatile.Read(ref _claimStates[file]);
-        if (state != Unclaimed)
-        {
-            return state == ClaimedHere;
-        }
-
-        lock (_claimStates)
-        {
-            if (_claimStates[file] == Unclaimed)
-            {
-                _claimStates[file] = _claims.TryClaim(file) ? ClaimedHere : ClaimedElsewhere;
-                if (_claimStates[file] == ClaimedElsewhere)
-                {
-                    if (_claims.IsWarm(file))
-                    {
-                        // Cached already: whatever the holder is doing, there is nothing to wait for.
-                        LoadLog.PrefetchHeldButCached(_logger, () => _reader.PathOf(file), () => _claims.DescribeHolder(file));
-                        CountFoundCached(file);
-                    }
-                    else
-                    {
-                        LoadLog.PrefetchElsewhere(_logger, () => _reader.PathOf(file), () => _claims.DescribeHolder(file), ClaimPatience);
-                        _heldSince[file] = Stopwatch.GetTimestamp();
-                        _deferredFiles.Enqueue(file);
-                    }
-                }
-            }
-
-            return _claimStates[file] == ClaimedHere;
-        }
-    }
-
-    /// <summary>Counts a block of <paramref name="file"/> as handled; after the last one, other processes may have the file.</summary>
-    private void BlockDone(int file)
-    {
-        if (Interlocked.Decrement(ref _blocksLeft[file]) == 0 && Volatile.Read(ref _claimStates[file]) == ClaimedHere)
-        {
-            _claims.Release(file);
-        }
-    }
-
-    /// <summary>
-    /// A file another process was warming: wait until it is done (or gone), then read what is still not cached, within
-    /// the window like any block. Whatever that process left in the page cache is not read again.
-    /// </summary>
-    private void WarmDeferred(int file, byte[] buffer)
-    {
-        // Past the patience, the file is read without the claim: at worst the storage is read twice, never not at all.
-        var left = ClaimPatience - Stopwatch.GetElapsedTime(Volatile.Read(ref _heldSince[file]));
-        var claimed = _claims.WaitAndClaim(file, left > TimeSpan.Zero ? left : TimeSpan.Zero, _stop.Token);
-        try
-        {
-            if (_stop.IsCancellationRequested)
-            {
-                return;
-            }
-
-            var warm = _claims.IsWarm(file);
-            if (!claimed && warm)
-            {
-                // Still held, but what the holder read is cached: "reading it anyway" would not be true.
-                LoadLog.PrefetchHeldButCached(_logger, () => _reader.PathOf(file), () => _claims.DescribeHolder(file));
-            }
-            else if (!claimed)
-            {
-                LoadLog.PrefetchGaveUpWaiting(_logger, () => _reader.PathOf(file), ClaimPatience, () => _claims.DescribeHolder(file));
-            }
-
-            if (warm)
-            {
-                CountFoundCached(file);
-                return;
-            }
-
-            var blocks = _blocks.Where(block => block.File == file).ToList();
-            foreach (var block in blocks)
-            {
-                if (SkipIfNotNeeded(block))
-                {
-                    continue;
-                }
-
-                if (!WaitForWindow(block))
-                {
-                    return;
-                }
-
-                ReadBlock(block, buffer);
-                Report();
-            }
-        }
-        finally
-        {
-            if (claimed)
-            {
-                _claims.Release(file);
-            }
-        }
-    }
-
-    /// <summary>Counts all of <paramref name="file"/> as skipped: another process held it, and it was found cached.</summary>
-    private void CountFoundCached(int file)
-    {
-        Interlocked.Add(ref _bytesSkipped, _fileBytes[file]);
-        Interlocked.Add(ref _bytesFoundCached, _fileBytes[file]);
-        Report();
-    }
-
     private void ReadBlock(PrefetchBlock block, byte[] buffer)
     {
         var done = 0;
@@ -411,44 +313,6 @@ internal sealed class Prefetcher : IDisposable
         }
 
         Interlocked.Add(ref _bytesRead, done);
-    }
-
-    private void Report()
-    {
-        // A file passed over for another process and then found warm can count some skipped blocks twice: cap at the total.
-        var done = Math.Min(BytesRead + BytesSkipped, TotalBytes);
-        var seconds = Math.Max(_clock.Elapsed.TotalSeconds, 1e-9);
-        if (_progress is not null && Volatile.Read(ref _progressFailed) == 0)
-        {
-            try
-            {
-                _progress.Report(new PrefetchProgress(done, TotalBytes, BytesRead / seconds));
-            }
-            catch (Exception exception)
-            {
-                // A caller's progress sink must not take down this background thread, and with it the process.
-                if (Interlocked.Exchange(ref _progressFailed, 1) == 0)
-                {
-                    LoadLog.ProgressFailed(_logger, exception);
-                }
-            }
-        }
-
-        var decile = TotalBytes == 0 ? 10 : (int)(done * 10 / TotalBytes);
-        if (decile <= Volatile.Read(ref _loggedDecile) || decile >= 10)
-        {
-            return;
-        }
-
-        // Under the lock, so two workers crossing deciles at once log them in order.
-        lock (_logLock)
-        {
-            if (decile > _loggedDecile)
-            {
-                _loggedDecile = decile;
-                LoadLog.PrefetchProgress(_logger, decile * 10, done, TotalBytes, BytesRead / seconds);
-            }
-        }
     }
 
     private void Finish()

@@ -128,7 +128,7 @@ internal sealed class ReadPool : IDisposable
         if (running.Find(job => Stopwatch.GetElapsedTime(job.Timing.StartedAt) > timeout) is { } stuck)
         {
             throw new IOException($"{stuck.Description} did not finish within {timeout.TotalSeconds:0.###} s: the storage stopped answering; " +
-                "check the mount or the network, or allow more time with --read-timeout (LoadOptions.ReadTimeout)");
+                "check the mount or the network, or allow more time with LoadOptions.ReadTimeout");
         }
 
         var pool = waiting[0].Timing.Pool;
@@ -136,7 +136,7 @@ internal sealed class ReadPool : IDisposable
         if (running.Count == 0 && sinceProgress > timeout)
         {
             throw new IOException($"{waiting[0].Description} did not start within {timeout.TotalSeconds:0.###} s: every reader thread is waiting on " +
-                "storage that stopped answering; check the mount or the network, or allow more time with --read-timeout (LoadOptions.ReadTimeout)");
+                "storage that stopped answering; check the mount or the network, or allow more time with LoadOptions.ReadTimeout");
         }
     }
 

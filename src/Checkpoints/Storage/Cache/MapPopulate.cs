@@ -1,6 +1,9 @@
 using Checkpoints.Interop;
 
 
+
+
+
 namespace Checkpoints.Storage.Cache;
 
 /// <summary>

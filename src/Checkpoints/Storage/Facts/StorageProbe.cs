@@ -4,6 +4,9 @@ using Checkpoints.Storage.FileSystems;
 using Checkpoints.Storage.Memory;
 
 
+
+
+
 namespace Checkpoints.Storage.Facts;
 
 /// <summary>Gathers every storage fact the planner needs for a checkpoint's files in one call.</summary>

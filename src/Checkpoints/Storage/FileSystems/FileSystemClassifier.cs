@@ -1,3 +1,6 @@
+using Checkpoints.Interop;
+
+
 namespace Checkpoints.Storage.FileSystems;
 
 /// <summary>
@@ -126,5 +129,38 @@ internal sealed class FileSystemClassifier
         }
 
         return (FileSystemClass.Unknown, $"'{type}' is not in the table; if it is remote, add it to CKPT_NETWORK_FS");
+    }
+
+    /// <summary>
+    /// Whether a mountinfo type agrees with a magic number. <see langword="null"/> when the magic is not in the table
+    /// (no opinion). FUSE, fuseblk, every <c>fuse.*</c> subtype and virtiofs all report the FUSE magic.
+    /// </summary>
+    public static bool? MagicAgrees(long magic, string type)
+    {
+        if (StatfsMagic.CanonicalName(magic) is null)
+        {
+            return null;
+        }
+
+        if (magic == StatfsMagic.Fuse)
+        {
+            return IsFuse(type) || type.Equals("virtiofs", StringComparison.OrdinalIgnoreCase);
+        }
+
+        return magic switch
+        {
+            StatfsMagic.Nfs => type is "nfs" or "nfs4",
+            StatfsMagic.Ext => type is "ext2" or "ext3" or "ext4" or "ext4dev",
+            StatfsMagic.Cifs or StatfsMagic.Smb2 => type is "cifs" or "smb3" or "smb2",
+            StatfsMagic.Tmpfs => type is "tmpfs" or "devtmpfs" or "shm",
+            StatfsMagic.Ramfs => type is "ramfs" or "devtmpfs",
+            StatfsMagic.BeeGfs => type is "beegfs" or "fhgfs",
+            StatfsMagic.Ceph => type is "ceph" or "cephfs",
+            StatfsMagic.Msdos => type is "vfat" or "msdos",
+            StatfsMagic.Ntfs => type is "ntfs" or "ntfs3",
+            StatfsMagic.Afs => type is "afs" or "openafs",
+            StatfsMagic.OrangeFs => type is "orangefs" or "pvfs2",
+            _ => string.Equals(StatfsMagic.CanonicalName(magic), type, StringComparison.OrdinalIgnoreCase),
+        };
     }
 }

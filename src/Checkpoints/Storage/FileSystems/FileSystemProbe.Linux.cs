@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Checkpoints.Interop;
+using Checkpoints.Storage.Mounts;
 
 namespace Checkpoints.Storage.FileSystems;
 

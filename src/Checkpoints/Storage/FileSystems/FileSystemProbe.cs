@@ -1,4 +1,9 @@
 using Checkpoints.Files;
+using Checkpoints.Interop;
+using Checkpoints.Storage.Mounts;
+
+
+
 
 
 namespace Checkpoints.Storage.FileSystems;
@@ -79,16 +84,16 @@ internal sealed partial class FileSystemProbe
             // statfs on an overlay describes the overlay while st_dev names the real file system (non-directories,
             // all layers on one file system), so an overlay magic does not contradict the device.
             if (byDevice is not null
-                && (magic is not { } mg || StatfsMagic.Agrees(mg, byDevice.FileSystemType) != false || mg == StatfsMagic.Overlay))
+                && (magic is not { } mg || FileSystemClassifier.MagicAgrees(mg, byDevice.FileSystemType) != false || mg == StatfsMagic.Overlay))
             {
                 chosen = byDevice;
                 note = $"the file's device {dev.Major}:{dev.Minor} is the {byDevice.FileSystemType} mount at {byDevice.MountPoint}, reached through the {visible.FileSystemType} mount at {visible.MountPoint}";
             }
         }
 
-        if (magic is { } m && chosen is not null && note is null && StatfsMagic.Agrees(m, chosen.FileSystemType) == false)
+        if (magic is { } m && chosen is not null && note is null && FileSystemClassifier.MagicAgrees(m, chosen.FileSystemType) == false)
         {
-            var byMagic = MountInfo.FindVisibleMount(mounts, realPath, e => StatfsMagic.Agrees(m, e.FileSystemType) == true);
+            var byMagic = MountInfo.FindVisibleMount(mounts, realPath, e => FileSystemClassifier.MagicAgrees(m, e.FileSystemType) == true);
             var magicName = StatfsMagic.CanonicalName(m)!;
             if (byMagic is not null)
             {

@@ -1,20 +1,41 @@
 namespace Checkpoints.Storage.Memory;
 
 /// <summary>How much memory this process may use: the host's numbers, every cgroup level's numbers, and which one binds.</summary>
-/// <param name="HostAvailableBytes">The host's available memory (<c>MemAvailable</c>, or the documented estimate on kernels without it); <see langword="null"/> when unknown.</param>
-/// <param name="HostTotalBytes">The host's total memory (<c>MemTotal</c>); <see langword="null"/> when unknown.</param>
-/// <param name="HostAvailableSource">Where <paramref name="HostAvailableBytes"/> came from, such as <c>MemAvailable</c>.</param>
-/// <param name="CgroupLevels">The cgroup levels from this process's own cgroup (first) up to the root of the visible hierarchy (last). Empty outside Linux or when no memory controller is mounted.</param>
-/// <param name="BindingAvailableBytes">The smallest available number of all the above; <see langword="null"/> when none is known.</param>
-/// <param name="BindingSource">Whether the host or a cgroup binds.</param>
-/// <param name="BindingCgroup">The binding cgroup level when <paramref name="BindingSource"/> is <see cref="MemoryLimitSource.Cgroup"/>.</param>
-/// <param name="BindingDescription">A short sentence naming the binding number and where it comes from.</param>
-public sealed record MemoryFacts(
-    long? HostAvailableBytes,
-    long? HostTotalBytes,
-    string HostAvailableSource,
-    IReadOnlyList<CgroupMemoryLevel> CgroupLevels,
-    long? BindingAvailableBytes,
-    MemoryLimitSource BindingSource,
-    CgroupMemoryLevel? BindingCgroup,
-    string BindingDescription);
+public sealed class MemoryFacts
+{
+    internal MemoryFacts(long? hostAvailableBytes, long? hostTotalBytes, string hostAvailableSource, IReadOnlyList<CgroupMemoryLevel> cgroupLevels, long? bindingAvailableBytes, MemoryLimitSource bindingSource, CgroupMemoryLevel? bindingCgroup, string bindingDescription)
+    {
+        HostAvailableBytes = hostAvailableBytes;
+        HostTotalBytes = hostTotalBytes;
+        HostAvailableSource = hostAvailableSource;
+        CgroupLevels = cgroupLevels;
+        BindingAvailableBytes = bindingAvailableBytes;
+        BindingSource = bindingSource;
+        BindingCgroup = bindingCgroup;
+        BindingDescription = bindingDescription;
+    }
+
+    /// <summary>The host's available memory (<c>MemAvailable</c>, or the documented estimate on kernels without it); <see langword="null"/> when unknown.</summary>
+    public long? HostAvailableBytes { get; }
+
+    /// <summary>The host's total memory (<c>MemTotal</c>); <see langword="null"/> when unknown.</summary>
+    public long? HostTotalBytes { get; }
+
+    /// <summary>Where <see cref="HostAvailableBytes"/> came from, such as <c>MemAvailable</c>.</summary>
+    public string HostAvailableSource { get; }
+
+    /// <summary>The cgroup levels from this process's own cgroup (first) up to the root of the visible hierarchy (last). Empty outside Linux or when no memory controller is mounted.</summary>
+    public IReadOnlyList<CgroupMemoryLevel> CgroupLevels { get; }
+
+    /// <summary>The smallest available number of all the above; <see langword="null"/> when none is known.</summary>
+    public long? BindingAvailableBytes { get; }
+
+    /// <summary>Whether the host or a cgroup binds.</summary>
+    public MemoryLimitSource BindingSource { get; }
+
+    /// <summary>The binding cgroup level when <see cref="BindingSource"/> is <see cref="MemoryLimitSource.Cgroup"/>.</summary>
+    public CgroupMemoryLevel? BindingCgroup { get; }
+
+    /// <summary>A short sentence naming the binding number and where it comes from.</summary>
+    public string BindingDescription { get; }
+}

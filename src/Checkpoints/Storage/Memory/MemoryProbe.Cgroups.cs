@@ -1,5 +1,5 @@
 using System.Globalization;
-using Checkpoints.Storage.FileSystems;
+using Checkpoints.Storage.Mounts;
 
 namespace Checkpoints.Storage.Memory;
 

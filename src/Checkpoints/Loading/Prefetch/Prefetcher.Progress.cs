@@ -1,0 +1,48 @@
+using System.Diagnostics;
+using Checkpoints.Loading.Logging;
+using Checkpoints.Loading.Planning;
+using Microsoft.Extensions.Logging;
+
+namespace Checkpoints.Loading.Prefetch;
+
+/// <summary>Progress: reported to the caller's <see cref="IProgress{T}"/> and logged once per tenth of the total.</summary>
+internal sealed partial class Prefetcher
+{
+    private void Report()
+    {
+        // A file passed over for another process and then found warm can count some skipped blocks twice: cap at the total.
+        var done = Math.Min(BytesRead + BytesSkipped, TotalBytes);
+        var seconds = Math.Max(_clock.Elapsed.TotalSeconds, 1e-9);
+        if (_progress is not null && Volatile.Read(ref _progressFailed) == 0)
+        {
+            try
+            {
+                _progress.Report(new PrefetchProgress(done, TotalBytes, BytesRead / seconds));
+            }
+            catch (Exception exception)
+            {
+                // A caller's progress sink must not take down this background thread, and with it the process.
+                if (Interlocked.Exchange(ref _progressFailed, 1) == 0)
+                {
+                    LoadLog.ProgressFailed(_logger, exception);
+                }
+            }
+        }
+
+        var decile = TotalBytes == 0 ? 10 : (int)(done * 10 / TotalBytes);
+        if (decile <= Volatile.Read(ref _loggedDecile) || decile >= 10)
+        {
+            return;
+        }
+
+        // Under the lock, so two workers crossing deciles at once log them in order.
+        lock (_logLock)
+        {
+            if (decile > _loggedDecile)
+            {
+                _loggedDecile = decile;
+                LoadLog.PrefetchProgress(_logger, decile * 10, done, TotalBytes, BytesRead / seconds);
+            }
+        }
+    }
+}

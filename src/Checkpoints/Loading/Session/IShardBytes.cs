@@ -1,0 +1,12 @@
+namespace Checkpoints.Loading.Session;
+
+/// <summary>How a tensor reaches its bytes: by shard and file offset, through whatever the plan opened for that shard.</summary>
+internal interface IShardBytes
+{
+    /// <summary>The bytes [<paramref name="fileOffset"/>, + <paramref name="length"/>) of shard <paramref name="shard"/>, without copying.</summary>
+    /// <exception cref="ObjectDisposedException">The checkpoint was disposed.</exception>
+    ReadOnlySpan<byte> GetSpan(int shard, long fileOffset, int length);
+
+    /// <summary>Whether the byte at <paramref name="fileOffset"/> of shard <paramref name="shard"/> sits at a multiple of <paramref name="alignment"/> in memory.</summary>
+    bool IsAligned(int shard, long fileOffset, int alignment);
+}

@@ -1,0 +1,274 @@
+using Checkpoints.Files;
+using Checkpoints.Format;
+using Checkpoints.Loading.Access;
+using Checkpoints.Loading.Planning;
+using Checkpoints.Loading.Prefetch;
+using Checkpoints.Loading.Reading;
+using Checkpoints.Storage.FileSystems;
+using Checkpoints.Storage.Locks;
+using Microsoft.Extensions.Logging;
+
+namespace Checkpoints.Loading.Session;
+
+/// <summary>
+/// The reading side of an open checkpoint: each shard's data, opened on first use as the plan says; the consumer's
+/// position, which slides the prefetch window; the release of what the consumer has passed when memory is short; and
+/// the background prefetch. It owns the read pool and every file it opens.
+/// </summary>
+internal sealed class LoadSession : IShardBytes, IDisposable, IAsyncDisposable
+{
+    private readonly CheckpointCatalog _catalog;
+    private readonly IReadOnlyList<FileIdentity> _identities;
+    private readonly ReadPool _readPool;
+    private readonly LoadPlan _plan;
+    private readonly LoadOptions _options;
+    private readonly ILogger _logger;
+    private readonly ShardData?[] _shardData;
+    private readonly long[] _shardPositions;
+    private readonly Lock[] _shardLocks;
+    private readonly CancellationTokenSource _disposing = new();
+    private readonly ConsumerWindow _window;
+    private readonly ActiveShards _activeShards = new(ActiveShards.DefaultCapacity);
+    private Prefetcher? _prefetcher;
+    private long _releasedUpTo;
+    private int _disposed;
+
+    private LoadSession(OpenedCheckpoint opened, LoadOptions options, ILogger logger)
+    {
+        _catalog = opened.Catalog;
+        _identities = opened.Identities;
+        _readPool = opened.ReadPool;
+        _plan = opened.Plan;
+        _options = options;
+        _logger = logger;
+        var shards = _catalog.Shards;
+        _shardData = new ShardData?[shards.Count];
+        _shardLocks = [.. shards.Select(static _ => new Lock())];
+        _shardPositions = new long[shards.Count];
+        for (var i = 1; i < _shardPositions.Length; i++)
+        {
+            _shardPositions[i] = _shardPositions[i - 1] + shards[i - 1].FileLength;
+        }
+
+        _window = new ConsumerWindow(_plan.WindowBytes ?? long.MaxValue);
+    }
+
+    /// <summary>Completes when the background prefetch has finished or stopped (at once when there is none). Never faults.</summary>
+    public Task PrefetchCompletion => _prefetcher?.Completion ?? Task.CompletedTask;
+
+    /// <summary>
+    /// A session for a consumer: the prefetch the plan calls for starts at once and runs within the window as the
+    /// consumer reads. The session owns <paramref name="opened"/>'s read pool from here on, also when this throws.
+    /// </summary>
+    public static LoadSession Start(OpenedCheckpoint opened, LoadOptions options, ILogger logger, CancellationToken cancellationToken)
+    {
+        var session = new LoadSession(opened, options, logger);
+        try
+        {
+            if (opened.Plan.HasPrefetch)
+            {
+                session._prefetcher = session.CreatePrefetcher(stopAtWindow: false, cancellationToken);
+                session._prefetcher.Start();
+            }
+
+            return session;
+        }
+        catch
+        {
+            // Threads that did start, their file handles and prefetch locks are let go with the pool.
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Runs only the prefetch of every shard, for another program to find the files cached. Nobody consumes, so the
+    /// window is a cap: the prefetch stops where the memory budget ends. The session owns <paramref name="opened"/>'s
+    /// read pool and disposes it before this returns.
+    /// </summary>
+    /// <returns>Bytes read, bytes planned, and the bytes of files another process was warming that were found cached.</returns>
+    public static async Task<(long Read, long Planned, long FoundCached)> WarmAsync(OpenedCheckpoint opened, LoadOptions options, ILogger logger, CancellationToken cancellationToken)
+    {
+        var session = new LoadSession(opened, options, logger);
+        await using (session.ConfigureAwait(false))
+        {
+            var warm = session.CreatePrefetcher(stopAtWindow: true, cancellationToken);
+            session._prefetcher = warm;
+            warm.Start();
+            await warm.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return (warm.BytesRead, warm.TotalBytes, warm.BytesFoundCached);
+        }
+    }
+
+    public ReadOnlySpan<byte> GetSpan(int shard, long fileOffset, int length) =>
+        ShardData(shard, fileOffset, length).GetSpan(fileOffset, length);
+
+    public bool IsAligned(int shard, long fileOffset, int alignment) =>
+        ShardData(shard, fileOffset, 0).IsAligned(fileOffset, alignment);
+
+    /// <summary>Stops the prefetch (waiting briefly for its workers) and closes every file.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        // Abort an eager read in progress, and stop the prefetch, before the files are let go.
+        _disposing.Cancel();
+        _prefetcher?.Dispose();
+        ReleaseResources();
+    }
+
+    /// <summary>As <see cref="Dispose"/>, but waits for the prefetch workers to stop without blocking a thread.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _disposing.Cancel();
+        if (_prefetcher is { } prefetcher)
+        {
+            await prefetcher.DisposeAsync().ConfigureAwait(false);
+        }
+
+        ReleaseResources();
+    }
+
+    private void ReleaseResources()
+    {
+        for (var i = 0; i < _shardData.Length; i++)
+        {
+            lock (_shardLocks[i])
+            {
+                _shardData[i]?.Dispose();
+                _shardData[i] = null;
+            }
+        }
+
+        _readPool.Dispose();
+        _disposing.Dispose();
+    }
+
+    /// <summary>
+    /// The bytes of shard <paramref name="shard"/>, opened on first use as the plan says; the consumer's position moves to
+    /// the range [<paramref name="fileOffset"/>, + <paramref name="length"/>) so the prefetch window slides.
+    /// </summary>
+    /// <remarks>
+    /// Each shard has its own lock: opening one (an eager read of gigabytes) never holds up readers of the others.
+    /// Disposing while another thread still reads tensors is not supported; spans handed out die with the checkpoint.
+    /// </remarks>
+    private ShardData ShardData(int shard, long fileOffset, long length)
+    {
+        ThrowIfDisposed();
+        var position = _shardPositions[shard] + fileOffset;
+        _window.Advance(position, position + length);
+        if (_plan.WindowBytes is not null)
+        {
+            ReleaseBehind(_window.Position);
+        }
+
+        if (_activeShards.Use(shard) is var parked and >= 0)
+        {
+            Volatile.Read(ref _shardData[parked])?.Park();
+        }
+
+        var data = Volatile.Read(ref _shardData[shard]);
+        if (data is not null)
+        {
+            return data;
+        }
+
+        lock (_shardLocks[shard])
+        {
+            ThrowIfDisposed();
+            return _shardData[shard] ??= OpenShardData(shard);
+        }
+    }
+
+    private void ThrowIfDisposed()
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            throw new ObjectDisposedException("Checkpoint", "The checkpoint was disposed; its tensors cannot be read any more.");
+        }
+    }
+
+    /// <summary>
+    /// When the checkpoint does not fit the memory budget, what the consumer has passed is given back in steps, so the
+    /// memory holds what is about to be read rather than what was read. The bytes stay readable (they fault back in).
+    /// </summary>
+    private void ReleaseBehind(long position)
+    {
+        const long Step = 64L << 20;
+        var released = Volatile.Read(ref _releasedUpTo);
+        if (position - released < Step || Interlocked.CompareExchange(ref _releasedUpTo, position, released) != released)
+        {
+            return;
+        }
+
+        for (var shard = 0; shard < _shardData.Length; shard++)
+        {
+            var start = _shardPositions[shard];
+            var end = start + _catalog.Shards[shard].FileLength;
+            if (end > released && start < position && Volatile.Read(ref _shardData[shard]) is { } data)
+            {
+                var from = Math.Max(released, start);
+                data.ReleaseBehind(from - start, Math.Min(position, end) - from);
+            }
+        }
+    }
+
+    private Prefetcher CreatePrefetcher(bool stopAtWindow, CancellationToken cancellationToken)
+    {
+        var shards = Enumerable.Range(0, _plan.Shards.Count).Where(i => _plan.Shards[i].PrefetchedHere).ToArray();
+        var blocks = PrefetchBlock.Split([.. shards.Select(i => (_shardPositions[i], _catalog.Shards[i].FileLength))], _plan.BlockSize);
+        var paths = shards.Select(i => _catalog.Shards[i].FilePath).ToArray();
+        var reader = new FileBlockReader(paths, [.. shards.Select(i => _plan.Shards[i].FileSystem.Class == FileSystemClass.Local)]);
+        var claims = new NodePrefetchClaims(paths, [.. shards.Select(i => _identities[i])], NodeLockDirectory.OpenDefault, _logger);
+        return new Prefetcher(blocks, shards.Length, reader, claims, _window, _plan.Threads, _plan.BlockSize, stopAtWindow, _options.Progress, _logger, cancellationToken)
+        {
+            ClaimPatience = NodePrefetchClaims.PatienceFromEnvironment(_logger),
+        };
+    }
+
+    private ShardData OpenShardData(int shard)
+    {
+        var header = _catalog.Shards[shard];
+        var identity = _identities[shard];
+        var plan = _plan.Shards[shard];
+
+        // Every open below checks the file against its identity (deleted, replaced, changed), and read access turns a
+        // disposal during a read into ObjectDisposedException itself.
+        var settings = new ReadSettings(_readPool, _plan.BlockSize, _options.ReadTimeout, _disposing.Token);
+        switch (plan.Strategy, plan.Access)
+        {
+            case (LoadStrategy.Eager, _):
+                ReleaseEarlierEagerShards(shard);
+                return OwnedShardData.LoadEager(header, identity, settings, _logger);
+            case (_, ShardAccess.Read):
+                return OwnedShardData.ForReads(header, identity, settings);
+            case (_, ShardAccess.PopulatedMap):
+                return MappedShardData.OpenPopulated(header, identity, settings);
+            default:
+                return MappedShardData.Open(header.FilePath, identity);
+        }
+    }
+
+    /// <summary>
+    /// An eager shard's memory is let go when the reader moves on to a later shard: at most the current one is held.
+    /// Dropping the reference is enough: a reader still holding spans keeps their arrays alive.
+    /// </summary>
+    private void ReleaseEarlierEagerShards(int shard)
+    {
+        for (var earlier = 0; earlier < shard; earlier++)
+        {
+            if (_plan.Shards[earlier].Strategy == LoadStrategy.Eager && Volatile.Read(ref _shardData[earlier]) is not null)
+            {
+                Volatile.Write(ref _shardData[earlier], null);
+            }
+        }
+    }
+}
