@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text.Json;
+using Checkpoints.Cli.Output;
 using Checkpoints.Format;
 using Checkpoints.Loading.Planning;
 using Checkpoints.Units;
@@ -133,77 +133,8 @@ internal static class InspectCommand
         ? value
         : string.Create(CultureInfo.InvariantCulture, $"{value[..MetadataValueLimit]}... ({value.Length - MetadataValueLimit:N0} more characters; --json shows it whole)");
 
-    private static void WriteJson(CliConsole console, Checkpoint checkpoint, Dictionary<string, string>? hashes) => Json.Write(console.OutWriter, json =>
-    {
-        json.WriteStartObject();
-        json.WriteString("path", checkpoint.SourcePath);
-        json.WriteString("index", checkpoint.IndexPath);
-        json.WriteNumber("tensorCount", checkpoint.Tensors.Count);
-        json.WriteNumber("totalTensorBytes", checkpoint.TotalTensorBytes);
-        json.WriteStartArray("shards");
-        foreach (var shard in checkpoint.Shards)
-        {
-            json.WriteStartObject();
-            json.WriteString("path", shard.Path);
-            json.WriteNumber("fileLength", shard.FileLength);
-            json.WriteNumber("headerLength", shard.HeaderLength);
-            json.WriteNumber("dataOffset", shard.DataOffset);
-            json.WriteNumber("tensorCount", shard.TensorCount);
-            json.WriteStartObject("metadata");
-            foreach (var (key, value) in shard.Metadata)
-            {
-                json.WriteString(key, value);
-            }
-
-            json.WriteEndObject();
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
-        json.WriteStartArray("tensors");
-        foreach (var tensor in checkpoint.Tensors)
-        {
-            WriteTensor(json, checkpoint, tensor, hashes);
-        }
-
-        json.WriteEndArray();
-        json.WriteStartArray("warnings");
-        foreach (var warning in checkpoint.Warnings)
-        {
-            json.WriteStringValue(warning);
-        }
-
-        json.WriteEndArray();
-        json.WriteEndObject();
-    });
-
-    private static void WriteTensor(Utf8JsonWriter json, Checkpoint checkpoint, Tensor tensor, Dictionary<string, string>? hashes)
-    {
-        var begin = tensor.FileOffset - checkpoint.Shards[tensor.ShardIndex].DataOffset;
-        json.WriteStartObject();
-        json.WriteString("name", tensor.Name);
-        json.WriteString("dtype", tensor.DType.Name());
-        json.WriteStartArray("shape");
-        foreach (var dimension in tensor.Shape)
-        {
-            json.WriteNumberValue(dimension);
-        }
-
-        json.WriteEndArray();
-        json.WriteNumber("byteLength", tensor.ByteLength);
-        json.WriteNumber("shard", tensor.ShardIndex);
-        json.WriteNumber("fileOffset", tensor.FileOffset);
-        json.WriteStartArray("dataOffsets");
-        json.WriteNumberValue(begin);
-        json.WriteNumberValue(begin + tensor.ByteLength);
-        json.WriteEndArray();
-        if (hashes is not null)
-        {
-            json.WriteString("sha256", hashes[tensor.Name]);
-        }
-
-        json.WriteEndObject();
-    }
+    private static void WriteJson(CliConsole console, Checkpoint checkpoint, Dictionary<string, string>? hashes) =>
+        Json.Write(console.OutWriter, InspectDocument.From(checkpoint, hashes), CliJsonContext.Readable.InspectDocument);
 
     private static string Cell(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

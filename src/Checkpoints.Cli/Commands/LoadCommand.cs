@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Checkpoints.Cli.Output;
 using Checkpoints.Loading.Planning;
 using Checkpoints.Synthesis;
 using Checkpoints.Units;
@@ -63,7 +64,7 @@ internal static class LoadCommand
         return command;
     }
 
-    private sealed record Outcome(LoadPlan Plan, TimeSpan Open, TimeSpan Total, long Bytes, ulong Digest, long PeakRssBytes, long PrefetchedBytes, TimeSpan CpuTime)
+    internal sealed record Outcome(LoadPlan Plan, TimeSpan Open, TimeSpan Total, long Bytes, ulong Digest, long PeakRssBytes, long PrefetchedBytes, TimeSpan CpuTime)
     {
         public double? InMemoryBytesPerSecond { get; init; }
     }
@@ -129,25 +130,8 @@ internal static class LoadCommand
         }
     }
 
-    private static void WriteJson(CliConsole console, Outcome outcome) => Json.Write(console.OutWriter, json =>
-    {
-        var seconds = outcome.Total.TotalSeconds;
-        json.WriteStartObject();
-        json.WriteNumber("seconds", seconds);
-        json.WriteNumber("openSeconds", outcome.Open.TotalSeconds);
-        json.WriteNumber("bytes", outcome.Bytes);
-        json.WriteNumber("bytesPerSecond", outcome.Bytes / Math.Max(seconds, 1e-9));
-        json.WriteNumber("cpuSeconds", outcome.CpuTime.TotalSeconds);
-        json.WriteNumber("peakRssBytes", outcome.PeakRssBytes);
-        json.WriteNumber("prefetchedBytes", outcome.PrefetchedBytes);
-        json.WriteString("digest", outcome.Digest.ToString("x16", System.Globalization.CultureInfo.InvariantCulture));
-        if (outcome.InMemoryBytesPerSecond is { } rate)
-        {
-            json.WriteNumber("inMemoryBytesPerSecond", rate);
-        }
-        PlanJson.Write(json, outcome.Plan);
-        json.WriteEndObject();
-    });
+    private static void WriteJson(CliConsole console, Outcome outcome) =>
+        Json.Write(console.OutWriter, LoadDocument.From(outcome), CliJsonContext.Readable.LoadDocument);
 
     /// <summary>An IProgress that runs on the reporting thread (Progress&lt;T&gt; would post to a context there is none of).</summary>
     private sealed class Callback(Action<PrefetchProgress> report) : IProgress<PrefetchProgress>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Checkpoints.Cli.Output;
 using Checkpoints.Loading.Planning;
 
 namespace Checkpoints.Cli.Commands;
@@ -24,12 +25,7 @@ internal static class PlanCommand
 
             if (result.GetValue(json))
             {
-                Json.Write(console.OutWriter, writer =>
-                {
-                    writer.WriteStartObject();
-                    PlanJson.Write(writer, plan);
-                    writer.WriteEndObject();
-                });
+                Json.Write(console.OutWriter, PlanDocument.From(plan), CliJsonContext.Readable.PlanDocument);
             }
             else
             {

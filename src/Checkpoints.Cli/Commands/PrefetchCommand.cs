@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Checkpoints.Cli.Output;
 using Checkpoints.Units;
 using Spectre.Console;
 
@@ -33,16 +34,7 @@ internal static class PrefetchCommand
             var seconds = stopwatch.Elapsed.TotalSeconds;
             if (result.GetValue(json))
             {
-                Json.Write(console.OutWriter, writer =>
-                {
-                    writer.WriteStartObject();
-                    writer.WriteNumber("bytesRead", read);
-                    writer.WriteNumber("bytesPlanned", planned);
-                    writer.WriteNumber("bytesAlreadyCached", alreadyCached);
-                    writer.WriteNumber("seconds", seconds);
-                    PlanJson.Write(writer, plan);
-                    writer.WriteEndObject();
-                });
+                Json.Write(console.OutWriter, PrefetchDocument.From(read, planned, alreadyCached, seconds, plan), CliJsonContext.Readable.PrefetchDocument);
                 return ExitCodes.Success;
             }
 

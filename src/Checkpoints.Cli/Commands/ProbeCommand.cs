@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
+using Checkpoints.Cli.Output;
 using Checkpoints.Loading.Planning;
 using Checkpoints.Storage.Facts;
 using Checkpoints.Units;
@@ -124,57 +124,5 @@ internal static class ProbeCommand
     private static string Percent(long part, long whole) =>
         whole == 0 ? "100%" : ((double)part / whole).ToString("0%", CultureInfo.InvariantCulture);
 
-    internal static string ToJson(StorageFacts facts) => Json.ToText(writer =>
-    {
-        writer.WriteStartObject();
-        writer.WriteStartArray("files");
-        foreach (var file in facts.Files)
-        {
-            var fs = file.FileSystem;
-            var residency = file.Residency;
-            writer.WriteStartObject();
-            writer.WriteString("path", fs.Path);
-            writer.WriteString("realPath", fs.RealPath);
-            writer.WriteString("mountPoint", fs.MountPoint);
-            writer.WriteString("fileSystemType", fs.FileSystemType);
-            writer.WriteString("mountSource", fs.MountSource);
-            writer.WriteString("mountRoot", fs.MountRoot);
-            writer.WriteString("class", fs.Class.ToString().ToLowerInvariant());
-            writer.WriteNumberOrNull("statfsMagic", fs.StatfsMagic);
-            writer.WriteString("reason", fs.Reason);
-            writer.WriteNumber("sizeBytes", residency.SizeBytes);
-            writer.WriteNumberOrNull("cachedBytes", residency.CachedBytes);
-            writer.WriteString("residencyMethod", residency.Method.ToString().ToLowerInvariant());
-            writer.WriteString("residencyReason", residency.Reason);
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndArray();
-        var memory = facts.Memory;
-        writer.WriteStartObject("memory");
-        writer.WriteNumberOrNull("hostAvailableBytes", memory.HostAvailableBytes);
-        writer.WriteNumberOrNull("hostTotalBytes", memory.HostTotalBytes);
-        writer.WriteString("hostAvailableSource", memory.HostAvailableSource);
-        writer.WriteStartArray("cgroups");
-        foreach (var level in memory.CgroupLevels)
-        {
-            writer.WriteStartObject();
-            writer.WriteString("path", level.CgroupPath);
-            writer.WriteString("directory", level.Directory);
-            writer.WriteNumber("version", level.Version);
-            writer.WriteNumberOrNull("limitBytes", level.LimitBytes);
-            writer.WriteNumberOrNull("usageBytes", level.UsageBytes);
-            writer.WriteNumberOrNull("inactiveFileBytes", level.InactiveFileBytes);
-            writer.WriteNumberOrNull("availableBytes", level.AvailableBytes);
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndArray();
-        writer.WriteNumberOrNull("bindingAvailableBytes", memory.BindingAvailableBytes);
-        writer.WriteString("bindingSource", memory.BindingSource.ToString().ToLowerInvariant());
-        writer.WriteString("bindingCgroup", memory.BindingCgroup?.CgroupPath);
-        writer.WriteString("bindingDescription", memory.BindingDescription);
-        writer.WriteEndObject();
-        writer.WriteEndObject();
-    });
+    internal static string ToJson(StorageFacts facts) => Json.ToText(ProbeDocument.From(facts), CliJsonContext.Readable.ProbeDocument);
 }

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Checkpoints.Format;
+using Checkpoints.Cli.Output;
 using Checkpoints.Units;
 using Checkpoints.Verification;
 using Spectre.Console;
@@ -60,44 +60,6 @@ internal static class VerifyCommand
         console.Out.MarkupLineInterpolated($"[red]invalid[/]: {report.Errors.Count} problem(s) in {report.ShardPaths.Count} shard(s) (listed on standard error)");
     }
 
-    private static void WriteJson(CliConsole console, VerificationReport report) => Json.Write(console.OutWriter, json =>
-    {
-        json.WriteStartObject();
-        json.WriteBoolean("valid", report.IsValid);
-        json.WriteNumber("shardCount", report.ShardPaths.Count);
-        json.WriteNumber("tensorCount", report.TensorCount);
-        json.WriteNumber("bytesRead", report.BytesRead);
-        json.WriteStartArray("errors");
-        foreach (var error in report.Errors)
-        {
-            json.WriteStartObject();
-            json.WriteString("message", error.Message);
-            if (error is CheckpointFormatException format)
-            {
-                json.WriteString("file", format.FilePath);
-                json.WriteString("rule", format.Rule.ToString());
-                if (format.ByteOffset is { } offset)
-                {
-                    json.WriteNumber("byteOffset", offset);
-                }
-
-                if (format.TensorName is { } tensor)
-                {
-                    json.WriteString("tensor", tensor);
-                }
-            }
-
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
-        json.WriteStartArray("warnings");
-        foreach (var warning in report.Warnings)
-        {
-            json.WriteStringValue(warning);
-        }
-
-        json.WriteEndArray();
-        json.WriteEndObject();
-    });
+    private static void WriteJson(CliConsole console, VerificationReport report) =>
+        Json.Write(console.OutWriter, VerifyDocument.From(report), CliJsonContext.Readable.VerifyDocument);
 }

@@ -1,37 +1,22 @@
-using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Checkpoints.Cli.Output;
 
 namespace Checkpoints.Cli;
 
 /// <summary>Machine output: one indented JSON document, with paths and messages left readable (no \u escapes for '+' or quotes).</summary>
 internal static class Json
 {
-    private static readonly JsonWriterOptions Options = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    public static void Write<T>(TextWriter output, T document, JsonTypeInfo<T> type) => output.WriteLine(ToText(document, type));
 
-    public static void Write(TextWriter output, Action<Utf8JsonWriter> write) => output.WriteLine(ToText(write));
-
-    public static string ToText(Action<Utf8JsonWriter> write)
+    public static string ToText<T>(T document, JsonTypeInfo<T> type)
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, Options))
+        // The generated Default context would serialize too, escaping what the documents promise to leave readable.
+        if (!ReferenceEquals(type.Options, CliJsonContext.Readable.Options))
         {
-            write(writer);
+            throw new ArgumentException($"{typeof(T).Name}: write with {nameof(CliJsonContext)}.{nameof(CliJsonContext.Readable)}", nameof(type));
         }
 
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
-
-    /// <summary>Writes <paramref name="value"/>, or <c>null</c> for a number that is not known.</summary>
-    public static void WriteNumberOrNull(this Utf8JsonWriter writer, string name, long? value)
-    {
-        if (value is { } number)
-        {
-            writer.WriteNumber(name, number);
-        }
-        else
-        {
-            writer.WriteNull(name);
-        }
+        return JsonSerializer.Serialize(document, type);
     }
 }
