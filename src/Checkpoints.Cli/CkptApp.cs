@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Checkpoints.Cli.Commands;
+using Checkpoints.Cli.Infrastructure;
 
 namespace Checkpoints.Cli;
 

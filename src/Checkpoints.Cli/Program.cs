@@ -1,4 +1,5 @@
 using Checkpoints.Cli;
+using Checkpoints.Cli.Infrastructure;
 
 
 

@@ -89,7 +89,16 @@ public sealed class Checkpoint : IDisposable, IAsyncDisposable
         options ??= LoadOptions.FromEnvironment();
         logger ??= NullLogger.Instance;
         var opened = CheckpointOpener.Open(path, options, logger, cancellationToken);
-        return new Checkpoint(opened, LoadSession.Start(opened, options, logger, cancellationToken));
+        var session = LoadSession.Start(opened, options, logger, cancellationToken);
+        try
+        {
+            return new Checkpoint(opened, session);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -129,6 +138,7 @@ public sealed class Checkpoint : IDisposable, IAsyncDisposable
     /// <param name="networkFileSystems">File system types to treat as network besides the built-in table and <c>CKPT_NETWORK_FS</c>.</param>
     /// <param name="cancellationToken">Stops the probes.</param>
     /// <exception cref="FileNotFoundException">The path, or a shard the index names, does not exist.</exception>
+    /// <exception cref="CheckpointFormatException">The index is damaged, or the directory holds no checkpoint or an ambiguous one.</exception>
     public static StorageFacts ProbeStorage(string path, IEnumerable<string>? networkFileSystems = null, CancellationToken cancellationToken = default) =>
         StorageProbe.Probe(FindFiles(path), StorageProbeOptions.FromEnvironment(networkFileSystems), cancellationToken);
 

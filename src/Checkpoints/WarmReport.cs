@@ -27,7 +27,4 @@ public sealed class WarmReport
 
     /// <summary>Bytes of files another process on this node was warming that were found in the page cache already, and not read again.</summary>
     public long BytesFoundCached { get; }
-
-    /// <summary>Whether the warm stopped short of the plan: the memory budget ended before the checkpoint did.</summary>
-    public bool StoppedAtBudget => BytesRead + BytesFoundCached < BytesPlanned;
 }

@@ -1,3 +1,5 @@
+using Checkpoints.Cli.Infrastructure;
+
 namespace Checkpoints.Cli.Tests;
 
 /// <summary>Runs `ckpt` in-process with captured output.</summary>

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using Checkpoints.Cli.Infrastructure;
 using Checkpoints.Format;
 using Checkpoints.Loading.Planning;
 using Checkpoints.Synthesis;
@@ -41,14 +42,15 @@ internal static class DemoCommand
             throw new IOException($"{temporary}: the temporary folder (TMPDIR) {what}: set TMPDIR to a writable folder");
         }
 
-        var folder = Directory.CreateTempSubdirectory("ckpt-demo-");
+        // Written staged beside its name and moved in whole: a write that fails or is cancelled leaves nothing behind.
+        var folder = new DirectoryInfo(Path.Combine(temporary, $"ckpt-demo-{Guid.NewGuid():N}"[..22]));
+        var stopwatch = Stopwatch.StartNew();
+        var files = OutputDirectoryErrors.Translate(
+            () => CheckpointWriter.WriteDirectory(folder.FullName, plan, SyntheticCheckpoint.Metadata, cancellationToken: cancellationToken),
+            temporary, "choose a smaller --size, or set TMPDIR to a directory with room");
         var completed = false;
         try
         {
-            var stopwatch = Stopwatch.StartNew();
-            var files = OutputDirectoryErrors.Translate(
-                () => CheckpointWriter.WriteDirectory(folder.FullName, plan, SyntheticCheckpoint.Metadata, cancellationToken: cancellationToken),
-                temporary, "choose a smaller --size, or set TMPDIR to a directory with room");
             @out.MarkupLineInterpolated($"[bold]1. write[/]  a Llama-shaped bf16 checkpoint, {files.Count - 1} shards + index, in {folder.FullName} ({Seconds(stopwatch)})");
 
             stopwatch.Restart();
@@ -80,7 +82,7 @@ internal static class DemoCommand
         }
         finally
         {
-            // Kept only when whole: an interrupted write leaves some shards and no index, which would load as a smaller checkpoint.
+            // Kept only when the demo ran through: an interrupted one is cleaned up, as the user did not ask to keep it.
             if (keep && completed)
             {
                 @out.MarkupLineInterpolated($"[bold]5. keep[/]   {folder.FullName}");

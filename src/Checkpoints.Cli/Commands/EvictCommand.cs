@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Checkpoints.Cli.Infrastructure;
 using Checkpoints.Storage.Cache;
 using Checkpoints.Units;
 using Spectre.Console;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Security.Cryptography;
+using Checkpoints.Cli.Infrastructure;
 using Checkpoints.Cli.Output;
 using Checkpoints.Format;
 using Checkpoints.Loading.Planning;

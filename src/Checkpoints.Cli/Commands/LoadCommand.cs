@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Checkpoints.Cli.Infrastructure;
 using Checkpoints.Cli.Output;
 using Checkpoints.Loading.Planning;
 using Checkpoints.Synthesis;

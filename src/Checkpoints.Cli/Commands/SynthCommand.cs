@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Checkpoints.Cli.Infrastructure;
 using Checkpoints.Format;
 using Checkpoints.Synthesis;
 using Checkpoints.Units;

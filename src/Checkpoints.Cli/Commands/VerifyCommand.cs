@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Checkpoints.Cli.Infrastructure;
 using Checkpoints.Cli.Output;
 using Checkpoints.Units;
 using Checkpoints.Verification;

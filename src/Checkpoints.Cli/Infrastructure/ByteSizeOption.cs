@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Checkpoints.Units;
 
-namespace Checkpoints.Cli;
+namespace Checkpoints.Cli.Infrastructure;
 
 /// <summary>
 /// A byte count as people type it (4GiB, 512MiB, 1.5GB, 1048576), printed back the same way, so that help shows

@@ -1,6 +1,6 @@
 using Spectre.Console;
 
-namespace Checkpoints.Cli;
+namespace Checkpoints.Cli.Infrastructure;
 
 /// <summary>
 /// Where a command writes: rich output for people (tables, progress) on <see cref="Out"/>, the same

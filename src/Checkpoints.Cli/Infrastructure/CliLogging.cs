@@ -1,12 +1,15 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 
-namespace Checkpoints.Cli;
+namespace Checkpoints.Cli.Infrastructure;
 
-/// <summary>The library's log on standard error: warnings always, every decision and measurement with --verbose.</summary>
+/// <summary>
+/// The library's log on standard error: warnings always, every decision and measurement with --verbose; its advice
+/// said in the command line's flags.
+/// </summary>
 internal static class CliLogging
 {
-    public static ILoggerFactory Create(bool verbose) => LoggerFactory.Create(builder => builder
+    public static ILoggerFactory Create(bool verbose) => new FlagTermsLoggerFactory(LoggerFactory.Create(builder => builder
         .SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning)
         .AddSimpleConsole(options =>
         {
@@ -15,5 +18,5 @@ internal static class CliLogging
             options.ColorBehavior = LoggerColorBehavior.Disabled;
             options.TimestampFormat = "HH:mm:ss.fff ";
         })
-        .AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace));
+        .AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace)));
 }

@@ -1,4 +1,4 @@
-namespace Checkpoints.Cli;
+namespace Checkpoints.Cli.Infrastructure;
 
 /// <summary>
 /// Turns the errors a user can act on (a broken checkpoint, a missing file, failing storage, no permission, memory

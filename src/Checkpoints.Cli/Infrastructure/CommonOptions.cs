@@ -1,6 +1,6 @@
 using System.CommandLine;
 
-namespace Checkpoints.Cli;
+namespace Checkpoints.Cli.Infrastructure;
 
 /// <summary>Options that mean the same thing on every command.</summary>
 internal static class CommonOptions

@@ -1,4 +1,4 @@
-namespace Checkpoints.Cli;
+namespace Checkpoints.Cli.Infrastructure;
 
 /// <summary>Process exit codes shared by every command.</summary>
 internal static class ExitCodes

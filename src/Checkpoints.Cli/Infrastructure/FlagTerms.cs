@@ -1,7 +1,7 @@
 using Checkpoints.Loading.Planning;
 
 
-namespace Checkpoints.Cli;
+namespace Checkpoints.Cli.Infrastructure;
 
 /// <summary>
 /// The library's messages name its API (<c>LoadOptions.ReadTimeout</c>); on the command line the same choice is a flag
@@ -13,6 +13,9 @@ internal static class FlagTerms
     [
         ("LoadOptions.Access = ShardAccess.Read", "--access read"),
         ("LoadOptions.ReadTimeout", "--read-timeout"),
+
+        // The writer's advice when space runs out mid-write: on the command line the checkpoint's size is --size.
+        ("write a smaller checkpoint or to another directory", "choose a smaller --size or another directory"),
     ];
 
     public static string Translate(string text)

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Checkpoints.Cli.Output;
 
-namespace Checkpoints.Cli;
+namespace Checkpoints.Cli.Infrastructure;
 
 /// <summary>Machine output: one indented JSON document, with paths and messages left readable (no \u escapes for '+' or quotes).</summary>
 internal static class Json

@@ -2,7 +2,7 @@ using System.CommandLine;
 using Checkpoints.Loading.Planning;
 using Checkpoints.Units;
 
-namespace Checkpoints.Cli;
+namespace Checkpoints.Cli.Infrastructure;
 
 /// <summary>The options of every command that plans a load: strategy, readers, block size, budget, ranks, network types.</summary>
 internal sealed class LoadOptionsBinding

@@ -4,7 +4,7 @@ using Checkpoints.Writing;
 
 
 
-namespace Checkpoints.Cli;
+namespace Checkpoints.Cli.Infrastructure;
 
 /// <summary>The writer's refusals of an output directory, said in the command line's terms (its flags).</summary>
 internal static class OutputDirectoryErrors

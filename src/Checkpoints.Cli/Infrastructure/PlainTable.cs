@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Checkpoints.Cli;
+namespace Checkpoints.Cli.Infrastructure;
 
 /// <summary>
 /// Columns of text aligned with spaces, written row by row. The rich table measures and lays out every cell in memory

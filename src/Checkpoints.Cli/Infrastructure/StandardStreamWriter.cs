@@ -1,4 +1,4 @@
-namespace Checkpoints.Cli;
+namespace Checkpoints.Cli.Infrastructure;
 
 /// <summary>
 /// The process's standard output or error, with a failure to write them said as such. Output that cannot be written

@@ -3,7 +3,7 @@ using Checkpoints.Format;
 using Checkpoints.Synthesis;
 using Checkpoints.Writing;
 
-namespace Checkpoints.Cli;
+namespace Checkpoints.Cli.Infrastructure;
 
 /// <summary>
 /// The shards <c>synth</c> and <c>demo</c> write, checked against the command line before a byte is written: a usage

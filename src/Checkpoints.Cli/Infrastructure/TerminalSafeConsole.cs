@@ -1,7 +1,7 @@
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
-namespace Checkpoints.Cli;
+namespace Checkpoints.Cli.Infrastructure;
 
 /// <summary>
 /// The rich console with every text segment escaped (see <see cref="TerminalText"/>) before it is written: tables,

@@ -1,4 +1,4 @@
-namespace Checkpoints.Cli;
+namespace Checkpoints.Cli.Infrastructure;
 
 /// <summary>
 /// A writer that passes text on with control characters escaped (see <see cref="TerminalText"/>), lines and tabs

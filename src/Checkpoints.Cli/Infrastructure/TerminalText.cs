@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Checkpoints.Cli;
+namespace Checkpoints.Cli.Infrastructure;
 
 /// <summary>
 /// Makes text from files safe to print: tensor names, metadata and paths are the file author's, and a name holding

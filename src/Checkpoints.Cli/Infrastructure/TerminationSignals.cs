@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Checkpoints.Cli;
+namespace Checkpoints.Cli.Infrastructure;
 
 /// <summary>
 /// Ctrl-C (SIGINT) and SIGTERM cancel the command's token, and <c>ckpt</c> waits for the command to stop and clean up

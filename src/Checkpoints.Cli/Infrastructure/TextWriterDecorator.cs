@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Checkpoints.Cli;
+namespace Checkpoints.Cli.Infrastructure;
 
 /// <summary>
 /// A writer that passes text on to another, for a derived writer to change how (escape it, guard it): the plumbing

@@ -1,4 +1,4 @@
-namespace Checkpoints.Cli;
+namespace Checkpoints.Cli.Infrastructure;
 
 /// <summary>
 /// A command line that parsed but asks for something impossible (more shards than tensors, a size no model has, an

@@ -1,4 +1,6 @@
+using Checkpoints.Cli.Infrastructure;
 using Checkpoints.Loading.Planning;
+using Checkpoints.Storage.FileSystems;
 
 namespace Checkpoints.Cli.Output;
 

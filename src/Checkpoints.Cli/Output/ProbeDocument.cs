@@ -1,3 +1,5 @@
+using Checkpoints.Interop;
+using Checkpoints.Storage.Cache;
 using Checkpoints.Storage.Facts;
 using Checkpoints.Storage.Memory;
 

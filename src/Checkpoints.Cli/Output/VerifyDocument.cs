@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Checkpoints.Cli.Infrastructure;
 using Checkpoints.Format;
 using Checkpoints.Verification;
 

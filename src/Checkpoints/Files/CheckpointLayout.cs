@@ -16,19 +16,15 @@ internal sealed class CheckpointLayout
     private const string IndexSuffix = ".safetensors.index.json";
     private const string ShardPattern = "*.safetensors";
 
-    private CheckpointLayout(string source, string directory, IReadOnlyList<string> shardPaths, ShardIndex? index)
+    private CheckpointLayout(string source, IReadOnlyList<string> shardPaths, ShardIndex? index)
     {
         Source = source;
-        Directory = directory;
         ShardPaths = shardPaths;
         Index = index;
     }
 
     /// <summary>The path the user gave.</summary>
     public string Source { get; }
-
-    /// <summary>The directory shard names are relative to.</summary>
-    public string Directory { get; }
 
     /// <summary>Full paths of the shards, in loading order.</summary>
     public IReadOnlyList<string> ShardPaths { get; }
@@ -57,7 +53,7 @@ internal sealed class CheckpointLayout
 
         return full.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
             ? FromIndex(path, full)
-            : new CheckpointLayout(path, Path.GetDirectoryName(full)!, [full], index: null);
+            : new CheckpointLayout(path, [full], index: null);
     }
 
     private static CheckpointLayout FromDirectory(string source, string directory)
@@ -98,7 +94,7 @@ internal sealed class CheckpointLayout
             }
         }
 
-        return new CheckpointLayout(source, directory, shards, index: null);
+        return new CheckpointLayout(source, shards, index: null);
     }
 
     private static CheckpointLayout FromIndex(string source, string indexPath)
@@ -136,7 +132,7 @@ internal sealed class CheckpointLayout
             }
         }
 
-        return new CheckpointLayout(source, directory, shards, index);
+        return new CheckpointLayout(source, shards, index);
     }
 
     private static string ResolveShard(ShardIndex index, string directory, string shardName)

@@ -84,7 +84,7 @@ public static class CheckpointWriter
 
     /// <summary>Writes the given groups of tensors as shards, one file per group, plus the index.</summary>
     public static IReadOnlyList<string> WriteShards(string directory, IReadOnlyList<IReadOnlyList<TensorToWrite>> shards,
-        IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken)
+        IReadOnlyDictionary<string, string>? metadata = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         EnsureUniqueNames([.. shards.SelectMany(static shard => shard)]);
@@ -124,7 +124,7 @@ public static class CheckpointWriter
     /// What those files take on disk at most: <see cref="FileBytes"/> with each file's last block counted whole, so a
     /// free-space check made with it errs on the safe side.
     /// </summary>
-    public static long PlannedBytes(IReadOnlyList<IReadOnlyList<TensorToWrite>> shards, IReadOnlyDictionary<string, string>? metadata) =>
+    internal static long PlannedBytes(IReadOnlyList<IReadOnlyList<TensorToWrite>> shards, IReadOnlyDictionary<string, string>? metadata) =>
         FileBytes(shards, metadata) + ((shards.Count + (shards.Count > 1 ? 1 : 0)) * (long)BlockSize);
 
     internal static IReadOnlyList<IReadOnlyList<TensorToWrite>> SplitBySize(IReadOnlyList<TensorToWrite> tensors, long maxShardBytes)

@@ -1,3 +1,4 @@
+using Checkpoints.Cli.Infrastructure;
 using Checkpoints.Cli.Output;
 
 namespace Checkpoints.Cli.Tests.Infrastructure;

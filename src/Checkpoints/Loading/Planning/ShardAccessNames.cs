@@ -1,6 +1,6 @@
 namespace Checkpoints.Loading.Planning;
 
-/// <summary>The words for a <see cref="ShardAccess"/> in plans, logs, JSON and the <c>--access</c> option.</summary>
+/// <summary>The words for a <see cref="ShardAccess"/> in plans, logs and reports.</summary>
 public static class ShardAccessNames
 {
     /// <summary>The word for <paramref name="access"/>: <c>auto</c>, <c>map</c>, <c>populated</c> or <c>read</c>.</summary>

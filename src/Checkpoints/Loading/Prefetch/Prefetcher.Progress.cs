@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using Checkpoints.Loading.Logging;
 using Checkpoints.Loading.Planning;
-using Microsoft.Extensions.Logging;
 
 namespace Checkpoints.Loading.Prefetch;
 

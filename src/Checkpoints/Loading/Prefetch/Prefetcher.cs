@@ -144,7 +144,22 @@ internal sealed partial class Prefetcher : IDisposable, IAsyncDisposable
     }
 
     /// <summary>Stops the workers, waits briefly for them (a read stalled in the kernel is left to finish on its own), and closes the files.</summary>
-    public void Dispose()
+    public void Dispose() => Stop(JoinTimeout);
+
+    /// <summary>As <see cref="Dispose"/>, but waits for the workers (up to the same deadline) without blocking a thread.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Volatile.Read(ref _disposed) == 0)
+        {
+            _stop.Cancel();
+            await Completion.WaitAsync(JoinTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        // The deadline has been spent waiting: a worker still stuck in a read is not waited for again.
+        Stop(TimeSpan.Zero);
+    }
+
+    private void Stop(TimeSpan joinTimeout)
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
@@ -153,7 +168,7 @@ internal sealed partial class Prefetcher : IDisposable, IAsyncDisposable
 
         _stop.Cancel();
         // One deadline for all workers: stalled reads (a hung NFS server) must not cost the timeout once per worker.
-        var deadline = Stopwatch.GetTimestamp() + (long)(JoinTimeout.TotalSeconds * Stopwatch.Frequency);
+        var deadline = Stopwatch.GetTimestamp() + (long)(joinTimeout.TotalSeconds * Stopwatch.Frequency);
         foreach (var worker in _workers)
         {
             var left = Math.Max(0, deadline - Stopwatch.GetTimestamp());
@@ -170,19 +185,6 @@ internal sealed partial class Prefetcher : IDisposable, IAsyncDisposable
             // A worker stuck in a read past the deadline still looks at the token when it returns.
             _stop.Dispose();
         }
-    }
-
-    /// <summary>As <see cref="Dispose"/>, but waits for the workers (up to the same deadline) without blocking a thread.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        if (Volatile.Read(ref _disposed) == 0)
-        {
-            _stop.Cancel();
-            await Completion.WaitAsync(JoinTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-
-        // The workers have stopped (or are stuck past the deadline): the joins return at once.
-        Dispose();
     }
 
     private void Work()

@@ -188,13 +188,16 @@ internal sealed class LoadSession : IShardBytes, IDisposable, IAsyncDisposable
         }
     }
 
+    // The exception names the facade the caller disposed; ObjectDisposedException.ThrowIf would name this internal type.
+#pragma warning disable CA1513
     private void ThrowIfDisposed()
     {
         if (Volatile.Read(ref _disposed) != 0)
         {
-            throw new ObjectDisposedException("Checkpoint", "The checkpoint was disposed; its tensors cannot be read any more.");
+            throw new ObjectDisposedException("Checkpoints.Checkpoint");
         }
     }
+#pragma warning restore CA1513
 
     /// <summary>
     /// When the checkpoint does not fit the memory budget, what the consumer has passed is given back in steps, so the

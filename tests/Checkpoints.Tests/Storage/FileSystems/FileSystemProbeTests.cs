@@ -240,7 +240,7 @@ public class FileSystemProbeTests
     [InlineData(StatfsMagic.Ext, "ext3", true)]
     [InlineData(StatfsMagic.Cifs, "smb3", true)]
     [InlineData(StatfsMagic.BeeGfs, "fhgfs", true)]
-    public void StatfsMagic_Agrees(long magic, string type, bool expected)
+    public void MagicAgrees_MatchesTypeToMagic(long magic, string type, bool expected)
     {
         Assert.Equal(expected, FileSystemClassifier.MagicAgrees(magic, type));
     }
