@@ -155,6 +155,25 @@ public sealed class PrefetcherTests
     }
 
     [Fact]
+    public async Task DisposeAsync_ReturnsAtOnce_WhileAWorkerIsStuckInARead_AndClosesTheFilesWhenItReturns()
+    {
+        using var gate = new SemaphoreSlim(0);
+        var reader = new FakeBlockReader(1_000) { Gate = gate };
+        var prefetcher = Create(reader, new ConsumerWindow(long.MaxValue), blockSize: 100, threads: 1);
+        prefetcher.Start();
+        WaitUntil(() => reader.Reads == 1);
+
+        var disposing = prefetcher.DisposeAsync();
+
+        // The caller's thread is not held while the worker is stuck: the wait is a task.
+        Assert.False(disposing.IsCompleted);
+        gate.Release(10);
+        await disposing.AsTask().WaitAsync(Patience);
+        Assert.True(reader.Disposed);
+        Assert.Equal(1, reader.Reads);
+    }
+
+    [Fact]
     public async Task Prefetch_SurvivesAReadError_LoggingItOnceWithFileAndOffset()
     {
         var reader = new FakeBlockReader(1_000, 1_000, 1_000) { FailAt = (1, 300) };
