@@ -2,9 +2,6 @@ using Checkpoints.Format;
 using Checkpoints.Writing;
 
 
-
-
-
 namespace Checkpoints.Synthesis;
 
 /// <summary>Writes a Llama-shaped checkpoint of about a requested size, with deterministic pseudo-random weights.</summary>

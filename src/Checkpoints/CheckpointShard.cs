@@ -1,8 +1,6 @@
 using Checkpoints.Format;
 
 
-
-
 namespace Checkpoints;
 
 /// <summary>One file of a checkpoint, as its header describes it.</summary>

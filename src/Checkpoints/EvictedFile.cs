@@ -1,8 +1,6 @@
 using Checkpoints.Storage.Cache;
 
 
-
-
 namespace Checkpoints;
 
 /// <summary>One file <see cref="CheckpointCache.Evict"/> dropped from the page cache, measured before and after.</summary>

@@ -1,8 +1,6 @@
 using Checkpoints.Loading.Planning;
 
 
-
-
 namespace Checkpoints;
 
 /// <summary>What <see cref="CheckpointCache.WarmAsync"/> did: the plan it followed and the bytes it moved.</summary>

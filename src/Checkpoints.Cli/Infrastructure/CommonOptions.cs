@@ -14,7 +14,7 @@ internal static class CommonOptions
     public static Option<bool> Json() => new("--json") { Description = "Write machine-readable JSON to standard output." };
 
     public static Argument<string> CheckpointPath() =>
-        NonEmptyPath("path", "A .safetensors file, a *.safetensors.index.json, or a directory holding a checkpoint.");
+        NonEmptyPath("path", "A .safetensors file, a *.safetensors.index.json, a directory holding a checkpoint, or a model in the Hugging Face cache (org/name or org/name@revision).");
 
     /// <summary>A path argument; an empty one (an unset shell variable, "$MODEL") is a usage error, not the runtime's ArgumentException.</summary>
     public static Argument<string> NonEmptyPath(string name, string description)

@@ -2,8 +2,6 @@ using Checkpoints.Units;
 using Checkpoints.Writing;
 
 
-
-
 namespace Checkpoints.Cli.Infrastructure;
 
 /// <summary>The writer's refusals of an output directory, said in the command line's terms (its flags).</summary>

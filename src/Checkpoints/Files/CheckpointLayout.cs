@@ -1,9 +1,6 @@
 using Checkpoints.Format;
 
 
-
-
-
 namespace Checkpoints.Files;
 
 /// <summary>
@@ -32,7 +29,14 @@ internal sealed class CheckpointLayout
     /// <summary>The index the shards came from, when there is one.</summary>
     public ShardIndex? Index { get; }
 
-    public static CheckpointLayout Discover(string path)
+    /// <summary>
+    /// The checkpoint <paramref name="path"/> names: a file, an index, a directory, or, when no such path exists, a
+    /// model in the local Hugging Face hub cache named <c>org/name</c> or <c>org/name@revision</c>.
+    /// </summary>
+    public static CheckpointLayout Discover(string path) => Discover(path, HubCache.FromEnvironment);
+
+    /// <summary>As <see cref="Discover(string)"/>, with the hub cache given (asked for only when the path does not exist).</summary>
+    public static CheckpointLayout Discover(string path, Func<HubCache> hubCache)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var full = Path.GetFullPath(path);
@@ -43,6 +47,9 @@ internal sealed class CheckpointLayout
             case FileKind.Missing when FileKinds.IsSymbolicLink(full):
                 throw new CheckpointFormatException(full, FormatRule.NotARegularFile,
                     $"is a symbolic link to {File.ResolveLinkTarget(full, returnFinalTarget: false)?.FullName}, which does not exist: the download or copy it points to is incomplete");
+            case FileKind.Missing when HubModelName.TryParse(path, out var name):
+                // Not a path here, but a hub name: the snapshot's files are links into the cache's blobs.
+                return FromDirectory(path, hubCache().Resolve(name));
             case FileKind.Missing:
                 throw new FileNotFoundException($"{path}: no such file or directory", full);
             case FileKind.Regular:

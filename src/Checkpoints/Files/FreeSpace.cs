@@ -1,9 +1,6 @@
 using Checkpoints.Interop;
 
 
-
-
-
 namespace Checkpoints.Files;
 
 /// <summary>How many bytes a new file under a path may still take, for writers that check before they start.</summary>

@@ -1,9 +1,6 @@
 using Checkpoints.Interop;
 
 
-
-
-
 namespace Checkpoints.Files;
 
 /// <summary>A limit of this process (<c>getrlimit</c>): the soft limit in force and the hard one it may be raised to; null parts are unlimited.</summary>

@@ -2,9 +2,6 @@ using Checkpoints.Format;
 using Checkpoints.Units;
 
 
-
-
-
 namespace Checkpoints.Files;
 
 /// <summary>Reads a shard index file (<c>*.safetensors.index.json</c>) and hands its bytes to <see cref="ShardIndex.Parse"/>.</summary>

@@ -1,9 +1,6 @@
 using Checkpoints.Units;
 
 
-
-
-
 namespace Checkpoints.Format;
 
 /// <summary>

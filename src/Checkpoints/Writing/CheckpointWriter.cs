@@ -2,8 +2,6 @@ using Checkpoints.Files;
 using Checkpoints.Units;
 
 
-
-
 namespace Checkpoints.Writing;
 
 /// <summary>

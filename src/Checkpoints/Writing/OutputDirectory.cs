@@ -1,8 +1,6 @@
 using Checkpoints.Files;
 
 
-
-
 namespace Checkpoints.Writing;
 
 /// <summary>

@@ -3,9 +3,6 @@ using Checkpoints.Format;
 using Checkpoints.Synthesis;
 
 
-
-
-
 namespace Checkpoints.Cli.Tests.Commands;
 
 /// <summary>

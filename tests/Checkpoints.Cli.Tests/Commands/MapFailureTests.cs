@@ -3,9 +3,6 @@ using Checkpoints.Loading.Access;
 using Checkpoints.Loading.Planning;
 
 
-
-
-
 namespace Checkpoints.Cli.Tests.Commands;
 
 /// <summary>

@@ -6,9 +6,6 @@ using Checkpoints.Synthesis;
 using Checkpoints.Units;
 
 
-
-
-
 namespace Checkpoints.Cli.Tests.Commands;
 
 /// <summary>

@@ -1,9 +1,6 @@
 using Checkpoints.Cli.Tests.TestSupport;
 
 
-
-
-
 namespace Checkpoints.Cli.Tests.Commands;
 
 /// <summary>

@@ -2,9 +2,6 @@ using Checkpoints.Cli.Infrastructure;
 using Checkpoints.Format;
 
 
-
-
-
 namespace Checkpoints.Cli.Tests.Infrastructure;
 
 /// <summary>The runtime's own wording never reaches a user: each message is put in terms of what happened and what to do.</summary>

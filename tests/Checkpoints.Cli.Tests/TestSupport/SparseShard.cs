@@ -2,9 +2,6 @@ using Checkpoints.Format;
 using Checkpoints.Writing;
 
 
-
-
-
 namespace Checkpoints.Cli.Tests.TestSupport;
 
 /// <summary>

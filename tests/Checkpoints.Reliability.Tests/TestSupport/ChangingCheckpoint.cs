@@ -4,9 +4,6 @@ using Checkpoints.Loading.Session;
 using Checkpoints.Writing;
 
 
-
-
-
 namespace Checkpoints.Reliability.Tests.TestSupport;
 
 /// <summary>

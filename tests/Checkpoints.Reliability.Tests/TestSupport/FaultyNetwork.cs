@@ -4,9 +4,6 @@ using Checkpoints.Storage.FileSystems;
 using Checkpoints.Synthesis;
 
 
-
-
-
 namespace Checkpoints.Reliability.Tests.TestSupport;
 
 /// <summary>

@@ -2,9 +2,6 @@ using Checkpoints.NetEmu;
 using Checkpoints.Tests.TestSupport;
 
 
-
-
-
 namespace Checkpoints.Reliability.Tests.TestSupport;
 
 /// <summary>

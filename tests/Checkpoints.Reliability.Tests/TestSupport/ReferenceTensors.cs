@@ -1,9 +1,6 @@
 using Checkpoints.Loading.Planning;
 
 
-
-
-
 namespace Checkpoints.Reliability.Tests.TestSupport;
 
 /// <summary>Every tensor's bytes read from a local copy: what a load from anywhere else must hand out.</summary>

@@ -1,9 +1,6 @@
 using Checkpoints.Units;
 
 
-
-
-
 namespace Checkpoints.Reliability.Tests.TestSupport;
 
 /// <summary>What another process does to a shard while it is being loaded.</summary>

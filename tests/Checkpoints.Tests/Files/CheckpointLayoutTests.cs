@@ -2,9 +2,6 @@ using Checkpoints.Format;
 using Checkpoints.Tests.TestSupport;
 
 
-
-
-
 namespace Checkpoints.Tests.Files;
 
 public sealed class CheckpointLayoutTests : IDisposable

@@ -1,9 +1,6 @@
 using Checkpoints.Files;
 
 
-
-
-
 namespace Checkpoints.Tests.Files;
 
 public sealed class NaturalOrderTests

@@ -3,9 +3,6 @@ using Checkpoints.Format;
 using Checkpoints.Tests.TestSupport;
 
 
-
-
-
 namespace Checkpoints.Tests.Files;
 
 public sealed class OpenFileLimitTests

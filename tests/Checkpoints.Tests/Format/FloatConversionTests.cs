@@ -1,9 +1,6 @@
 using Checkpoints.Format;
 
 
-
-
-
 namespace Checkpoints.Tests.Format;
 
 public sealed class FloatConversionTests

@@ -2,9 +2,6 @@ using Checkpoints.Format;
 using Checkpoints.Fuzz;
 
 
-
-
-
 namespace Checkpoints.Tests.Format;
 
 /// <summary>

@@ -3,9 +3,6 @@ using Checkpoints.Verification;
 using Checkpoints.Writing;
 
 
-
-
-
 namespace Checkpoints.Tests.Format;
 
 /// <summary>Damaged shard indexes, found by the index mutation test: each must end in a CheckpointFormatException.</summary>

@@ -4,9 +4,6 @@ using Checkpoints.Tests.TestSupport;
 using Checkpoints.Writing;
 
 
-
-
-
 namespace Checkpoints.Tests.Synthesis;
 
 public sealed class SyntheticCheckpointTests

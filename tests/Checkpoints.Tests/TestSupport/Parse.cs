@@ -2,9 +2,6 @@ using Checkpoints.Files;
 using Checkpoints.Format;
 
 
-
-
-
 namespace Checkpoints.Tests.TestSupport;
 
 /// <summary>Runs the header reader on bytes written to a temporary file, as a real open would.</summary>

@@ -4,9 +4,6 @@ using Checkpoints.Tests.TestSupport;
 using Checkpoints.Verification;
 
 
-
-
-
 namespace Checkpoints.Tests.Verification;
 
 public sealed class CheckpointVerifierTests

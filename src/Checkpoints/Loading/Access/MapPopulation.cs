@@ -6,9 +6,6 @@ using Checkpoints.Storage.Cache;
 using Checkpoints.Units;
 
 
-
-
-
 namespace Checkpoints.Loading.Access;
 
 /// <summary>

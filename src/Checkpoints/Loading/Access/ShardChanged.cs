@@ -2,9 +2,6 @@ using Checkpoints.Files;
 using Checkpoints.Units;
 
 
-
-
-
 namespace Checkpoints.Loading.Access;
 
 /// <summary>

@@ -2,9 +2,6 @@ using Checkpoints.Storage.Facts;
 using Checkpoints.Units;
 
 
-
-
-
 namespace Checkpoints.Loading.Planning;
 
 /// <summary>What a caller may choose about loading. Every value has a sensible default; <see cref="FromEnvironment()"/> adds the environment's choices.</summary>

@@ -1,9 +1,6 @@
 using Checkpoints.Storage.FileSystems;
 
 
-
-
-
 namespace Checkpoints.Loading.Planning;
 
 /// <summary>How one shard will be read, and why.</summary>

@@ -4,8 +4,6 @@ using Checkpoints.Loading.Planning;
 using Checkpoints.Loading.Reading;
 
 
-
-
 namespace Checkpoints.Loading.Session;
 
 /// <summary>

@@ -1,9 +1,6 @@
 using Checkpoints.Interop;
 
 
-
-
-
 namespace Checkpoints.Storage.Cache;
 
 /// <summary>

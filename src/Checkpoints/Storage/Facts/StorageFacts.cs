@@ -1,9 +1,6 @@
 using Checkpoints.Storage.Memory;
 
 
-
-
-
 namespace Checkpoints.Storage.Facts;
 
 /// <summary>Everything the planner needs to know about the machine for one checkpoint: per-file facts, in the order given, and the memory facts.</summary>

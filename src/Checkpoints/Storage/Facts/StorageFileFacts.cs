@@ -2,9 +2,6 @@ using Checkpoints.Storage.Cache;
 using Checkpoints.Storage.FileSystems;
 
 
-
-
-
 namespace Checkpoints.Storage.Facts;
 
 /// <summary>The storage facts of one file of a checkpoint.</summary>

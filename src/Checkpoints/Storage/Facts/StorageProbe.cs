@@ -4,9 +4,6 @@ using Checkpoints.Storage.FileSystems;
 using Checkpoints.Storage.Memory;
 
 
-
-
-
 namespace Checkpoints.Storage.Facts;
 
 /// <summary>Gathers every storage fact the planner needs for a checkpoint's files in one call.</summary>

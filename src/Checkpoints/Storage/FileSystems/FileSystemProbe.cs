@@ -3,9 +3,6 @@ using Checkpoints.Interop;
 using Checkpoints.Storage.Mounts;
 
 
-
-
-
 namespace Checkpoints.Storage.FileSystems;
 
 /// <summary>

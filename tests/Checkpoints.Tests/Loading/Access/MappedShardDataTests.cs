@@ -8,9 +8,6 @@ using Checkpoints.Tests.TestSupport;
 using Checkpoints.Writing;
 
 
-
-
-
 namespace Checkpoints.Tests.Loading.Access;
 
 /// <summary>A mapped shard populated through the read pool before its bytes are handed out (<see cref="ShardAccess.PopulatedMap"/>).</summary>

@@ -1,9 +1,6 @@
 using Checkpoints.Loading.Planning;
 
 
-
-
-
 namespace Checkpoints.Tests.Loading.Planning;
 
 public sealed class LoadOptionsValidationTests

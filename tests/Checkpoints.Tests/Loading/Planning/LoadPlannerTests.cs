@@ -6,9 +6,6 @@ using Checkpoints.Storage.FileSystems;
 using Checkpoints.Storage.Memory;
 
 
-
-
-
 namespace Checkpoints.Tests.Loading.Planning;
 
 public sealed class LoadPlannerTests

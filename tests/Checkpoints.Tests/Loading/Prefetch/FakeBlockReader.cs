@@ -1,9 +1,6 @@
 using Checkpoints.Loading.Prefetch;
 
 
-
-
-
 namespace Checkpoints.Tests.Loading.Prefetch;
 
 /// <summary>

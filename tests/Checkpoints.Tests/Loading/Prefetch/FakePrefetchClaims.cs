@@ -1,9 +1,6 @@
 using Checkpoints.Loading.Prefetch;
 
 
-
-
-
 namespace Checkpoints.Tests.Loading.Prefetch;
 
 /// <summary>Claims a test controls: files marked busy are "warmed by another process" until freed; warm files count as cached.</summary>

@@ -5,9 +5,6 @@ using Checkpoints.Synthesis;
 using Checkpoints.Tests.TestSupport;
 
 
-
-
-
 namespace Checkpoints.Tests.Loading.Session;
 
 /// <summary>Every strategy hands out the same bytes for the same checkpoint.</summary>

@@ -3,9 +3,6 @@ using Checkpoints.Storage.Cache;
 using Checkpoints.Tests.TestSupport;
 
 
-
-
-
 namespace Checkpoints.Tests.Storage.Cache;
 
 public sealed class CacheFillTests : IDisposable

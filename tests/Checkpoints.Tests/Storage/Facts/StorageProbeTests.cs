@@ -3,9 +3,6 @@ using Checkpoints.Storage.FileSystems;
 using Checkpoints.Tests.TestSupport;
 
 
-
-
-
 namespace Checkpoints.Tests.Storage.Facts;
 
 public class StorageProbeTests

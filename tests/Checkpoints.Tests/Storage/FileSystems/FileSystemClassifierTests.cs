@@ -2,9 +2,6 @@ using Checkpoints.Storage.Facts;
 using Checkpoints.Storage.FileSystems;
 
 
-
-
-
 namespace Checkpoints.Tests.Storage.FileSystems;
 
 public class FileSystemClassifierTests

@@ -4,9 +4,6 @@ using Checkpoints.Storage.Mounts;
 using Checkpoints.Tests.TestSupport;
 
 
-
-
-
 namespace Checkpoints.Tests.Storage.FileSystems;
 
 public class FileSystemProbeTests

@@ -2,9 +2,6 @@ using Checkpoints.Storage.Memory;
 using Checkpoints.Tests.TestSupport;
 
 
-
-
-
 namespace Checkpoints.Tests.Storage.Memory;
 
 public class MemoryProbeTests

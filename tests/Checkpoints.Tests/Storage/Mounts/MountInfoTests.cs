@@ -2,9 +2,6 @@ using Checkpoints.Storage.Mounts;
 using Checkpoints.Tests.TestSupport;
 
 
-
-
-
 namespace Checkpoints.Tests.Storage.Mounts;
 
 public class MountInfoTests
