@@ -20,7 +20,7 @@ public sealed class LayeringTests
         ["Checkpoints.Storage.FileSystems", "Checkpoints.Storage.Memory", "Checkpoints.Storage.Cache", "Checkpoints.Storage.Locks"],
         ["Checkpoints.Storage.Facts"],
         ["Checkpoints.Loading.Planning"],
-        ["Checkpoints.Loading.Logging", "Checkpoints.Loading.Reading"],
+        ["Checkpoints.Loading.Logging", "Checkpoints.Loading.Reading", "Checkpoints.Loading.Telemetry"],
         ["Checkpoints.Loading.Access", "Checkpoints.Writing"],
         ["Checkpoints.Loading.Prefetch", "Checkpoints.Verification"],
         ["Checkpoints.Loading.Session"],

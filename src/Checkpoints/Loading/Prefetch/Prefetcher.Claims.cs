@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Checkpoints.Loading.Logging;
+using Checkpoints.Loading.Telemetry;
 
 namespace Checkpoints.Loading.Prefetch;
 
@@ -61,7 +62,10 @@ internal sealed partial class Prefetcher
     {
         // Past the patience, the file is read without the claim: at worst the storage is read twice, never not at all.
         var left = ClaimPatience - Stopwatch.GetElapsedTime(Volatile.Read(ref _heldSince[file]));
+        var waitStarted = Stopwatch.GetTimestamp();
         var claimed = _claims.WaitAndClaim(file, left > TimeSpan.Zero ? left : TimeSpan.Zero, _stop.Token);
+        LoadTelemetry.PrefetchWaitDuration.Record(Stopwatch.GetElapsedTime(waitStarted).TotalSeconds,
+            new KeyValuePair<string, object?>("prefetch.claimed", claimed));
         try
         {
             if (_stop.IsCancellationRequested)

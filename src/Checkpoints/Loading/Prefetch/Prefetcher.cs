@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Checkpoints.Loading.Logging;
 using Checkpoints.Loading.Planning;
+using Checkpoints.Loading.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace Checkpoints.Loading.Prefetch;
@@ -50,6 +51,7 @@ internal sealed partial class Prefetcher : IDisposable, IAsyncDisposable
     private int _disposed;
     private int _windowReached;
     private int _progressFailed;
+    private Activity? _activity;
 
     /// <param name="blocks">The blocks, in consumer order (see <see cref="PrefetchBlock.Split"/>).</param>
     /// <param name="fileCount">How many files the blocks refer to.</param>
@@ -103,6 +105,9 @@ internal sealed partial class Prefetcher : IDisposable, IAsyncDisposable
     /// </summary>
     internal TimeSpan ClaimPatience { get; init; } = NodePrefetchClaims.DefaultPatience;
 
+    /// <summary>Each file's file system class, the tag its prefetched bytes are counted under; "unknown" when not given.</summary>
+    internal IReadOnlyList<string>? FileSystemClasses { get; init; }
+
     public long BytesRead => Interlocked.Read(ref _bytesRead);
 
     public long BytesSkipped => Interlocked.Read(ref _bytesSkipped);
@@ -116,10 +121,19 @@ internal sealed partial class Prefetcher : IDisposable, IAsyncDisposable
     public void Start()
     {
         _clock.Start();
+        // Started here and stopped by the last worker to finish: the activity spans the whole prefetch, on no one thread.
+        var caller = Activity.Current;
+        _activity = LoadTelemetry.Source.StartActivity("checkpoints.prefetch");
+        Activity.Current = caller;
+        _activity?.SetTag("prefetch.bytes", TotalBytes);
+        _activity?.SetTag("prefetch.files", _failedFiles.Length);
+        _activity?.SetTag("prefetch.threads", _workers.Length);
+        _activity?.SetTag("prefetch.block_size", _blockSize);
         LoadLog.PrefetchStarted(_logger, TotalBytes, _failedFiles.Length, _workers.Length, _blockSize, _window.Size);
         _running = _workers.Length;
         if (_blocks.Count == 0)
         {
+            _activity?.Stop();
             _completion.TrySetResult();
             return;
         }
@@ -307,6 +321,7 @@ internal sealed partial class Prefetcher : IDisposable, IAsyncDisposable
             if (Interlocked.Exchange(ref _failedFiles[block.File], 1) == 0 && !_stop.IsCancellationRequested)
             {
                 LoadLog.PrefetchReadFailed(_logger, _reader.PathOf(block.File), block.Offset + done, exception.Message);
+                LoadTelemetry.Errors.Add(1, new KeyValuePair<string, object?>("error.type", LoadTelemetry.ErrorType(exception)), new KeyValuePair<string, object?>("operation", "prefetch"));
             }
         }
         catch (ObjectDisposedException) when (_stop.IsCancellationRequested)
@@ -315,6 +330,10 @@ internal sealed partial class Prefetcher : IDisposable, IAsyncDisposable
         }
 
         Interlocked.Add(ref _bytesRead, done);
+        if (done > 0 && LoadTelemetry.PrefetchedBytes.Enabled)
+        {
+            LoadTelemetry.PrefetchedBytes.Add(done, new KeyValuePair<string, object?>("file_system.class", FileSystemClasses?[block.File] ?? "unknown"));
+        }
     }
 
     private void Finish()
@@ -331,6 +350,14 @@ internal sealed partial class Prefetcher : IDisposable, IAsyncDisposable
         else
         {
             LoadLog.PrefetchFinished(_logger, BytesRead, BytesSkipped, seconds);
+        }
+
+        if (_activity is { } activity)
+        {
+            activity.SetTag("prefetch.bytes_read", BytesRead);
+            activity.SetTag("prefetch.bytes_skipped", BytesSkipped);
+            activity.SetTag("prefetch.outcome", _stop.IsCancellationRequested ? "cancelled" : Volatile.Read(ref _windowReached) != 0 ? "budget" : "done");
+            activity.Stop();
         }
 
         _completion.TrySetResult();

@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using Checkpoints.Files;
 using Checkpoints.Format;
 using Checkpoints.Loading.Access;
 using Checkpoints.Loading.Logging;
 using Checkpoints.Loading.Planning;
 using Checkpoints.Loading.Reading;
+using Checkpoints.Loading.Telemetry;
 using Checkpoints.Storage.Facts;
 using Microsoft.Extensions.Logging;
 
@@ -18,6 +20,28 @@ internal static class CheckpointOpener
 {
     public static OpenedCheckpoint Open(string path, LoadOptions options, ILogger logger, CancellationToken cancellationToken)
     {
+        using var activity = LoadTelemetry.Source.StartActivity("checkpoints.open");
+        activity?.SetTag("checkpoint.path", path);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var opened = Open(path, options, logger, activity, cancellationToken);
+            LoadTelemetry.OpenDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            return opened;
+        }
+        catch (Exception exception)
+        {
+            var type = LoadTelemetry.ErrorType(exception);
+            LoadTelemetry.Errors.Add(1, new KeyValuePair<string, object?>("error.type", type), new KeyValuePair<string, object?>("operation", "open"));
+            LoadTelemetry.OpenDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("error.type", type));
+            activity?.SetStatus(ActivityStatusCode.Error, exception.Message);
+            activity?.SetTag("error.type", type);
+            throw;
+        }
+    }
+
+    private static OpenedCheckpoint Open(string path, LoadOptions options, ILogger logger, Activity? activity, CancellationToken cancellationToken)
+    {
         options.Validate();
         var layout = CheckpointLayout.Discover(path);
         var readPool = new ReadPool(options.Threads);
@@ -27,7 +51,10 @@ internal static class CheckpointOpener
             var headers = opened.Select(static shard => shard.Header).ToArray();
             var catalog = CheckpointCatalog.Build(layout.ShardPaths, layout.Index, headers);
             var facts = StorageProbe.Probe(layout.ShardPaths, StorageProbeOptions.FromEnvironment(options.NetworkFileSystems), cancellationToken);
-            var plan = LoadPlanner.Plan(facts, options, ReadAccessMemory.Bytes);
+            var plan = Plan(facts, options);
+            activity?.SetTag("checkpoint.shards", headers.Length);
+            activity?.SetTag("checkpoint.bytes", headers.Sum(static header => header.FileLength));
+            activity?.SetTag("checkpoint.file_system.types", string.Join(",", facts.Files.Select(static file => file.FileSystem.FileSystemType).Distinct(StringComparer.Ordinal)));
             LogOpening(logger, path, headers, facts);
             LoadLog.Plan(logger, plan, catalog.Warnings);
             return new OpenedCheckpoint(layout, catalog, [.. opened.Select(static shard => shard.Identity)], readPool, plan);
@@ -37,6 +64,20 @@ internal static class CheckpointOpener
             readPool.Dispose();
             throw;
         }
+    }
+
+    private static LoadPlan Plan(StorageFacts facts, LoadOptions options)
+    {
+        using var activity = LoadTelemetry.Source.StartActivity("checkpoints.plan");
+        var plan = LoadPlanner.Plan(facts, options, ReadAccessMemory.Bytes);
+        activity?.SetTag("plan.requested", plan.Requested.ToString().ToLowerInvariant());
+        activity?.SetTag("plan.summary", plan.Summary);
+        activity?.SetTag("plan.budget_bytes", plan.BudgetBytes);
+        activity?.SetTag("plan.prefetch_bytes", plan.PrefetchBytes);
+        activity?.SetTag("plan.window_bytes", plan.WindowBytes);
+        activity?.SetTag("plan.threads", plan.Threads);
+        activity?.SetTag("plan.block_size", plan.BlockSize);
+        return plan;
     }
 
     private static void LogOpening(ILogger logger, string path, ShardHeader[] headers, StorageFacts facts)

@@ -4,6 +4,7 @@ using Checkpoints.Loading.Access;
 using Checkpoints.Loading.Planning;
 using Checkpoints.Loading.Prefetch;
 using Checkpoints.Loading.Reading;
+using Checkpoints.Loading.Telemetry;
 using Checkpoints.Storage.FileSystems;
 using Checkpoints.Storage.Locks;
 using Microsoft.Extensions.Logging;
@@ -29,6 +30,7 @@ internal sealed class LoadSession : IShardBytes, IDisposable, IAsyncDisposable
     private readonly CancellationTokenSource _disposing = new();
     private readonly ConsumerWindow _window;
     private readonly ActiveShards _activeShards = new(ActiveShards.DefaultCapacity);
+    private readonly KeyValuePair<string, object?>[][] _shardTags;
     private Prefetcher? _prefetcher;
     private long _releasedUpTo;
     private int _disposed;
@@ -51,6 +53,12 @@ internal sealed class LoadSession : IShardBytes, IDisposable, IAsyncDisposable
         }
 
         _window = new ConsumerWindow(_plan.WindowBytes ?? long.MaxValue);
+        _shardTags = [.. _plan.Shards.Select(static shard => new KeyValuePair<string, object?>[]
+        {
+            new("load.strategy", shard.Strategy.ToString().ToLowerInvariant()),
+            new("load.access", shard.Access.Name()),
+            new("file_system.class", FileSystemClassName(shard)),
+        })];
     }
 
     /// <summary>Completes when the background prefetch has finished or stopped (at once when there is none). Never faults.</summary>
@@ -90,6 +98,7 @@ internal sealed class LoadSession : IShardBytes, IDisposable, IAsyncDisposable
     public static async Task<(long Read, long Planned, long FoundCached)> WarmAsync(OpenedCheckpoint opened, LoadOptions options, ILogger logger, CancellationToken cancellationToken)
     {
         var session = new LoadSession(opened, options, logger);
+        using var activity = LoadTelemetry.Source.StartActivity("checkpoints.warm");
         await using (session.ConfigureAwait(false))
         {
             var warm = session.CreatePrefetcher(stopAtWindow: true, cancellationToken);
@@ -100,8 +109,16 @@ internal sealed class LoadSession : IShardBytes, IDisposable, IAsyncDisposable
         }
     }
 
-    public ReadOnlySpan<byte> GetSpan(int shard, long fileOffset, int length) =>
-        ShardData(shard, fileOffset, length).GetSpan(fileOffset, length);
+    public ReadOnlySpan<byte> GetSpan(int shard, long fileOffset, int length)
+    {
+        var span = ShardData(shard, fileOffset, length).GetSpan(fileOffset, length);
+        if (LoadTelemetry.LoadedBytes.Enabled)
+        {
+            LoadTelemetry.LoadedBytes.Add(length, _shardTags[shard]);
+        }
+
+        return span;
+    }
 
     public bool IsAligned(int shard, long fileOffset, int alignment) =>
         ShardData(shard, fileOffset, 0).IsAligned(fileOffset, alignment);
@@ -234,8 +251,11 @@ internal sealed class LoadSession : IShardBytes, IDisposable, IAsyncDisposable
         return new Prefetcher(blocks, shards.Length, reader, claims, _window, _plan.Threads, _plan.BlockSize, stopAtWindow, _options.Progress, _logger, cancellationToken)
         {
             ClaimPatience = NodePrefetchClaims.PatienceFromEnvironment(_logger),
+            FileSystemClasses = [.. shards.Select(i => FileSystemClassName(_plan.Shards[i]))],
         };
     }
+
+    private static string FileSystemClassName(ShardPlan shard) => shard.FileSystem.Class.ToString().ToLowerInvariant();
 
     private ShardData OpenShardData(int shard)
     {
