@@ -8,8 +8,10 @@ namespace Checkpoints.TorchSharp.Tests.TestSupport;
 /// <summary>An embedding, a linear layer and a persistent buffer: "emb.weight", "proj.weight", "proj.bias", "scale".</summary>
 internal sealed class TinyModel : nn.Module<TorchTensor, TorchTensor>
 {
+#pragma warning disable IDE1006 // RegisterComponents names submodules after their fields: "emb.weight", not "_emb.weight".
     private readonly Embedding emb;
     private readonly Linear proj;
+#pragma warning restore IDE1006
 
     public TinyModel()
         : base(nameof(TinyModel))
