@@ -1,4 +1,5 @@
 using Checkpoints.Format;
+using Checkpoints.Loading.Planning;
 using Checkpoints.TorchSharp.Tests.TestSupport;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -163,6 +164,57 @@ public sealed class ModuleCheckpointExtensionsTests : IDisposable
         var last = reports.MaxBy(p => p.BytesDone)!;
         Assert.Equal((100L, 4, 4), (last.BytesDone, last.TensorsDone, last.TensorCount));
         Assert.Equal(100, last.BytesTotal);
+    }
+
+    [Theory]
+    [InlineData(LoadStrategy.Lazy, ShardAccess.Auto)]
+    [InlineData(LoadStrategy.Eager, ShardAccess.Auto)]
+    [InlineData(LoadStrategy.Prefetch, ShardAccess.Auto)]
+    [InlineData(LoadStrategy.Lazy, ShardAccess.Read)]
+    public void EveryStrategyAndAccess_LoadsTheSameBytes_AcrossShards(LoadStrategy strategy, ShardAccess access)
+    {
+        var path = AddTinyModel().WriteSharded(maxShardBytes: 64);
+        using var model = new TinyModel();
+
+        var report = model.LoadCheckpoint(path, new CheckpointLoadOptions
+        {
+            Load = new LoadOptions { Strategy = strategy, Access = access },
+            MaxDegreeOfParallelism = 4,
+        });
+
+        Assert.All(report.Plan.Shards, shard => Assert.Equal(strategy, shard.Strategy));
+        Assert.Equal(Bytes.Random(60, 1), model.state_dict()["emb.weight"].bytes.ToArray());
+        Assert.Equal(Bytes.Random(24, 2), model.state_dict()["proj.weight"].bytes.ToArray());
+        Assert.Equal(Bytes.Of(2f, 3f), model.state_dict()["scale"].bytes.ToArray());
+    }
+
+    [Fact]
+    public void NonContiguousDestination_IsAnError()
+    {
+        var path = _checkpoint.Add("x", DType.F32, [2, 3], Bytes.Random(24, 1)).Write();
+        using var transposed = torch.zeros(3, 2).t();
+        using var holder = new Holder(transposed);
+
+        var error = Assert.Throws<CheckpointLoadException>(() => holder.LoadCheckpoint(path));
+
+        Assert.Contains("'x' is not contiguous", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ScalarAndEmptyTensors_Load()
+    {
+        var path = _checkpoint.Add("x", DType.F32, [], Bytes.Of(4.5f)).Write();
+        using var scalar = new Holder(torch.zeros(Array.Empty<long>()));
+
+        var report = scalar.LoadCheckpoint(path);
+
+        Assert.Equal(4.5f, scalar.X.item<float>());
+        Assert.Equal(4, report.Bytes);
+
+        using var empty = new TempCheckpoint();
+        var emptyPath = empty.Add("x", DType.BF16, [0, 8], []).Write();
+        using var holder = new Holder(ScalarType.Float32, 0, 8);
+        Assert.Equal(["x"], holder.LoadCheckpoint(emptyPath).Loaded);
     }
 
     [Fact]
