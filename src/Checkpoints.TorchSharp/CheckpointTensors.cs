@@ -33,6 +33,11 @@ public static class CheckpointTensors
         options ??= CheckpointLoadOptions.Default;
         logger ??= NullLogger.Instance;
         var threads = options.Threads();
+        if (options.FloatType is { } floatType && !FloatKernels.IsFloatTarget(floatType))
+        {
+            throw new ArgumentException(
+                $"FloatType is {floatType}; it must be Float32, Float16, BFloat16 or Float64.", nameof(options));
+        }
 
         using var checkpoint = Checkpoint.Open(path, options.Load, logger, cancellationToken);
         var match = KeyMatch.Build(checkpoint.Tensors, destinations: null, options.MapKey);

@@ -97,6 +97,16 @@ public sealed class CheckpointTensorsTests : IDisposable
     }
 
     [Fact]
+    public void Load_FloatTypeThatIsNoFloatType_IsRefused()
+    {
+        var path = _checkpoint.Add("a", DType.F32, [1], Bytes.Of(1f)).Write();
+
+        var error = Assert.Throws<ArgumentException>(() => CheckpointTensors.Load(path, new CheckpointLoadOptions { FloatType = ScalarType.Int32 }));
+
+        Assert.Contains("FloatType is Int32", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Load_Cancelled_Throws()
     {
         var path = _checkpoint.Add("a", DType.F32, [1], Bytes.Of(1f)).Write();
