@@ -30,10 +30,15 @@ public sealed class LargeTensorTests(ITestOutputHelper output)
 
         stopwatch.Restart();
         using var holder = new Holder(torch.empty(Length, ScalarType.Byte));
+        var anonymousBefore = AnonymousResidentBytes();
         var report = holder.LoadCheckpoint(path);
-        output.WriteLine($"loaded in {stopwatch.Elapsed.TotalSeconds:F1} s: {report}");
+        var anonymousGrowth = AnonymousResidentBytes() - anonymousBefore;
+        output.WriteLine($"loaded in {stopwatch.Elapsed.TotalSeconds:F1} s: {report}; anonymous memory +{anonymousGrowth:N0} bytes");
 
         Assert.Equal(Length, report.Bytes);
+        // One copy: private memory grows by the destination only (the source is the file's shared pages). A second copy
+        // of the tensor anywhere would add another 2 GiB; the margin covers other tests running at the same time.
+        Assert.InRange(anonymousGrowth, Length - (64L << 20), Length + (512L << 20));
         var expected = Pattern(256 << 20);
         for (long start = 0; start < Length; start += 256 << 20)
         {
@@ -42,6 +47,12 @@ public sealed class LargeTensorTests(ITestOutputHelper output)
             var phase = (int)(start % Period);
             Assert.True(piece.bytes.SequenceEqual(expected.AsSpan(phase, count)), $"bytes differ in [{start:N0}, +{count:N0})");
         }
+    }
+
+    private static long AnonymousResidentBytes()
+    {
+        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("RssAnon:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
     }
 
     private static void WritePattern(Stream stream)
