@@ -11,7 +11,7 @@ namespace Checkpoints.TorchSharp.Tests.Copying;
 /// <summary>
 /// A tensor over 2 GiB, more than one span can hold on either side: the copy goes in pieces. The checkpoint is written to
 /// /dev/shm (memory, not the disk) and deleted afterwards; the test needs about 4.3 GiB of memory for the file and the
-/// destination. About 15-30 s on the 2-core test VM, most of it the first touch of fresh pages.
+/// destination. About 15-40 s on the 2-core test VM, most of it the first touch of fresh pages.
 /// </summary>
 public sealed class LargeTensorTests(ITestOutputHelper output)
 {
