@@ -14,6 +14,7 @@ internal static class CkptApp
             "Exit codes: 0 success; 1 failure (a bad checkpoint, failing storage, no permission, out of memory; one line on standard error); " +
             "2 usage error (a bad command, flag or value; CKPT_LOAD_STRATEGY for plan and load); 130 interrupted (Ctrl-C, SIGINT); 143 terminated (SIGTERM).");
         root.Options.Add(CommonOptions.Verbose);
+        root.Options.Add(CommonOptions.Metrics);
         foreach (var command in Commands(console))
         {
             root.Subcommands.Add(command);
@@ -63,6 +64,7 @@ internal static class CkptApp
             return ExitCodes.UsageError;
         }
 
+        using var metrics = parseResult.GetValue(CommonOptions.Metrics) ? new MetricsSummary() : null;
         try
         {
             return await parseResult.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
@@ -71,6 +73,11 @@ internal static class CkptApp
         {
             await console.Error.WriteLineAsync($"ckpt: error: {CommandErrors.Describe(exception)}").ConfigureAwait(false);
             return ExitCodes.Failure;
+        }
+        finally
+        {
+            // Also after a failure: the errors counted and the time spent are what an operator wants to see then.
+            metrics?.WriteTo(console.Error);
         }
     }
 }

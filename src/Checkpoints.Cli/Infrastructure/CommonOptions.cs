@@ -11,6 +11,12 @@ internal static class CommonOptions
         Recursive = true,
     };
 
+    public static readonly Option<bool> Metrics = new("--metrics")
+    {
+        Description = "When the command ends, write the library's metrics (bytes by strategy and file system class, durations, waits, errors) to standard error.",
+        Recursive = true,
+    };
+
     public static Option<bool> Json() => new("--json") { Description = "Write machine-readable JSON to standard output." };
 
     public static Argument<string> CheckpointPath() =>
