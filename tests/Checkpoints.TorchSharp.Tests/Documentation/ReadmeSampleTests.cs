@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Reflection;
 using Checkpoints.Format;
 using Checkpoints.TorchSharp.Tests.TestSupport;
@@ -17,7 +16,7 @@ public sealed class ReadmeSampleTests
     [Fact]
     public async Task TorchSharpSample_FromTheReadme_BuildsAndRuns()
     {
-        var root = RepositoryRoot();
+        var root = DotnetProgram.RepositoryRoot();
         var sample = TorchSharpSample(File.ReadAllText(Path.Combine(root, "README.md")));
         Assert.Contains(SamplePath, sample, StringComparison.Ordinal);
 
@@ -46,7 +45,7 @@ public sealed class ReadmeSampleTests
         // The referenced projects are built already (this test project depends on them), in this configuration: not
         // building them again keeps this build from racing other test projects that build the library at the same time.
         var configuration = typeof(ReadmeSampleTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
-        var (exitCode, output) = await Dotnet(project.Folder, "run", "-c", configuration, "-p:BuildProjectReferences=false", "--", checkpoint.Path);
+        var (exitCode, output) = await DotnetProgram.Run(project.Folder, "run", "-c", configuration, "-p:BuildProjectReferences=false", "--", checkpoint.Path);
 
         Assert.True(exitCode == 0, $"the README sample did not build or run:\n{output}");
         Assert.Contains("2 loaded, 0 missing, 0 unexpected, 0 skipped, 1 converted; 36 bytes in", output, StringComparison.Ordinal);
@@ -62,36 +61,5 @@ public sealed class ReadmeSampleTests
         var start = readme.IndexOf("```csharp\n", section, StringComparison.Ordinal) + "```csharp\n".Length;
         var end = readme.IndexOf("\n```", start, StringComparison.Ordinal);
         return readme[start..end];
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Checkpoints.slnx")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Checkpoints.slnx above {AppContext.BaseDirectory}: the README test runs from the repository's build output.");
-    }
-
-    private static async Task<(int ExitCode, string Output)> Dotnet(string workingDirectory, params string[] args)
-    {
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-        var info = new ProcessStartInfo(dotnet) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in args)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        info.Environment["DOTNET_NOLOGO"] = "1";
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await output + await error);
     }
 }
