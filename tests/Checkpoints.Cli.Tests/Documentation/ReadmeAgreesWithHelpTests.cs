@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Checkpoints.Tests.TestSupport;
 
 namespace Checkpoints.Cli.Tests.Documentation;
 
@@ -9,7 +10,7 @@ namespace Checkpoints.Cli.Tests.Documentation;
 /// </summary>
 public sealed partial class ReadmeAgreesWithHelpTests
 {
-    private static readonly string Readme = File.ReadAllText(Path.Combine(TestSupport.Repository.Root, "README.md"));
+    private static readonly string Readme = File.ReadAllText(Path.Combine(Repository.Root, "README.md"));
 
     public static TheoryData<string> Commands => ["demo", "inspect", "verify", "synth", "plan", "load", "prefetch", "evict", "probe"];
 

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Checkpoints.Tests.TestSupport;
 
 namespace Checkpoints.Cli.Tests.Documentation;
 
@@ -14,7 +14,7 @@ public sealed class ReadmeInstallTests
     [Fact]
     public async Task InstallSteps_FromTheReadme_PackInstallAndRunTheTool()
     {
-        var root = TestSupport.Repository.Root;
+        var root = Repository.Root;
         var readme = File.ReadAllText(Path.Combine(root, "README.md"));
         var steps = readme.Split('\n')
             .Select(static line => line.Split('#')[0].Trim())
@@ -34,11 +34,11 @@ public sealed class ReadmeInstallTests
                     .Replace("--add-source out", $"--add-source {scratch}/out", StringComparison.Ordinal)
                     .Replace("--global", $"--tool-path {scratch}/tools", StringComparison.Ordinal);
                 Assert.NotEqual(step, command);
-                var (exitCode, output) = await Run("bash", copy, "-c", $"NUGET_PACKAGES={scratch}/packages {command}");
+                var (exitCode, output) = await Repository.Run("bash", copy, "-c", $"NUGET_PACKAGES={scratch}/packages {command}");
                 Assert.True(exitCode == 0, $"'{command}' (from README: '{step}') failed:\n{output}");
             }
 
-            var (versionExit, version) = await Run(Path.Combine(scratch, "tools", "ckpt"), scratch, "--version");
+            var (versionExit, version) = await Repository.Run(Path.Combine(scratch, "tools", "ckpt"), scratch, "--version");
             Assert.Equal(0, versionExit);
             Assert.Matches(@"^\d+\.\d+\.\d+", version);
         }
@@ -68,22 +68,5 @@ public sealed class ReadmeInstallTests
             Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(copy, relative))!);
             File.Copy(file, Path.Combine(copy, relative));
         }
-    }
-
-    private static async Task<(int ExitCode, string Output)> Run(string program, string workingDirectory, params string[] args)
-    {
-        var info = new ProcessStartInfo(program) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in args)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        info.Environment["DOTNET_NOLOGO"] = "1";
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await output + await error);
     }
 }

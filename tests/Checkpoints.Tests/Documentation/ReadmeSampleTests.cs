@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Checkpoints.Format;
 using Checkpoints.Synthesis;
 using Checkpoints.Tests.TestSupport;
@@ -16,8 +15,8 @@ public sealed class ReadmeSampleTests
     [Fact]
     public async Task LibrarySample_FromTheReadme_BuildsAndRuns()
     {
-        var root = RepositoryRoot();
-        var sample = LibrarySample(File.ReadAllText(Path.Combine(root, "README.md")));
+        var root = Repository.Root;
+        var sample = Repository.ReadmeSample(File.ReadAllText(Path.Combine(root, "README.md")), "## The library");
         Assert.Contains(SamplePath, sample, StringComparison.Ordinal);
 
         using var project = new TempDirectory();
@@ -40,51 +39,10 @@ public sealed class ReadmeSampleTests
             </Project>
             """);
 
-        var (exitCode, output) = await Dotnet(project.Path, "run", "--", checkpoint.Path);
+        var (exitCode, output) = await Repository.Dotnet(project.Path, "run", "--", checkpoint.Path);
 
         Assert.True(exitCode == 0, $"the README sample did not build or run:\n{output}");
         Assert.Contains("plan (auto): lazy (map) 2 shard(s)", output, StringComparison.Ordinal);
         Assert.Contains("model.embed_tokens.weight BF16 [", output, StringComparison.Ordinal);
-    }
-
-    /// <summary>The first C# block under "## The library".</summary>
-    private static string LibrarySample(string readme)
-    {
-        var section = readme.IndexOf("\n## The library", StringComparison.Ordinal);
-        Assert.True(section >= 0, "README.md has no '## The library' section");
-        var start = readme.IndexOf("```csharp\n", section, StringComparison.Ordinal) + "```csharp\n".Length;
-        var end = readme.IndexOf("\n```", start, StringComparison.Ordinal);
-        return readme[start..end];
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Checkpoints.slnx")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Checkpoints.slnx above {AppContext.BaseDirectory}: the README test runs from the repository's build output.");
-    }
-
-    private static async Task<(int ExitCode, string Output)> Dotnet(string workingDirectory, params string[] args)
-    {
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-        var info = new ProcessStartInfo(dotnet) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in args)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        info.Environment["DOTNET_NOLOGO"] = "1";
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await output + await error);
     }
 }

@@ -1,5 +1,6 @@
 using System.Reflection;
 using Checkpoints.Format;
+using Checkpoints.Tests.TestSupport;
 using Checkpoints.TorchSharp.Tests.TestSupport;
 
 namespace Checkpoints.TorchSharp.Tests.Documentation;
@@ -16,8 +17,8 @@ public sealed class ReadmeSampleTests
     [Fact]
     public async Task TorchSharpSample_FromTheReadme_BuildsAndRuns()
     {
-        var root = DotnetProgram.RepositoryRoot();
-        var sample = TorchSharpSample(File.ReadAllText(Path.Combine(root, "README.md")));
+        var root = Repository.Root;
+        var sample = Repository.ReadmeSample(File.ReadAllText(Path.Combine(root, "README.md")), "## TorchSharp");
         Assert.Contains(SamplePath, sample, StringComparison.Ordinal);
 
         using var checkpoint = new TempCheckpoint();
@@ -45,21 +46,11 @@ public sealed class ReadmeSampleTests
         // The referenced projects are built already (this test project depends on them), in this configuration: not
         // building them again keeps this build from racing other test projects that build the library at the same time.
         var configuration = typeof(ReadmeSampleTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
-        var (exitCode, output) = await DotnetProgram.Run(project.Folder, "run", "-c", configuration, "-p:BuildProjectReferences=false", "--", checkpoint.Path);
+        var (exitCode, output) = await Repository.Dotnet(project.Folder, "run", "-c", configuration, "-p:BuildProjectReferences=false", "--", checkpoint.Path);
 
         Assert.True(exitCode == 0, $"the README sample did not build or run:\n{output}");
         Assert.Contains("2 loaded, 0 missing, 0 unexpected, 0 skipped, 1 converted; 36 bytes in", output, StringComparison.Ordinal);
         Assert.Contains("model.weight Float32 [2, 4]", output, StringComparison.Ordinal);
         Assert.Contains("model.bias BFloat16 [2]", output, StringComparison.Ordinal);
-    }
-
-    /// <summary>The first C# block under "## TorchSharp".</summary>
-    private static string TorchSharpSample(string readme)
-    {
-        var section = readme.IndexOf("\n## TorchSharp", StringComparison.Ordinal);
-        Assert.True(section >= 0, "README.md has no '## TorchSharp' section");
-        var start = readme.IndexOf("```csharp\n", section, StringComparison.Ordinal) + "```csharp\n".Length;
-        var end = readme.IndexOf("\n```", start, StringComparison.Ordinal);
-        return readme[start..end];
     }
 }

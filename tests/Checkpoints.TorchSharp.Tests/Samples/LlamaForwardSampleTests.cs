@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Reflection;
+using Checkpoints.Tests.TestSupport;
 using Checkpoints.TorchSharp.Tests.TestSupport;
 
 namespace Checkpoints.TorchSharp.Tests.Samples;
@@ -14,14 +15,14 @@ public sealed class LlamaForwardSampleTests
     [Fact]
     public async Task LlamaForwardSample_WritesLoadsAndRunsASyntheticCheckpoint()
     {
-        var root = DotnetProgram.RepositoryRoot();
+        var root = Repository.Root;
         using var temp = new TempCheckpoint();   // an empty temporary folder
         var directory = Path.Combine(temp.Folder, "llama");
 
         // The sample's references are built already, in this configuration (this test project references them): not
         // building them again keeps this build from racing other test projects that build the library at the same time.
         var configuration = typeof(LlamaForwardSampleTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
-        var (exitCode, output) = await DotnetProgram.Run(root, "run", "--project", Path.Combine("samples", "LlamaForward"),
+        var (exitCode, output) = await Repository.Dotnet(root, "run", "--project", Path.Combine("samples", "LlamaForward"),
             "-c", configuration, "-p:BuildProjectReferences=false", "--", "--write", directory, "--size", "4MiB");
 
         Assert.True(exitCode == 0, $"the sample did not build or run:\n{output}");
