@@ -32,6 +32,8 @@ readonly MOUNTPOINT="$WORK/mnt"
 readonly PACKAGES=(sshfs socat openssh-sftp-server fuse3 vmtouch fio time jq)
 readonly STRATEGIES=(lazy eager prefetch auto)
 readonly TIME_FORMAT='%e %U %S %M'
+# shellcheck source=bench/lib/cold.sh
+source "$BENCH_DIR/lib/cold.sh"
 
 log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() {
@@ -251,27 +253,6 @@ remove_cgroup() {
 }
 
 # ---------------------------------------------------------------------------------------------- runs
-cold() {
-  sync
-  echo 3 >/proc/sys/vm/drop_caches
-  if ((SETTLE_SECONDS > 0)); then sleep "$SETTLE_SECONDS"; fi
-}
-
-# A virtual machine whose balloon reports free pages (virtio balloon feature bit 5, VIRTIO_BALLOON_F_REPORTING)
-# gives the memory drop_caches frees back to its host within seconds (a 2 s delay, then batches), and the first
-# access to each page afterwards costs a host fault. A run started at once finds the memory still backed or not
-# depending on timing: consecutive cold runs here alternated between 1.4 and 3 s (cat, lazy and the rest alike), so
-# a contender's position in the interleaving decided its result. Waiting until the host has taken it all puts every
-# run in the same state (the coldest one: also the memory is cold).
-free_page_reporting() {
-  local device
-  for device in /sys/bus/virtio/devices/*; do
-    [[ -r "$device/device" && "$(cat -- "$device/device")" == 0x0005 ]] || continue
-    [[ "$(cut -c6 -- "$device/features" 2>/dev/null)" == 1 ]] && return 0
-  done
-  return 1
-}
-
 # Sets CMD (the command line) and CAPTURE (1: keep standard output, it is ckpt's JSON) for a contender.
 contender_command() {
   local contender="$1"
@@ -466,14 +447,7 @@ main() {
   export NETFS_SKIP_BUILD=1
   prepare_data
   find_cgroup_parent
-  if [[ -n "$settle" ]]; then
-    SETTLE_SECONDS="$settle"
-  elif free_page_reporting; then
-    SETTLE_SECONDS=5
-    log "this VM's balloon gives freed memory back to its host: waiting 5 s after each cache drop (--settle)"
-  else
-    SETTLE_SECONDS=0
-  fi
+  choose_settle "$settle"
 
   if have_load; then
     CKPT_CONTENDERS=(vmtouch+lazy)
