@@ -26,7 +26,8 @@ public sealed class CheckpointLoadOptions
     public Func<string, string?>? MapKey { get; init; }
 
     /// <summary>How the library reads the checkpoint (strategy, access, memory budget, prefetch threads...); null uses
-    /// <see cref="LoadOptions.FromEnvironment"/>.</summary>
+    /// <see cref="LoadOptions.FromEnvironment"/>. <see cref="LoadOptions.ConsumerCopies"/> is always set: every tensor is
+    /// copied into the destination's memory.</summary>
     public LoadOptions? Load { get; init; }
 
     /// <summary>Told after each piece copied (from the copy threads, so <see cref="Progress{T}"/> posts it to the caller's
@@ -53,4 +54,7 @@ public sealed class CheckpointLoadOptions
 
         return Environment.ProcessorCount;
     }
+
+    /// <summary>The library's options for this load: tensors are copied out, so cold local shards may be read past the page cache.</summary>
+    internal LoadOptions LibraryOptions() => (Load ?? LoadOptions.FromEnvironment()) with { ConsumerCopies = true };
 }

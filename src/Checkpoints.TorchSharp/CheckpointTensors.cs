@@ -39,7 +39,7 @@ public static class CheckpointTensors
                 $"FloatType is {floatType}; it must be Float32, Float16, BFloat16 or Float64.", nameof(options));
         }
 
-        using var checkpoint = Checkpoint.Open(path, options.Load, logger, cancellationToken);
+        using var checkpoint = Checkpoint.Open(path, options.LibraryOptions(), logger, cancellationToken);
         var match = KeyMatch.Build(checkpoint.Tensors, destinations: null, options.MapKey);
         foreach (var (source, name) in match.Pairs)
         {

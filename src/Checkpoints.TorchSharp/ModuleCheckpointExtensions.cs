@@ -47,7 +47,7 @@ public static class ModuleCheckpointExtensions
 
         // The state dict holds the module's own parameter and buffer objects: writing into them is loading.
         var destinations = module.state_dict();
-        using var checkpoint = Checkpoint.Open(path, options.Load, logger, cancellationToken);
+        using var checkpoint = Checkpoint.Open(path, options.LibraryOptions(), logger, cancellationToken);
         var match = KeyMatch.Build(checkpoint.Tensors, destinations.Keys, options.MapKey);
         if (match.Missing.Count > 0 || match.Unexpected.Count > 0)
         {

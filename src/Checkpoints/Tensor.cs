@@ -87,6 +87,25 @@ public sealed class Tensor
     }
 
     /// <summary>
+    /// Copies the bytes from <paramref name="start"/> into <paramref name="destination"/> (as many as it holds): the way
+    /// to fill memory of your own, such as a framework's tensor. It is one copy, from the page cache or straight from the
+    /// storage: with <see cref="Loading.Planning.LoadOptions.ConsumerCopies"/>, cold shards on local disks are read past the page cache
+    /// (<see cref="Loading.Planning.ShardAccess.Direct"/>), and mapped bytes copied out do not stay in this process's resident memory.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range lies outside the tensor.</exception>
+    /// <exception cref="IOException">A read failed or stalled, or the shard changed (the message names the file).</exception>
+    public void CopyBytesTo(long start, Span<byte> destination)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        if (start > ByteLength - destination.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(destination), $"[{start}, {start + destination.Length}) is outside tensor '{Name}' ({ByteLength} bytes).");
+        }
+
+        _bytes.CopyTo(ShardIndex, FileOffset + start, destination);
+    }
+
+    /// <summary>
     /// The elements as <typeparamref name="T"/> without copying, when <typeparamref name="T"/> has the dtype's
     /// element size and the data is aligned for it (writers that do not pad their header leave data misaligned).
     /// Returns false otherwise; <see cref="ToArray{T}"/> always works.

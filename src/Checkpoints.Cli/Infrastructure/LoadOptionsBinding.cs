@@ -17,8 +17,9 @@ internal sealed class LoadOptionsBinding
     {
         Description = "How bytes reach the reader: auto (a map on local storage; on network storage a populated map when the prefetch fits memory, else reads), " +
             "map (zero-copy; a storage error kills the process with SIGBUS), populated (a map each range of which is read in before use: errors are reported) " +
-            "or read (into memory: errors are reported, nothing can be evicted before use).",
-        HelpName = "auto|map|populated|read",
+            "read (into memory: errors are reported, nothing can be evicted before use) " +
+            "or direct (reads past the page cache at the device's queue depth, copied into memory: errors are reported, nothing is cached).",
+        HelpName = "auto|map|populated|read|direct",
     };
 
     private readonly Option<string?> _readTimeout = new("--read-timeout")
@@ -63,7 +64,7 @@ internal sealed class LoadOptionsBinding
         {
             if (result.GetValueOrDefault<string?>() is { } text && Access(text) is null)
             {
-                result.AddError($"--access: '{text}' is not an access; use auto, map, populated or read");
+                result.AddError($"--access: '{text}' is not an access; use auto, map, populated, read or direct");
             }
         });
         _readTimeout.Validators.Add(result =>
@@ -148,6 +149,7 @@ internal sealed class LoadOptionsBinding
         "map" => ShardAccess.Map,
         "read" => ShardAccess.Read,
         "populated" => ShardAccess.PopulatedMap,
+        "direct" => ShardAccess.Direct,
         _ => null,
     };
 

@@ -72,21 +72,26 @@ internal static class ParallelCopier
     private static unsafe void CopyPiece(Piece piece)
     {
         var copy = piece.Copy;
-        var elementSize = copy.Source.DType.ByteSize();
-        ReadOnlySpan<byte> source;
+        var start = piece.Element * copy.Source.DType.ByteSize();
+        var destination = new Span<byte>(
+            (byte*)copy.Destination + (piece.Element * copy.TargetElementSize), piece.Count * copy.TargetElementSize);
         try
         {
-            source = copy.Source.GetBytes(piece.Element * elementSize, piece.Length);
+            if (copy.Converts)
+            {
+                copy.Kernel(copy.Source.GetBytes(start, piece.Length), destination);
+            }
+            else
+            {
+                // The library copies into the destination itself: from the page cache, or read past it on a cold local disk.
+                copy.Source.CopyBytesTo(start, destination);
+            }
         }
         catch (IOException e)
         {
             // The library's message names the file and offset; the tensor is what the caller can act on in a model.
             throw new IOException($"Loading tensor '{copy.Source.Name}' into '{copy.Name}' failed: {e.Message}", e);
         }
-
-        var destination = new Span<byte>(
-            (byte*)copy.Destination + (piece.Element * copy.TargetElementSize), piece.Count * copy.TargetElementSize);
-        copy.Kernel(source, destination);
     }
 
     /// <summary>Elements [<see cref="Element"/>, + <see cref="Count"/>) of one copy; <see cref="Length"/> checkpoint bytes.</summary>

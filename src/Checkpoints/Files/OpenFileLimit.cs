@@ -29,7 +29,7 @@ internal static class OpenFileLimit
     {
         if (OperatingSystem.IsLinux())
         {
-            return OpenRegularNonBlocking(path, options);
+            return OpenRegularNonBlocking(path, options, extraFlags: 0)!;
         }
 
         try
@@ -46,12 +46,28 @@ internal static class OpenFileLimit
         }
     }
 
-    private static SafeFileHandle OpenRegularNonBlocking(string path, FileOptions options)
+    /// <summary>
+    /// As <see cref="OpenRead"/>, for reads that bypass the page cache (<c>O_DIRECT</c>, Linux only). Null where that is
+    /// not possible: another system, or a file system that refuses direct I/O (<c>EINVAL</c>; tmpfs before Linux 6.6,
+    /// some FUSE file systems); the caller then reads through the page cache.
+    /// </summary>
+    /// <exception cref="IOException">The file cannot be opened for another reason (as <see cref="OpenRead"/>).</exception>
+    public static SafeFileHandle? TryOpenReadDirect(string path) =>
+        OperatingSystem.IsLinux() ? OpenRegularNonBlocking(path, FileOptions.None, Libc.OpenDirect) : null;
+
+    private static SafeFileHandle? OpenRegularNonBlocking(string path, FileOptions options, int extraFlags)
     {
-        var fd = Libc.Open(path, Libc.OpenReadOnly | Libc.OpenNonBlock | Libc.OpenNoControllingTerminal | Libc.OpenCloseOnExec, 0);
+        const int EINVAL = 22;
+        var fd = Libc.Open(path, Libc.OpenReadOnly | Libc.OpenNonBlock | Libc.OpenNoControllingTerminal | Libc.OpenCloseOnExec | extraFlags, 0);
         if (fd < 0)
         {
-            throw OpenFailed(path, Marshal.GetLastPInvokeError());
+            var errno = Marshal.GetLastPInvokeError();
+            if (extraFlags != 0 && errno == EINVAL)
+            {
+                return null;
+            }
+
+            throw OpenFailed(path, errno);
         }
 
         var handle = new SafeFileHandle(fd, ownsHandle: true);

@@ -4,6 +4,12 @@ namespace Checkpoints.Interop;
 
 internal static partial class Libc
 {
+    /// <summary>
+    /// Drop the range's page-table entries now; for a shared file mapping the pages stay in the page cache, and touching
+    /// the range again maps them back in (from the cache, or read again if evicted).
+    /// </summary>
+    internal const int MadvDontNeed = 4;
+
     /// <summary>Reclaim the range's pages now (Linux 5.4+); the mapping stays valid and faults them back in if touched.</summary>
     internal const int MadvPageout = 21;
 

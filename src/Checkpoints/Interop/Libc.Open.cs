@@ -13,6 +13,12 @@ internal static partial class Libc
     /// <summary>An open that does not wait: for a named pipe, no blocking until a writer comes; no effect on regular files.</summary>
     internal const int OpenNonBlock = 0x800;
 
+    /// <summary>
+    /// Reads that bypass the page cache (<c>O_DIRECT</c>): the device writes straight into the caller's buffer, whose
+    /// address, length and file offset must be multiples of the logical block size. Its value differs by architecture.
+    /// </summary>
+    internal static int OpenDirect => RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x10000 : 0x4000;
+
     /// <summary>Never make a terminal this process's controlling terminal by opening it.</summary>
     internal const int OpenNoControllingTerminal = 0x100;
 

@@ -100,6 +100,29 @@ internal sealed unsafe class MappedShardData : ShardData
     }
 
     /// <summary>
+    /// Copies through the map, then drops the whole pages copied from this process's page tables (<c>MADV_DONTNEED</c>):
+    /// the page cache keeps them, but a consumer that copies every tensor out does not hold the checkpoint a second time
+    /// in its resident memory. A page touched again maps back in from the cache.
+    /// </summary>
+    public override void CopyTo(long offset, Span<byte> destination)
+    {
+        GetSpan(offset, destination.Length).CopyTo(destination);
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        var page = Environment.SystemPageSize;
+        var start = (offset + page - 1) / page * page;
+        var end = Math.Min(offset + destination.Length, Length) / page * page;
+        if (end > start)
+        {
+            _ = Libc.MAdvise((nint)(_base + start), (nuint)(end - start), Libc.MadvDontNeed);
+            _population?.Forget(start, end - start);
+        }
+    }
+
+    /// <summary>
     /// Pages the range out of this process and out of the page cache (<c>MADV_PAGEOUT</c>). Pages the consumer has read
     /// through the map stay "active" and would otherwise be kept, while pages the prefetcher read for what comes next
     /// are still "inactive" and are reclaimed first: under a memory limit the prefetch would evict its own work.

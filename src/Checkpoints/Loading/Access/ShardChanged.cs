@@ -10,7 +10,7 @@ namespace Checkpoints.Loading.Access;
 /// </summary>
 internal static class ShardChanged
 {
-    private const string Fix = "another process is writing or replacing it; wait for it to finish and load again";
+    internal const string Fix = "another process is writing or replacing it; wait for it to finish and load again";
 
     /// <summary>Opens <paramref name="path"/> for reading, refusing (and closing it) when it is no longer <paramref name="opened"/>.</summary>
     /// <exception cref="IOException">It changed, was replaced, is gone, or cannot be opened.</exception>

@@ -11,6 +11,12 @@ internal abstract class ShardData : IDisposable
     /// <summary>The bytes [<paramref name="offset"/>, offset + length) of the file. Bounds are the caller's duty.</summary>
     public abstract ReadOnlySpan<byte> GetSpan(long offset, int length);
 
+    /// <summary>
+    /// Copies the bytes [<paramref name="offset"/>, + destination's length) of the file into <paramref name="destination"/>.
+    /// Bounds are the caller's duty.
+    /// </summary>
+    public virtual void CopyTo(long offset, Span<byte> destination) => GetSpan(offset, destination.Length).CopyTo(destination);
+
     /// <summary>Whether the byte at <paramref name="offset"/> sits at an address that is a multiple of <paramref name="alignment"/>.</summary>
     public abstract bool IsAligned(long offset, int alignment);
 

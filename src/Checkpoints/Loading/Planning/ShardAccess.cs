@@ -29,4 +29,13 @@ public enum ShardAccess
     /// the risks of <see cref="Map"/>; on a kernel that cannot populate, <see cref="Read"/> is used instead.
     /// </summary>
     PopulatedMap,
+
+    /// <summary>
+    /// Reads past the page cache (<c>O_DIRECT</c>) with many large reads in flight, through a few reused aligned buffers,
+    /// for a consumer that copies every tensor into memory of its own (<see cref="Tensor.CopyBytesTo"/>; see
+    /// <see cref="LoadOptions.ConsumerCopies"/>): the device's full speed without filling, and later evicting, the page
+    /// cache. Chosen for cold shards on local file systems; where the file system refuses direct I/O the same reads go
+    /// through the page cache. Other access to such a shard (<see cref="Tensor.GetBytes"/>) gets a copy.
+    /// </summary>
+    Direct,
 }

@@ -7,6 +7,10 @@ internal interface IShardBytes
     /// <exception cref="ObjectDisposedException">The checkpoint was disposed.</exception>
     ReadOnlySpan<byte> GetSpan(int shard, long fileOffset, int length);
 
+    /// <summary>Copies the bytes from <paramref name="fileOffset"/> of shard <paramref name="shard"/> into <paramref name="destination"/>.</summary>
+    /// <exception cref="ObjectDisposedException">The checkpoint was disposed.</exception>
+    void CopyTo(int shard, long fileOffset, Span<byte> destination);
+
     /// <summary>Whether the byte at <paramref name="fileOffset"/> of shard <paramref name="shard"/> sits at a multiple of <paramref name="alignment"/> in memory.</summary>
     bool IsAligned(int shard, long fileOffset, int alignment);
 }

@@ -120,6 +120,15 @@ internal sealed class LoadSession : IShardBytes, IDisposable, IAsyncDisposable
         return span;
     }
 
+    public void CopyTo(int shard, long fileOffset, Span<byte> destination)
+    {
+        ShardData(shard, fileOffset, destination.Length).CopyTo(fileOffset, destination);
+        if (LoadTelemetry.LoadedBytes.Enabled)
+        {
+            LoadTelemetry.LoadedBytes.Add(destination.Length, _shardTags[shard]);
+        }
+    }
+
     public bool IsAligned(int shard, long fileOffset, int alignment) =>
         ShardData(shard, fileOffset, 0).IsAligned(fileOffset, alignment);
 
@@ -271,6 +280,8 @@ internal sealed class LoadSession : IShardBytes, IDisposable, IAsyncDisposable
             case (LoadStrategy.Eager, _):
                 ReleaseEarlierEagerShards(shard);
                 return OwnedShardData.LoadEager(header, identity, settings, _logger);
+            case (_, ShardAccess.Direct):
+                return new DirectShardData(header, identity, settings, _logger);
             case (_, ShardAccess.Read):
                 return OwnedShardData.ForReads(header, identity, settings);
             case (_, ShardAccess.PopulatedMap):

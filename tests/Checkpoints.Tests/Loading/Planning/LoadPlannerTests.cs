@@ -345,4 +345,44 @@ public sealed class LoadPlannerTests
         Assert.Equal((network, local), (plan.Shards[0].Access, plan.Shards[1].Access));
         Assert.Equal(ShardAccess.Read, eager.Shards[0].Access);
     }
+
+    [Fact]
+    public void ConsumerCopies_ReadsColdLocalShardsDirect_WithoutPrefetch_AndLeavesTheRestAsAutoWould()
+    {
+        var options = new LoadOptions { ConsumerCopies = true };
+        var plan = PlanPopulating(options, 100 * GiB, [.. EveryClass(), File("warm-local", "xfs", FileSystemClass.Local, GiB, GiB)]);
+        var without = PlanPopulating(new LoadOptions(), 100 * GiB, [.. EveryClass(), File("warm-local", "xfs", FileSystemClass.Local, GiB, GiB)]);
+
+        var local = plan.Shards.Single(shard => shard.Path.EndsWith("/local", StringComparison.Ordinal));
+        Assert.Equal((LoadStrategy.Lazy, ShardAccess.Direct, false), (local.Strategy, local.Access, local.PrefetchedHere));
+        Assert.Contains("read past the page cache with parallel direct reads", local.Reason, StringComparison.Ordinal);
+        Assert.Equal(without.PrefetchBytes - GiB, plan.PrefetchBytes);
+
+        // Cached local, network, unknown and memory shards are planned exactly as without the option.
+        var others = plan.Shards.Where(shard => shard != local).Select(shard => (shard.Path, shard.Strategy, shard.Access));
+        var othersWithout = without.Shards.Where(shard => !shard.Path.EndsWith("/local", StringComparison.Ordinal)).Select(shard => (shard.Path, shard.Strategy, shard.Access));
+        Assert.Equal(othersWithout, others);
+    }
+
+    [Fact]
+    public void ConsumerCopies_DoesNotOverrideAnAskedStrategyOrAccess()
+    {
+        var local = File("local", "ext4", FileSystemClass.Local, GiB, 0);
+
+        var eager = Plan(new LoadOptions { ConsumerCopies = true, Strategy = LoadStrategy.Eager }, 100 * GiB, local);
+        var mapped = Plan(new LoadOptions { ConsumerCopies = true, Access = ShardAccess.Map }, 100 * GiB, local);
+
+        Assert.Equal((LoadStrategy.Eager, ShardAccess.Read), (eager.Shards[0].Strategy, eager.Shards[0].Access));
+        Assert.Equal((LoadStrategy.Prefetch, ShardAccess.Map), (mapped.Shards[0].Strategy, mapped.Shards[0].Access));
+    }
+
+    [Fact]
+    public void AskedDirect_ReadsEveryShardDirect_WithoutPrefetchingItAsWell()
+    {
+        var plan = Plan(new LoadOptions { Access = ShardAccess.Direct }, 100 * GiB, Nfs("a", GiB), File("local", "ext4", FileSystemClass.Local, GiB, GiB));
+
+        Assert.All(plan.Shards, shard => Assert.Equal((LoadStrategy.Lazy, ShardAccess.Direct, false), (shard.Strategy, shard.Access, shard.PrefetchedHere)));
+        Assert.Equal(0, plan.PrefetchBytes);
+        Assert.StartsWith("direct reads were asked for (nfs4, 0% of it is in the page cache)", plan.Shards[0].Reason, StringComparison.Ordinal);
+    }
 }

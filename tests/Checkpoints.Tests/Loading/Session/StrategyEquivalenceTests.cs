@@ -36,6 +36,54 @@ public sealed class StrategyEquivalenceTests
     }
 
     [Fact]
+    public async Task CopyBytesTo_UnderEveryStrategyAndAccess_CopiesWhatAMapHolds()
+    {
+        using var directory = new TempDirectory();
+        SyntheticCheckpoint.Write(directory.Path, 6L << 20, 3, DType.BF16);
+        var expected = new Dictionary<string, byte[]>();
+        using (var mapped = Checkpoint.Open(directory.Path, new LoadOptions { Strategy = LoadStrategy.Lazy, Access = ShardAccess.Map }))
+        {
+            foreach (var tensor in mapped.Tensors)
+            {
+                expected[tensor.Name] = tensor.Bytes.ToArray();
+            }
+        }
+
+        foreach (var strategy in Enum.GetValues<LoadStrategy>())
+        {
+            foreach (var access in Enum.GetValues<ShardAccess>())
+            {
+                var options = new LoadOptions { Strategy = strategy, Access = access, ConsumerCopies = true, Threads = 3, BlockSize = 64 << 10, BudgetBytes = 1L << 20 };
+                using var checkpoint = Checkpoint.Open(directory.Path, options);
+                foreach (var tensor in checkpoint.Tensors)
+                {
+                    // In two parts, the second starting at an odd byte, as a copier cutting a tensor into pieces does.
+                    var copy = new byte[tensor.ByteLength];
+                    var half = (int)(tensor.ByteLength / 2) | 1;
+                    tensor.CopyBytesTo(0, copy.AsSpan(0, Math.Min(half, copy.Length)));
+                    tensor.CopyBytesTo(Math.Min(half, copy.Length), copy.AsSpan(Math.Min(half, copy.Length)));
+                    Assert.True(expected[tensor.Name].AsSpan().SequenceEqual(copy), $"{tensor.Name} differs under {strategy}/{access}");
+                }
+
+                await checkpoint.PrefetchCompletion.WaitAsync(TimeSpan.FromSeconds(30));
+            }
+        }
+    }
+
+    [Fact]
+    public void CopyBytesTo_RefusesRangesOutsideTheTensor()
+    {
+        using var directory = new TempDirectory();
+        SyntheticCheckpoint.Write(directory.Path, 1L << 20, 1, DType.F32);
+        using var checkpoint = Checkpoint.Open(directory.Path);
+        var tensor = checkpoint.Tensors[0];
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => tensor.CopyBytesTo(1, new byte[tensor.ByteLength]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => tensor.CopyBytesTo(-1, new byte[1]));
+        tensor.CopyBytesTo(tensor.ByteLength, []);
+    }
+
+    [Fact]
     public void Eager_ReleasesEarlierShards_AndReloadsOnRandomAccess()
     {
         using var directory = new TempDirectory();
