@@ -67,6 +67,8 @@ cleanup() {
   local status=$?
   trap - EXIT INT TERM
   if [[ -n "$current_pid" ]] && kill -0 "$current_pid" 2>/dev/null; then
+    # The loader is /usr/bin/time's child: end it first (time itself would only wait for it).
+    pkill -TERM -P "$current_pid" 2>/dev/null || true
     kill -TERM "$current_pid" 2>/dev/null || true
     wait "$current_pid" 2>/dev/null || true
   fi

@@ -1,17 +1,26 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Checkpoints;
+using Checkpoints.Loading.Planning;
 using Checkpoints.TorchSharp;
 using Checkpoints.TorchSharp.Benchmarks;
 using LlamaForward;
 using TorchSharp;
 using TorchSharp.PyBridge;
 
-// torchsharp-bench --loader checkpoints|pybridge CHECKPOINT
+// torchsharp-bench --loader checkpoints|pybridge CHECKPOINT [--threads N]
 // Builds the Llama-shaped module the checkpoint describes with BF16 parameters, loads the checkpoint into it with one
 // loader (strict: every parameter and every tensor), and prints one JSON line: the load's wall time, the process's
 // memory before and during the load, and a digest of every parameter's bytes (both loaders must leave the same).
-const string Usage = "usage: torchsharp-bench --loader checkpoints|pybridge CHECKPOINT";
+// --threads sets the library's read threads (LoadOptions.Threads) for Checkpoints.TorchSharp.
+const string Usage = "usage: torchsharp-bench --loader checkpoints|pybridge CHECKPOINT [--threads N]";
+var loadOptions = LoadOptions.FromEnvironment();
+if (args is [.. var rest, "--threads", var threadsText] && int.TryParse(threadsText, out var threads) && threads is > 0 and <= LoadOptions.MaxThreads)
+{
+    loadOptions = loadOptions with { Threads = threads };
+    args = rest;
+}
+
 if (args is not ["--loader", var loader and ("checkpoints" or "pybridge"), var path])
 {
     Console.Error.WriteLine(Usage);
@@ -35,14 +44,23 @@ ProcessMemory.ResetPeak();
 var load = Stopwatch.StartNew();
 string? plan = null;
 long? windowBytes = null;
-if (loader == "checkpoints")
+try
 {
-    var report = model.LoadCheckpoint(path, new CheckpointLoadOptions { Strict = true });
-    (plan, windowBytes) = (report.Plan.Summary, report.Plan.WindowBytes);
+    if (loader == "checkpoints")
+    {
+        var report = model.LoadCheckpoint(path, new CheckpointLoadOptions { Strict = true, Load = loadOptions });
+        (plan, windowBytes) = (report.Plan.Summary, report.Plan.WindowBytes);
+    }
+    else
+    {
+        model.load_checkpoint(path, strict: true, useTqdm: false);
+    }
 }
-else
+catch (Exception e) when (e is IOException or InvalidOperationException or CheckpointLoadException or UnauthorizedAccessException)
 {
-    model.load_checkpoint(path, strict: true, useTqdm: false);
+    // One line for the runner's log: which loader failed on what, not a stack trace.
+    Console.Error.WriteLine($"torchsharp-bench: {loader} failed to load {path}: {e.Message}");
+    return 1;
 }
 
 load.Stop();
