@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The emulated link's own ceiling, for bench/run.sh and bench/netfs-measure.sh:
 #
-#   proxy-ceiling.sh RTT FILE...
+#   [CEILING_BANDWIDTH=200MB/s] proxy-ceiling.sh RTT FILE...
 #
 # Streams the files, end to end, through one TCP connection on loopback into a discarding socat:
 # through a fresh latency proxy delaying it by RTT (e.g. 2ms), or straight when RTT is "none". No
@@ -59,8 +59,9 @@ done
 port="$sink_port"
 if [[ "$rtt" != none ]]; then
   # As netfs.sh starts it: no thread-pool spinning (on 2 cores it cost a third of the proxy's CPU).
+  # CEILING_BANDWIDTH: the same cap as the mount's proxy (netfs.sh --bandwidth), for a capped link's limit.
   DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 dotnet "$PROXY_DLL" --target "127.0.0.1:$sink_port" --rtt "$rtt" \
-    >"$scratch/proxy.out" 2>"$scratch/proxy.log" &
+    ${CEILING_BANDWIDTH:+--bandwidth "$CEILING_BANDWIDTH"} >"$scratch/proxy.out" 2>"$scratch/proxy.log" &
   proxy_pid=$!
   port="$(first_line "$scratch/proxy.out" "$proxy_pid")"
   [[ "$port" =~ ^[0-9]+$ ]] || {

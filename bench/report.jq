@@ -10,10 +10,13 @@ def describe($limit):
     "local-cold": "Local disk, page cache dropped before every run (`sync; echo 3 > /proc/sys/vm/drop_caches`).",
     "local-warm": "Local disk, checkpoint already in the page cache: the cache is dropped once, the files are read with `cat`, then one unrecorded warm-up round; no drop between runs. The target compares `ckpt load`'s time after the open (iterating and checksumming) with its digest over a buffer already in memory; the wall time also holds process start and that in-memory measurement.",
     "netfs-cold": "Emulated network file system (sshfs through the latency proxy on loopback, bench/netfs.sh), client page cache dropped before every run.",
-    "netfs-cgroup": "As netfs-cold, each run inside its own memory cgroup limited to \($limit | gib | fmt(2)) GiB (half the checkpoint); the limit includes the page cache the run brings in."
+    "netfs-cgroup": "As netfs-cold, each run inside its own memory cgroup limited to \($limit | gib | fmt(2)) GiB (half the checkpoint); the limit includes the page cache the run brings in.",
+    "netfs-capped": "As netfs-cold, through a link the proxy caps at the configured bandwidth (both directions): the link, not the CPU, is the limit.",
+    "netfs-many": "As netfs-cold, with the same bytes cut into many shards: opens, header reads and maps per shard count."
   }[.scenario] // "";
 def contender_name:
   if . == "proxy" then "emulated link alone (one TCP stream through the proxy, no file system)"
+  elif . == "fio" then "fio, direct reads, 16 × 4 MiB in flight per shard (the device's limit)"
   elif . == "cat" then "`cat` (1 sequential reader)"
   elif startswith("par-") then "plain parallel read, \(ltrimstr("par-")) readers"
   elif . == "vmtouch+lazy" then "`vmtouch -t` + `ckpt load --strategy lazy`"
@@ -77,16 +80,17 @@ def plan_text: if . == null then null
     ($s.cgroupLimitBytes != null) as $cg |
     "### \($s | scenario_title)",
     "",
-    ($s | describe($s.cgroupLimitBytes)) + (if $s.bestParallel then " Best plain parallel read: **\($s.bestParallel | ltrimstr("par-")) readers**." else "" end),
+    ($s | describe($s.cgroupLimitBytes)) + (if $s.bestParallel then " Best plain parallel read: **\($s.bestParallel | ltrimstr("par-")) readers**." else "" end)
+      + (if $s.limit then " *× limit*: the limit's wall time / this contender's (\($s.limit | contender_name))." else "" end),
     "",
-    "| contender | ok runs | wall s | MB/s | CPU s | CPU s/GB | peak RSS MiB | × cat | × best parallel | load s (own) |"
+    "| contender | ok runs | wall s | MB/s | CPU s | CPU s/GB | peak RSS MiB | × cat | × best parallel | × limit | load s (own) |"
       + (if $cg then " cgroup peak MiB (max) | OOM kills |" else "" end)
       + (if $s.scenario == "local-warm" and $hasChecksum then " iterate + checksum MB/s (after open) | in-memory checksum MB/s |" else "" end)
       + " wall s, each run |",
-    "|---|---|---|---|---|---|---|---|---|---|" + (if $cg then "---|---|" else "" end)
+    "|---|---|---|---|---|---|---|---|---|---|---|" + (if $cg then "---|---|" else "" end)
       + (if $s.scenario == "local-warm" and $hasChecksum then "---|---|" else "" end) + "---|",
     ($s.contenders[] |
-      "| \(.name | contender_name) | \(.ok)/\(.runs) | \(.wallSeconds | fmt(2)) | \(.megabytesPerSecond | fmt(0)) | \(.cpuSeconds | fmt(2)) | \(.cpuSecondsPerGB | fmt(2)) | \(.peakRssBytes | mib | fmt(0)) | \(.vsCat | ratio) | \(.vsBestParallel | ratio) | \(.loadSeconds | fmt(2)) |"
+      "| \(.name | contender_name) | \(.ok)/\(.runs) | \(.wallSeconds | fmt(2)) | \(.megabytesPerSecond | fmt(0)) | \(.cpuSeconds | fmt(2)) | \(.cpuSecondsPerGB | fmt(2)) | \(.peakRssBytes | mib | fmt(0)) | \(.vsCat | ratio) | \(.vsBestParallel | ratio) | \(.vsLimit | ratio) | \(.loadSeconds | fmt(2)) |"
         + (if $cg then " \(.cgroupPeakBytesMax | mib | fmt(0)) | \(.oomKilled) |" else "" end)
         + (if $s.scenario == "local-warm" and $hasChecksum then " \(if .iterateBytesPerSecond then .iterateBytesPerSecond / 1e6 | fmt(0) else "–" end) | \(if .checksumBytesPerSecond then .checksumBytesPerSecond / 1e6 | fmt(0) else "–" end) |" else "" end)
         + " \(.runsText | map(if type == "number" then fmt(2) else . end) | join(", ")) |"),

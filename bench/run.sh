@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
 # The benchmark runner: every loading strategy against the storage's limit, cold, side by side.
 #
-#   bench/run.sh [--size 4GiB] [--shards 4] [--runs 3] [--rtt 2ms] [--rtts 0.5ms,2ms,5ms]
-#                [--scenarios local-cold,local-warm,netfs-cold,netfs-cgroup] [--par 1,2,4,8,16]
-#                [--contenders proxy,cat,par,vmtouch,lazy,eager,prefetch,auto] [--export shm|disk] [--out DIR]
+#   bench/run.sh [--size 4GiB] [--shards 4] [--runs 3] [--rtt 2ms] [--rtts 0.2ms,2ms,10ms]
+#                [--scenarios local-cold,local-warm,netfs-cold,netfs-cgroup,netfs-capped,netfs-many]
+#                [--par 1,2,4,8,16] [--bandwidth 200MB/s] [--many-shards 64]
+#                [--contenders fio,proxy,cat,par,vmtouch,lazy,eager,prefetch,auto] [--export shm|disk] [--out DIR]
 #                [--settle SECONDS] [--no-diagnose] [--quick]
 #   bench/run.sh --report-only [DIR]      # rewrite DIR/BENCHMARKS.md from DIR/benchmarks.json
 #
 # Scenarios: local-cold, local-warm (cached by cat, one warm-up round first, no drop between runs),
-# netfs-cold (sshfs through the latency proxy, bench/netfs.sh; one mount per RTT of --rtts, default just
-# --rtt), netfs-cgroup (network FS at --rtt inside a memory cgroup limited to half the checkpoint; page
-# cache included). Contenders, interleaved within each run: proxy (netfs-cold only: the files streamed
-# through the latency proxy alone, bench/proxy-ceiling.sh: the emulator's own ceiling); cat FILES; par-N
-# (N parallel sequential 16 MiB readers, bench/par-read.sh, N from --par); vmtouch -t FILES then ckpt
-# load --strategy lazy (timed together); ckpt load --strategy lazy|eager|prefetch|auto --json. Every
-# run starts cold (drop_caches) except in local-warm.
-# --quick: 512MiB, 1 run, local-cold and netfs-cold, written to bench/out/quick.
+# netfs-cold (sshfs through the latency proxy, bench/netfs.sh; one mount per RTT of --rtts; every contender
+# at --rtt, the limit, the plain parallel readers of 4 or more and auto at the others), netfs-cgroup (network
+# FS at --rtt inside a memory cgroup limited to half the checkpoint; page cache included), netfs-capped (at
+# --rtt through a link capped at --bandwidth), netfs-many (the same bytes in --many-shards shards, at --rtt).
+# Contenders, interleaved within each run: fio (local-cold only: direct reads at queue depth 16, 4 MiB blocks,
+# one job per shard, read-only: the device's limit); proxy (network scenarios: the files streamed through the
+# latency proxy alone, bench/proxy-ceiling.sh: the emulated link's limit); cat FILES; par-N (N parallel
+# sequential 16 MiB readers, bench/par-read.sh, N from --par); vmtouch -t FILES then ckpt load --strategy lazy
+# (timed together); ckpt load --strategy lazy|eager|prefetch|auto --json. Every run starts cold (drop_caches)
+# except in local-warm.
+# --quick: 512MiB, 1 run, local-cold and netfs-cold at --rtt, written to bench/out/quick.
 # --settle: seconds to wait after each cache drop (default 5 on a VM whose balloon reports free pages, else 0).
 # Results: OUT/benchmarks.json (every raw run) and OUT/BENCHMARKS.md (default OUT: docs/).
 # Needs root. See bench/README.md.
@@ -47,6 +51,7 @@ usage() {
 
 # ---------------------------------------------------------------------------------------------- options
 size="" shards="" runs="" rtt="" rtts="" scenarios="" par="" export_mode=shm out_dir="" diagnose=1 quick=0 contenders="" settle=""
+bandwidth="" many_shards=""
 report_only=""
 original_args=("$@")
 while (($# > 0)); do
@@ -58,6 +63,8 @@ while (($# > 0)); do
     --rtts) rtts="${2:?}"; shift 2 ;;
     --scenarios) scenarios="${2:?}"; shift 2 ;;
     --par) par="${2:?}"; shift 2 ;;
+    --bandwidth) bandwidth="${2:?}"; shift 2 ;;
+    --many-shards) many_shards="${2:?}"; shift 2 ;;
     --contenders) contenders="${2:?}"; shift 2 ;;
     --export) export_mode="${2:?}"; shift 2 ;;
     --out) out_dir="${2:?}"; shift 2 ;;
@@ -74,18 +81,23 @@ while (($# > 0)); do
   esac
 done
 if ((quick)); then
-  : "${size:=512MiB}" "${runs:=1}" "${scenarios:=local-cold,netfs-cold}" "${out_dir:=$WORK/quick}"
+  : "${size:=512MiB}" "${runs:=1}" "${scenarios:=local-cold,netfs-cold}" "${out_dir:=$WORK/quick}" "${rtt:=2ms}" "${rtts:=$rtt}"
 fi
-: "${size:=4GiB}" "${shards:=4}" "${runs:=3}" "${rtt:=2ms}" "${rtts:=$rtt}"
-: "${scenarios:=local-cold,local-warm,netfs-cold,netfs-cgroup}" "${par:=1,2,4,8,16}" "${out_dir:=$REPO_ROOT/docs}"
+: "${size:=4GiB}" "${shards:=4}" "${runs:=3}" "${rtt:=2ms}" "${rtts:=0.2ms,$rtt,10ms}" "${bandwidth:=200MB/s}" "${many_shards:=64}"
+: "${scenarios:=local-cold,local-warm,netfs-cold,netfs-cgroup,netfs-capped,netfs-many}" "${par:=1,2,4,8,16}" "${out_dir:=$REPO_ROOT/docs}"
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive integer"
 [[ "$shards" =~ ^[1-9][0-9]*$ ]] || die "--shards must be a positive integer"
+[[ "$many_shards" =~ ^[1-9][0-9]*$ ]] || die "--many-shards must be a positive integer"
+[[ "$bandwidth" =~ ^[0-9]+(\.[0-9]+)?[KMG]?B/s$ ]] || die "--bandwidth takes a rate such as 200MB/s"
 [[ "$export_mode" == shm || "$export_mode" == disk ]] || die "--export is shm or disk"
 IFS=, read -r -a SCENARIOS <<<"$scenarios"
 IFS=, read -r -a RTTS <<<"$rtts"
 IFS=, read -r -a PARS <<<"$par"
 for scenario in "${SCENARIOS[@]}"; do
-  case "$scenario" in local-cold | local-warm | netfs-cold | netfs-cgroup) ;; *) die "unknown scenario $scenario" ;; esac
+  case "$scenario" in
+    local-cold | local-warm | netfs-cold | netfs-cgroup | netfs-capped | netfs-many) ;;
+    *) die "unknown scenario $scenario" ;;
+  esac
 done
 for n in "${PARS[@]}"; do [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "--par takes positive integers"; done
 [[ -z "$settle" || "$settle" =~ ^[0-9]+$ ]] || die "--settle takes whole seconds"
@@ -162,26 +174,26 @@ build() {
 }
 
 # The checkpoint is written once per size and shard count and reused; a stamp written after synth
-# finishes marks it complete.
+# finishes marks it complete. Sets DATA_DIR, DATA_FILES and TOTAL_BYTES for the given shard count (default --shards).
 prepare_data() {
-  local stamp expected count
-  DATA_DIR="$WORK/data/${size}-${shards}shards"
+  local count_wanted="${1:-$shards}" stamp expected count
+  DATA_DIR="$WORK/data/${size}-${count_wanted}shards"
   stamp="$DATA_DIR/.bench-stamp"
-  expected="size=$size shards=$shards dtype=bf16"
+  expected="size=$size shards=$count_wanted dtype=bf16"
   count=0
   if [[ -d "$DATA_DIR" ]]; then
     count="$(find "$DATA_DIR" -maxdepth 1 -name '*.safetensors' | wc -l)"
   fi
-  if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$expected" || "$count" != "$shards" ]]; then
-    log "writing the synthetic checkpoint ($size, $shards shards) to $DATA_DIR"
+  if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$expected" || "$count" != "$count_wanted" ]]; then
+    log "writing the synthetic checkpoint ($size, $count_wanted shards) to $DATA_DIR"
     rm -rf -- "$DATA_DIR"
-    "$CKPT" synth "$DATA_DIR" --size "$size" --shards "$shards" --dtype bf16 >&2
+    "$CKPT" synth "$DATA_DIR" --size "$size" --shards "$count_wanted" --dtype bf16 >&2
     printf '%s\n' "$expected" >"$stamp"
   else
     log "reusing the checkpoint in $DATA_DIR"
   fi
   mapfile -t DATA_FILES < <(find "$DATA_DIR" -maxdepth 1 -name '*.safetensors' | sort -V)
-  ((${#DATA_FILES[@]} == shards)) || die "expected $shards shards in $DATA_DIR, found ${#DATA_FILES[@]}"
+  ((${#DATA_FILES[@]} == count_wanted)) || die "expected $count_wanted shards in $DATA_DIR, found ${#DATA_FILES[@]}"
   TOTAL_BYTES=0
   local file
   for file in "${DATA_FILES[@]}"; do TOTAL_BYTES=$((TOTAL_BYTES + $(stat -c %s -- "$file"))); done
@@ -259,8 +271,15 @@ contender_command() {
   CAPTURE=0
   case "$contender" in
     cat) CMD=(cat -- "${TARGET_FILES[@]}") ;;
+    # The device's limit: direct reads, 16 of 4 MiB in flight per shard, one job per shard. --readonly: fio must
+    # never lay out or extend the files (without it, a --size beyond a file's end makes fio rewrite it).
+    fio)
+      CMD=(fio --readonly --direct=1 --ioengine=libaio --iodepth=16 --bs=4M --rw=read --output=/dev/null)
+      local file index=0
+      for file in "${TARGET_FILES[@]}"; do CMD+=("--name=shard$((index++))" "--filename=$file"); done
+      ;;
     # The emulated link alone: the exported files through a fresh proxy at this RTT, no file system.
-    proxy) CMD=("$BENCH_DIR/proxy-ceiling.sh" "$RTT_LABEL" "${NETFS_EXPORT_FILES[@]}") ;;
+    proxy) CMD=(env "CEILING_BANDWIDTH=$LINK_BANDWIDTH" "$BENCH_DIR/proxy-ceiling.sh" "$RTT_LABEL" "${NETFS_EXPORT_FILES[@]}") ;;
     par-*) CMD=("$PAR_READ" "${contender#par-}" "${TARGET_FILES[@]}") ;;
     vmtouch+lazy)
       # shellcheck disable=SC2016 # expanded by the inner shell
@@ -373,10 +392,12 @@ measure() {
   if [[ "$ckpt_json" != null ]] && ((status == 0)); then
     digest="$(jq -r '.digest // empty' <<<"$ckpt_json")"
     [[ -n "$digest" ]] || die "ckpt load printed no digest ($contender, $SCENARIO)"
-    if [[ -z "$REFERENCE_DIGEST" ]]; then
-      REFERENCE_DIGEST="$digest"
-    elif [[ "$digest" != "$REFERENCE_DIGEST" ]]; then
-      DIGEST_MISMATCH="$contender in $SCENARIO${RTT_LABEL:+ at $RTT_LABEL} read digest $digest, earlier runs $REFERENCE_DIGEST"
+    # One reference per checkpoint: the same bytes cut into other shards need not hash the same.
+    local reference="${REFERENCE_DIGESTS[$DATA_DIR]:-}"
+    if [[ -z "$reference" ]]; then
+      REFERENCE_DIGESTS[$DATA_DIR]="$digest"
+    elif [[ "$digest" != "$reference" ]]; then
+      DIGEST_MISMATCH="$contender in $SCENARIO${RTT_LABEL:+ at $RTT_LABEL} read digest $digest, earlier runs $reference"
       log "DIGEST MISMATCH: $DIGEST_MISMATCH"
       return 1
     fi
@@ -456,15 +477,21 @@ main() {
     log "WARNING: this ckpt has no 'load' command yet: measuring the baselines only (git merge main when it lands)"
     CKPT_CONTENDERS=()
   fi
-  local par_contenders=()
-  for n in "${PARS[@]}"; do par_contenders+=("par-$n"); done
+  local par_contenders=() wide_pars=()
+  for n in "${PARS[@]}"; do
+    par_contenders+=("par-$n")
+    if ((n >= 4)); then wide_pars+=("par-$n"); fi
+  done
+  CKPT_AUTO=() CKPT_LAZY_AUTO=()
+  if ((${#CKPT_CONTENDERS[@]} > 0)); then CKPT_AUTO=(ckpt-auto) CKPT_LAZY_AUTO=(ckpt-lazy ckpt-auto); fi
 
   mkdir -p "$out_dir" "$WORK"
   RUNS_FILE="$WORK/runs-$(date +%Y%m%d-%H%M%S).jsonl"
   DIAG_DIR="${RUNS_FILE%.jsonl}.diagnosis"
   mkdir -p "$DIAG_DIR"
   : >"$RUNS_FILE"
-  REFERENCE_DIGEST="" DIGEST_MISMATCH=""
+  declare -gA REFERENCE_DIGESTS=()
+  DIGEST_MISMATCH=""
   log "raw runs go to $RUNS_FILE"
 
   local failed=0
@@ -474,6 +501,7 @@ main() {
       local-cold | local-warm)
         STORAGE=local TARGET_DIR="$DATA_DIR" TARGET_FILES=("${DATA_FILES[@]}")
         CONTENDERS=(cat "${par_contenders[@]}" "${CKPT_CONTENDERS[@]}")
+        if [[ "$scenario" == local-cold ]]; then CONTENDERS=(fio "${CONTENDERS[@]}"); fi
         if [[ "$scenario" == local-warm ]]; then
           COLD=0
           log "local-warm: warm-up round (not recorded)"
@@ -486,12 +514,15 @@ main() {
         run_contenders || { failed=1; break; }
         maybe_diagnose "$scenario"
         ;;
-      netfs-cold | netfs-cgroup)
+      netfs-cold | netfs-cgroup | netfs-capped | netfs-many)
         local rtt_list=("${RTTS[@]}")
-        if [[ "$scenario" == netfs-cgroup ]]; then rtt_list=("$rtt"); fi
+        if [[ "$scenario" != netfs-cold ]]; then rtt_list=("$rtt"); fi
+        LINK_BANDWIDTH=""
+        if [[ "$scenario" == netfs-capped ]]; then LINK_BANDWIDTH="$bandwidth"; fi
+        if [[ "$scenario" == netfs-many ]]; then prepare_data "$many_shards"; fi
         for rtt_value in "${rtt_list[@]}"; do
           STORAGE=netfs RTT_LABEL="$rtt_value"
-          mount_netfs "$rtt_value"
+          mount_netfs "$rtt_value" "$LINK_BANDWIDTH"
           TARGET_DIR="$MOUNTPOINT" TARGET_FILES=()
           local file
           for file in "${DATA_FILES[@]}"; do TARGET_FILES+=("$MOUNTPOINT/${file##*/}"); done
@@ -505,8 +536,14 @@ main() {
               CONTENDERS=(cat "${par_contenders[@]}" "${CKPT_CONTENDERS[@]}")
             fi
             log "netfs-cgroup: memory limit $CGROUP_LIMIT bytes (cgroup v$CGROUP_VERSION under $CGROUP_PARENT)"
-          else
+          elif [[ "$scenario" == netfs-cold && "$rtt_value" == "$rtt" ]]; then
             CONTENDERS=(proxy cat "${par_contenders[@]}" "${CKPT_CONTENDERS[@]}")
+          elif [[ "$scenario" == netfs-many ]]; then
+            CONTENDERS=(proxy "${wide_pars[@]}" "${CKPT_LAZY_AUTO[@]}")
+          else
+            # Away from the primary RTT, and on the capped link: the limit, the plain readers that can use the link
+            # and auto (one reader at 10 ms would take minutes per run and says nothing new).
+            CONTENDERS=(proxy "${wide_pars[@]}" "${CKPT_AUTO[@]}")
           fi
           run_contenders || failed=1
           ((failed)) || maybe_diagnose "$scenario-$rtt_value"
@@ -514,6 +551,7 @@ main() {
           mounted=0
           if ((failed)); then break; fi
         done
+        if [[ "$scenario" == netfs-many ]]; then prepare_data; fi
         ;;
     esac
     if ((failed)); then break; fi
@@ -550,12 +588,13 @@ write_results() {
 }
 
 mount_netfs() {
-  local rtt_value="$1" export_dir="$DATA_DIR"
+  local rtt_value="$1" link_bandwidth="${2:-}" export_dir="$DATA_DIR"
   if [[ "$export_mode" == shm ]]; then
     # The export lives on tmpfs so the emulated server never waits for the local disk: cold means the
     # client's page cache is cold, and the numbers describe the emulated link (as in bench/NETFS.md).
+    # One checkpoint at a time is kept there (memory is what the runs measure).
     export_dir="/dev/shm/ckpt-bench-export/${DATA_DIR##*/}"
-    if [[ -z "$shm_export" ]]; then
+    if [[ -z "$shm_export" || ! -d "$export_dir" ]]; then
       shm_export=/dev/shm/ckpt-bench-export
       rm -rf -- "$shm_export"
       mkdir -p "$export_dir"
@@ -569,15 +608,17 @@ mount_netfs() {
   for file in "${DATA_FILES[@]}"; do NETFS_EXPORT_FILES+=("$export_dir/${file##*/}"); done
   mkdir -p "$MOUNTPOINT"
   mounted=1
-  "$NETFS" up "$export_dir" "$MOUNTPOINT" --rtt "$rtt_value" >/dev/null
+  "$NETFS" up "$export_dir" "$MOUNTPOINT" --rtt "$rtt_value" ${link_bandwidth:+--bandwidth "$link_bandwidth"} >/dev/null
 }
 
 config_json() {
   jq -nc --arg size "$size" --argjson shards "$shards" --argjson runs "$runs" --arg rtt "$rtt" \
     --arg rtts "$rtts" --arg scenarios "$scenarios" --arg par "$par" --arg export "$export_mode" \
     --argjson bytes "$TOTAL_BYTES" --arg dataDir "$DATA_DIR" --argjson quick "$quick" \
+    --arg bandwidth "$bandwidth" --argjson manyShards "$many_shards" \
     --argjson hasLoad "$(have_load && echo true || echo false)" '{
       size: $size, shards: $shards, runs: $runs, rtt: $rtt, rtts: ($rtts | split(",")),
+      cappedBandwidth: $bandwidth, manyShards: $manyShards,
       scenarios: ($scenarios | split(",")), par: ($par | split(",") | map(tonumber)),
       netfsExport: $export, checkpointBytes: $bytes, dataDir: $dataDir, quick: ($quick == 1),
       ckptLoadAvailable: $hasLoad, cgroupVersion: '"${CGROUP_VERSION:-null}"', settleSeconds: '"$SETTLE_SECONDS"'
