@@ -12,7 +12,7 @@ def order: {"local-cold": 0, "local-warm": 1, "netfs-cold": 2}[.scenario] // 9;
 "Every run left the same parameter digest: \(.digest | join(", ")).",
 "",
 "- machine: \(.machine); network file system: sshfs through the latency proxy at \(.rtt) RTT (bench/netfs.sh)",
-"- command: `sudo \(.command)`, \(.date)",
+"- command: `sudo \(.command)`, commit `\(.commit // "?")`, \(.date)",
 "",
 "| scenario | PyBridge load | Checkpoints load | speedup (goal) | PyBridge peak / model | Checkpoints peak / model (limit) | process CPU s PyBridge / Checkpoints |",
 "|---|---|---|---|---|---|---|",

@@ -14,7 +14,7 @@ def loader_summary: {
 . as $runs
 | ($runs | map(.parameter_bytes) | max) as $model
 | {
-    command: $command, size: $size, shards: $shards, rtt: $rtt, machine: $machine,
+    command: $command, commit: $commit, size: $size, shards: $shards, rtt: $rtt, machine: $machine,
     date: (now | todate), parameter_bytes: $model, digest: ($runs | map(.digest) | unique),
     scenarios: [
       $runs | group_by(.scenario)[] | .[0].scenario as $scenario

@@ -170,6 +170,7 @@ main() {
   digests="$(jq -r .digest "$RUNS_FILE" | sort -u | wc -l)"
   ((digests == 1)) || die "the loaders left different parameters: $(jq -r '"\(.scenario) \(.loader) \(.digest)"' "$RUNS_FILE" | sort -u | tr '\n' ';')"
   jq -s --arg command "$COMMAND_LINE" --arg size "$size" --argjson shards "$shards" --arg rtt "$rtt" \
+    --arg commit "$(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$REPO_ROOT" diff --quiet 2>/dev/null || echo '+dirty')" \
     --arg machine "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(uname -r)" \
     -f "$BENCH_DIR/torchsharp-summary.jq" "$RUNS_FILE" >"$out_dir/torchsharp-benchmarks.json"
   jq -r -f "$BENCH_DIR/torchsharp-report.jq" "$out_dir/torchsharp-benchmarks.json" >"$out_dir/TORCHSHARP-BENCHMARKS.md"

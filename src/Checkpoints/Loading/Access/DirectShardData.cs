@@ -28,20 +28,27 @@ internal sealed unsafe class DirectShardData : ShardData
     public const int ChunkBytes = 4 << 20;
 
     /// <summary>The alignment direct I/O asks of addresses, lengths and offsets: the logical block size of any common device.</summary>
-    private const int Alignment = 4096;
+    public const int Alignment = 4096;
 
     private readonly ShardHeader _header;
     private readonly FileIdentity _opened;
     private readonly ReadSettings _settings;
     private readonly ILogger _logger;
-    private readonly AlignedBuffers _buffers = new(ChunkBytes, Alignment);
+    private readonly AlignedBuffers _buffers;
     private readonly Lock _lock = new();
     private SafeFileHandle? _handle;
     private bool _refusalLogged;
     private int _disposed;
 
-    public DirectShardData(ShardHeader header, FileIdentity opened, ReadSettings settings, ILogger logger)
+    /// <param name="header">The shard.</param>
+    /// <param name="opened">The file as it was when its header was read; every open and copy checks it.</param>
+    /// <param name="settings">The read pool, the timeout and the load's cancellation.</param>
+    /// <param name="buffers">Buffers of <see cref="ChunkBytes"/> aligned to <see cref="Alignment"/>, shared by every shard of
+    /// the load (each is touched once, whichever shard it serves); the caller disposes them after the shards.</param>
+    /// <param name="logger">Told once if the file system refuses direct I/O.</param>
+    public DirectShardData(ShardHeader header, FileIdentity opened, ReadSettings settings, AlignedBuffers buffers, ILogger logger)
     {
+        _buffers = buffers;
         _header = header;
         _opened = opened;
         _settings = settings;
@@ -106,7 +113,6 @@ internal sealed unsafe class DirectShardData : ShardData
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             Park();
-            _buffers.Dispose();
         }
     }
 

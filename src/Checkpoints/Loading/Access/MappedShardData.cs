@@ -66,8 +66,12 @@ internal sealed unsafe class MappedShardData : ShardData
     /// (<see cref="MapPopulation"/>, Linux 5.14 or later: see <see cref="MapPopulate.IsSupported"/>).
     /// </summary>
     /// <exception cref="IOException">The file changed, or cannot be mapped.</exception>
+    /// <remarks>
+    /// Large tensors are populated 64 MiB at a time (a map has no array-size limit to respect): a consumer copying a
+    /// tensor out piece by piece then holds a few such pieces mapped, not the whole tensor.
+    /// </remarks>
     public static MappedShardData OpenPopulated(ShardHeader header, FileIdentity opened, ReadSettings settings) =>
-        OpenPopulated(header, opened, settings, ShardSegments.Plan(header, ShardSegments.ReadGroupBytes, ShardSegments.ChunkBytes));
+        OpenPopulated(header, opened, settings, ShardSegments.Plan(header, ShardSegments.ReadGroupBytes, ShardSegments.ReadGroupBytes));
 
     /// <summary>As <see cref="OpenPopulated(ShardHeader, FileIdentity, ReadSettings)"/>, with the segments given (tests use small ones).</summary>
     internal static MappedShardData OpenPopulated(ShardHeader header, FileIdentity opened, ReadSettings settings, ShardSegments segments)

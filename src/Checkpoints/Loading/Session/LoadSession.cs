@@ -31,6 +31,7 @@ internal sealed class LoadSession : IShardBytes, IDisposable, IAsyncDisposable
     private readonly ConsumerWindow _window;
     private readonly ActiveShards _activeShards = new(ActiveShards.DefaultCapacity);
     private readonly KeyValuePair<string, object?>[][] _shardTags;
+    private readonly Lazy<AlignedBuffers> _directBuffers = new(static () => new AlignedBuffers(DirectShardData.ChunkBytes, DirectShardData.Alignment));
     private Prefetcher? _prefetcher;
     private long _releasedUpTo;
     private int _disposed;
@@ -175,6 +176,12 @@ internal sealed class LoadSession : IShardBytes, IDisposable, IAsyncDisposable
         }
 
         _readPool.Dispose();
+        if (_directBuffers.IsValueCreated)
+        {
+            // A read still running after an abandoned wait returns its buffer later; that one is freed on return.
+            _directBuffers.Value.Dispose();
+        }
+
         _disposing.Dispose();
     }
 
@@ -281,7 +288,7 @@ internal sealed class LoadSession : IShardBytes, IDisposable, IAsyncDisposable
                 ReleaseEarlierEagerShards(shard);
                 return OwnedShardData.LoadEager(header, identity, settings, _logger);
             case (_, ShardAccess.Direct):
-                return new DirectShardData(header, identity, settings, _logger);
+                return new DirectShardData(header, identity, settings, _directBuffers.Value, _logger);
             case (_, ShardAccess.Read):
                 return OwnedShardData.ForReads(header, identity, settings);
             case (_, ShardAccess.PopulatedMap):

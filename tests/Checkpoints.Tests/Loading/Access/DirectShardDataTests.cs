@@ -15,9 +15,11 @@ public sealed class DirectShardDataTests : IDisposable
     private readonly ReadPool _pool = new(3);
     private readonly CancellationTokenSource _disposing = new();
     private readonly ListLogger _logger = new();
+    private readonly AlignedBuffers _buffers = new(DirectShardData.ChunkBytes, DirectShardData.Alignment);
 
     public void Dispose()
     {
+        _buffers.Dispose();
         _pool.Dispose();
         _disposing.Dispose();
         _directory.Dispose();
@@ -37,7 +39,7 @@ public sealed class DirectShardDataTests : IDisposable
     }
 
     private DirectShardData Open(OpenedShard shard) =>
-        new(shard.Header, shard.Identity, new ReadSettings(_pool, 1 << 20, TimeSpan.FromSeconds(30), _disposing.Token), _logger);
+        new(shard.Header, shard.Identity, new ReadSettings(_pool, 1 << 20, TimeSpan.FromSeconds(30), _disposing.Token), _buffers, _logger);
 
     [Fact]
     public void CopiesTheFilesBytes_AtUnalignedOffsets_AcrossChunks_AndAtTheEndOfTheFile()
