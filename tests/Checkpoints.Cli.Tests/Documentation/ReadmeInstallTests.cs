@@ -26,7 +26,7 @@ public sealed class ReadmeInstallTests
         try
         {
             var copy = Path.Combine(scratch, "repo");
-            CopySources(root, copy);
+            Repository.CopySources(copy);
             foreach (var step in steps)
             {
                 var command = step
@@ -45,28 +45,6 @@ public sealed class ReadmeInstallTests
         finally
         {
             Directory.Delete(scratch, recursive: true);
-        }
-    }
-
-    /// <summary>What a pack of the tool reads: its sources and the files around them, not bin/ or obj/.</summary>
-    private static void CopySources(string root, string copy)
-    {
-        foreach (var file in (string[])["README.md", "Directory.Build.props", "Directory.Packages.props", "global.json", ".editorconfig"])
-        {
-            Directory.CreateDirectory(copy);
-            File.Copy(Path.Combine(root, file), Path.Combine(copy, file));
-        }
-
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(root, "src"), "*", SearchOption.AllDirectories))
-        {
-            var relative = Path.GetRelativePath(root, file);
-            if (relative.Split(Path.DirectorySeparatorChar) is var parts && (parts.Contains("bin") || parts.Contains("obj")))
-            {
-                continue;
-            }
-
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(copy, relative))!);
-            File.Copy(file, Path.Combine(copy, relative));
         }
     }
 }

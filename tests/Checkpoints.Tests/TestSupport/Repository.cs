@@ -25,6 +25,31 @@ internal static class Repository
         return readme[start..end];
     }
 
+    /// <summary>
+    /// Copies what a pack reads into <paramref name="copy"/>: the sources and the files around them, not bin/ or obj/.
+    /// A pack in a copy cannot collide with the builds of the test run in the repository's own obj/ folders.
+    /// </summary>
+    public static void CopySources(string copy)
+    {
+        Directory.CreateDirectory(copy);
+        foreach (var file in (string[])["README.md", "Directory.Build.props", "Directory.Packages.props", "global.json", ".editorconfig"])
+        {
+            File.Copy(Path.Combine(Root, file), Path.Combine(copy, file));
+        }
+
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(Root, "src"), "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(Root, file);
+            if (relative.Split(Path.DirectorySeparatorChar) is var parts && (parts.Contains("bin") || parts.Contains("obj")))
+            {
+                continue;
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(copy, relative))!);
+            File.Copy(file, Path.Combine(copy, relative));
+        }
+    }
+
     /// <summary>Runs the dotnet that runs the tests (<c>DOTNET_HOST_PATH</c>), or the one on the PATH.</summary>
     public static Task<(int ExitCode, string Output)> Dotnet(string workingDirectory, params string[] args) =>
         Run(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet", workingDirectory, args);
