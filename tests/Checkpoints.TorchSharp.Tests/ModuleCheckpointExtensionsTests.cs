@@ -44,6 +44,23 @@ public sealed class ModuleCheckpointExtensionsTests : IDisposable
     }
 
     [Fact]
+    public void ColdOnALocalDisk_ReadsPastThePageCache_IntoTheParameters()
+    {
+        // 6 MiB: reading the header does not bring the data into the page cache with it, as it would for a tiny file.
+        var data = Bytes.Random(6 << 20, 4);
+        var path = _checkpoint.Add("x", DType.F32, [(6 << 20) / 4], data).Write();
+        // Written back and out of the page cache, as a checkpoint that was not read since it was copied here.
+        CheckpointCache.Evict(path);
+        using var holder = new Holder(ScalarType.Float32, (6 << 20) / 4);
+
+        var report = holder.LoadCheckpoint(path);
+
+        // The test folder is on a local disk (ext4 on the test machines): the plan reads it direct, not through a map.
+        Assert.All(report.Plan.Shards, shard => Assert.Equal((LoadStrategy.Lazy, ShardAccess.Direct), (shard.Strategy, shard.Access)));
+        Assert.True(data.AsSpan().SequenceEqual(holder.X.bytes), "the parameter does not hold the checkpoint's bytes");
+    }
+
+    [Fact]
     public void Strict_ParametersStillTrainable_AndForwardUsesTheLoadedValues()
     {
         var path = _checkpoint.Add("emb.weight", DType.F32, [5, 3], Bytes.Of([.. Enumerable.Range(0, 15).Select(i => (float)i)]))
