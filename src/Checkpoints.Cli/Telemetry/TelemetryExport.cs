@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
@@ -88,6 +89,7 @@ internal sealed class TelemetryExport : IDisposable
     public void Finish(TextWriter error)
     {
         var limit = (int)FlushLimit.TotalMilliseconds;
+        var stopwatch = Stopwatch.StartNew();
         // Side by side, so that a collector that hangs on the traces does not leave the metrics no time. Shutdown
         // exports what is left (spans queued, one last collection of the metrics) and stops the exporters' threads.
         // On threads of their own (LongRunning), not the pool's: the exporters' synchronous HTTP sends need pool threads
@@ -97,21 +99,29 @@ internal sealed class TelemetryExport : IDisposable
         var metrics = Task.Factory.StartNew(() => _metrics.Shutdown(limit), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         // A little longer than the limit: the providers keep to it themselves; this only guards against one that does not.
         var finished = Task.WaitAll([tracing, metrics], limit + 500);
-        if (finished)
+        // A shutdown that used (nearly) all its time ran out of it; the SDK then cancels the request in flight and
+        // reports the cancellation as a failure, which would hide the real story: the collector did not answer in time.
+        var timedOut = !finished || stopwatch.Elapsed >= FlushLimit - TimeSpan.FromMilliseconds(250);
+        if (!timedOut)
         {
             _tracing.Dispose();
             _metrics.Dispose();
         }
 
-        // Not disposed otherwise: the exporters' threads are still in a request, disposing would wait for them again,
-        // and they are background threads, which the process's exit ends.
-        if (_failures.First is { } failure)
+        // Not disposed otherwise: an exporter's thread may still be in a request, disposing could wait for it again,
+        // and those are background threads, which the process's exit ends.
+        var destination = _destination ?? "the console";
+        if (timedOut)
         {
-            error.WriteLine($"ckpt: warning: telemetry export to {_destination ?? "the console"} failed ({failure}); the command's result stands; check the collector and --otlp-endpoint or OTEL_EXPORTER_OTLP_ENDPOINT");
+            error.WriteLine($"ckpt: warning: telemetry export to {destination} did not finish within {FlushLimit.TotalSeconds:0} s; some metrics or traces were not sent; check the collector and --otlp-endpoint or OTEL_EXPORTER_OTLP_ENDPOINT");
         }
-        else if (!finished || !tracing.Result || !metrics.Result)
+        else if (_failures.First is { } failure)
         {
-            error.WriteLine($"ckpt: warning: telemetry export to {_destination ?? "the console"} did not finish within {FlushLimit.TotalSeconds:0} s; some metrics or traces were not sent; check the collector and --otlp-endpoint or OTEL_EXPORTER_OTLP_ENDPOINT");
+            error.WriteLine($"ckpt: warning: telemetry export to {destination} failed ({failure}); the command's result stands; check the collector and --otlp-endpoint or OTEL_EXPORTER_OTLP_ENDPOINT");
+        }
+        else if (!tracing.Result || !metrics.Result)
+        {
+            error.WriteLine($"ckpt: warning: telemetry export to {destination} failed (the exporter gave no reason); some metrics or traces were not sent; check the collector and --otlp-endpoint or OTEL_EXPORTER_OTLP_ENDPOINT");
         }
     }
 
