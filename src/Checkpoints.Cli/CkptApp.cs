@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Checkpoints.Cli.Commands;
 using Checkpoints.Cli.Infrastructure;
+using Checkpoints.Cli.Telemetry;
 
 namespace Checkpoints.Cli;
 
@@ -15,6 +16,11 @@ internal static class CkptApp
             "2 usage error (a bad command, flag or value; CKPT_LOAD_STRATEGY for plan and load); 130 interrupted (Ctrl-C, SIGINT); 143 terminated (SIGTERM).");
         root.Options.Add(CommonOptions.Verbose);
         root.Options.Add(CommonOptions.Metrics);
+        foreach (var option in TelemetryOptions.All)
+        {
+            root.Options.Add(option);
+        }
+
         foreach (var command in Commands(console))
         {
             root.Subcommands.Add(command);
@@ -65,6 +71,7 @@ internal static class CkptApp
         }
 
         using var metrics = parseResult.GetValue(CommonOptions.Metrics) ? new MetricsSummary() : null;
+        using var export = TelemetryExport.Start(ExportSettings.From(parseResult), console.Error);
         try
         {
             return await parseResult.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
@@ -78,6 +85,8 @@ internal static class CkptApp
         {
             // Also after a failure: the errors counted and the time spent are what an operator wants to see then.
             metrics?.WriteTo(console.Error);
+            // Last: it may wait for the collector (boundedly), and everything the command counted is in by now.
+            export?.Finish(console.Error);
         }
     }
 }

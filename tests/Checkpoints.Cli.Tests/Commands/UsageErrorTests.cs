@@ -41,6 +41,9 @@ public sealed class UsageErrorTests : IDisposable
     [InlineData("--read-timeout 5 parsecs", "ckpt: Unrecognized command or argument 'parsecs'.")]
     [InlineData("--access mmap", "ckpt: --access: 'mmap' is not an access; use auto, map, populated or read")]
     [InlineData("--strategy fast", "ckpt: --strategy: 'fast' is not a strategy; use auto, lazy, eager or prefetch")]
+    [InlineData("--otlp-endpoint localhost:4318", "ckpt: --otlp-endpoint: 'localhost:4318' is not an http:// or https:// URL; give the collector's address, e.g. http://localhost:4318")]
+    [InlineData("--otlp-endpoint ftp://collector", "ckpt: --otlp-endpoint: 'ftp://collector' is not an http:// or https:// URL; give the collector's address, e.g. http://localhost:4318")]
+    [InlineData("--otlp-protocol http", "ckpt: --otlp-protocol: 'http' is not a protocol; use http/protobuf or grpc")]
     public async Task Plan_WithUnusableOption_IsUsageError(string options, string expected)
     {
         var (exitCode, output, error) = await CliRunner.RunAsync(["plan", _directory, .. options.Split(' ')]);
