@@ -5,8 +5,9 @@ using Checkpoints.Format;
 namespace Checkpoints.TorchSharp.Copying;
 
 /// <summary>
-/// Copies every planned tensor once, from the checkpoint's bytes (a map of the page cache, or memory the library read
-/// into) straight into the destination's memory, on several threads.
+/// Copies every planned tensor once into the destination's memory, on several threads: the library writes the bytes
+/// there itself (<see cref="Tensor.CopyBytesTo"/>: from the page cache, or read past it from a cold local disk), and a
+/// tensor converted to another type is converted from the checkpoint's span.
 /// </summary>
 /// <remarks>
 /// Work is cut into pieces of at most <see cref="PieceBytes"/> checkpoint bytes, so a large tensor is copied by all

@@ -15,8 +15,6 @@ internal sealed unsafe class AlignedBuffers(int bufferBytes, int alignment) : ID
     private readonly ConcurrentBag<nint> _free = [];
     private int _disposed;
 
-    public int BufferBytes => bufferBytes;
-
     public nint Rent()
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
