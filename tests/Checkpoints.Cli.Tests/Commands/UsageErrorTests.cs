@@ -39,7 +39,7 @@ public sealed class UsageErrorTests : IDisposable
     [InlineData("--budget 150%", "ckpt: --budget: '150%' is neither a size (8GiB) nor a percentage (50%)")]
     [InlineData("--read-timeout 0s", "ckpt: --read-timeout: '0s' is not a duration; use 30s, 2m, 500ms or none")]
     [InlineData("--read-timeout 5 parsecs", "ckpt: Unrecognized command or argument 'parsecs'.")]
-    [InlineData("--access mmap", "ckpt: --access: 'mmap' is not an access; use auto, map, populated or read")]
+    [InlineData("--access mmap", "ckpt: --access: 'mmap' is not an access; use auto, map, populated, read or direct")]
     [InlineData("--strategy fast", "ckpt: --strategy: 'fast' is not a strategy; use auto, lazy, eager or prefetch")]
     [InlineData("--otlp-endpoint localhost:4318", "ckpt: --otlp-endpoint: 'localhost:4318' is not an http:// or https:// URL; give the collector's address, e.g. http://localhost:4318")]
     [InlineData("--otlp-endpoint ftp://collector", "ckpt: --otlp-endpoint: 'ftp://collector' is not an http:// or https:// URL; give the collector's address, e.g. http://localhost:4318")]
