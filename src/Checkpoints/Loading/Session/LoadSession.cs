@@ -65,6 +65,9 @@ internal sealed class LoadSession : IShardBytes, IDisposable, IAsyncDisposable
             shard => MappedShardData.Open(shards[shard].FilePath, _identities[shard]), _disposing.Token);
     }
 
+    /// <summary>Opens of shards' data queued or running ahead of the consumer (tests wait for them).</summary>
+    internal int OpensAheadInFlight => _openAhead.InFlight;
+
     /// <summary>Completes when the background prefetch has finished or stopped (at once when there is none). Never faults.</summary>
     public Task PrefetchCompletion => _prefetcher?.Completion ?? Task.CompletedTask;
 
