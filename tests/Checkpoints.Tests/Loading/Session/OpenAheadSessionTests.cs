@@ -101,6 +101,8 @@ public sealed class OpenAheadSessionTests : IDisposable
 
     private (LoadSession Session, CheckpointCatalog Catalog) Open(ShardAccess access)
     {
+        // The maps are seen in /proc/self/maps.
+        Prerequisites.RequireLinux();
         var options = new LoadOptions { Strategy = LoadStrategy.Lazy, Access = access, Threads = Threads };
         var opened = CheckpointOpener.Open(_directory.Path, options, NullLogger.Instance, CancellationToken.None);
         return (LoadSession.Start(opened, options, NullLogger.Instance, CancellationToken.None), opened.Catalog);
