@@ -7,6 +7,9 @@ internal static partial class Libc
     internal const int AtFdCwd = -100;
     internal const uint StatxBasicStats = 0x7FF;
 
+    /// <summary>Asks for <see cref="StatxBuffer.MountId"/> (Linux 5.8+); the kernel sets this bit in the mask when it filled it.</summary>
+    internal const uint StatxMountId = 0x1000;
+
     /// <summary>With an empty path, <c>statx</c> describes the open file <c>dirfd</c> itself (an <c>fstat</c>).</summary>
     internal const int AtEmptyPath = 0x1000;
 
@@ -36,6 +39,7 @@ internal static partial class Libc
         [FieldOffset(120)] public uint ModifiedNanoseconds;
         [FieldOffset(136)] public uint DevMajor;
         [FieldOffset(140)] public uint DevMinor;
+        [FieldOffset(144)] public ulong MountId;
     }
 
     /// <summary><c>int statx(int dirfd, const char *path, int flags, unsigned int mask, struct statx *buf)</c> (glibc 2.28+).</summary>

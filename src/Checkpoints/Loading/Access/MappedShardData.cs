@@ -79,9 +79,25 @@ internal sealed unsafe class MappedShardData : ShardData
         // On the read pool, under the timeout: on a network file system the open is a round trip that a stalled server holds.
         var path = header.FilePath;
         var data = settings.Wait(path, "it was being opened", abandon =>
-            settings.OpenOnPool($"{path}: opening it to map its data at byte {Invariant.N(header.DataStart)}", header.DataStart, () => Open(path, opened), abandon));
-        data._population = new MapPopulation(header, opened, (nint)data._base, settings, segments);
-        return data;
+            settings.OpenOnPool(OpeningDescription(header), header.DataStart, () => Open(path, opened), abandon));
+        return data.Populated(header, settings, segments);
+    }
+
+    /// <summary>What opening a shard to map it is called in an error or a timeout (it runs on the read pool).</summary>
+    public static string OpeningDescription(ShardHeader header) => $"{header.FilePath}: opening it to map its data at byte {Invariant.N(header.DataStart)}";
+
+    /// <summary>
+    /// Guards this map, opened with <see cref="Open"/> (on the read pool, ahead of use), as <see cref="OpenPopulated(ShardHeader, FileIdentity, ReadSettings)"/>
+    /// does: from here on each range is populated before it is handed out. Returns this map.
+    /// </summary>
+    public MappedShardData Populated(ShardHeader header, ReadSettings settings) =>
+        Populated(header, settings, ShardSegments.Plan(header, ShardSegments.ReadGroupBytes, ShardSegments.ChunkBytes));
+
+    private MappedShardData Populated(ShardHeader header, ReadSettings settings, ShardSegments segments)
+    {
+        // Before any span is handed out: the consumer takes the map only after this returns.
+        _population = new MapPopulation(header, _opened, (nint)_base, settings, segments);
+        return this;
     }
 
     public override ReadOnlySpan<byte> GetSpan(long offset, int length)

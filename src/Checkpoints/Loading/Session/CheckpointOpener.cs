@@ -6,6 +6,7 @@ using Checkpoints.Loading.Logging;
 using Checkpoints.Loading.Planning;
 using Checkpoints.Loading.Reading;
 using Checkpoints.Loading.Telemetry;
+using Checkpoints.Storage.Cache;
 using Checkpoints.Storage.Facts;
 using Microsoft.Extensions.Logging;
 
@@ -47,10 +48,14 @@ internal static class CheckpointOpener
         var readPool = new ReadPool(options.Threads);
         try
         {
-            var opened = ShardOpening.ReadAll(layout.ShardPaths, readPool, options.ReadTimeout, cancellationToken);
+            var probeOptions = StorageProbeOptions.FromEnvironment(options.NetworkFileSystems);
+            var opened = ShardOpening.ReadAll(layout.ShardPaths, readPool, options.ReadTimeout,
+                probeOptions.MeasureResidency ? new PageCache(probeOptions.ProcRoot) : null, cancellationToken);
             var headers = opened.Select(static shard => shard.Header).ToArray();
             var catalog = CheckpointCatalog.Build(layout.ShardPaths, layout.Index, headers);
-            var facts = StorageProbe.Probe(layout.ShardPaths, StorageProbeOptions.FromEnvironment(options.NetworkFileSystems), cancellationToken);
+            // The residencies were measured through the handles the headers were read with: no second open of every shard.
+            var facts = StorageProbe.Probe(layout.ShardPaths, probeOptions,
+                probeOptions.MeasureResidency ? opened.Select(static shard => shard.Residency!).ToArray() : null, cancellationToken);
             var plan = Plan(facts, options);
             activity?.SetTag("checkpoint.shards", headers.Length);
             activity?.SetTag("checkpoint.bytes", headers.Sum(static header => header.FileLength));

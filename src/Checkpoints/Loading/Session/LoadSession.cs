@@ -32,6 +32,7 @@ internal sealed class LoadSession : IShardBytes, IDisposable, IAsyncDisposable
     private readonly ActiveShards _activeShards = new(ActiveShards.DefaultCapacity);
     private readonly KeyValuePair<string, object?>[][] _shardTags;
     private readonly Lazy<AlignedBuffers> _directBuffers = new(static () => new AlignedBuffers(DirectShardData.ChunkBytes, DirectShardData.Alignment));
+    private readonly ShardOpenAhead<MappedShardData> _openAhead;
     private Prefetcher? _prefetcher;
     private long _releasedUpTo;
     private int _disposed;
@@ -60,7 +61,13 @@ internal sealed class LoadSession : IShardBytes, IDisposable, IAsyncDisposable
             new("load.access", shard.Access.Name()),
             new("file_system.class", FileSystemClassName(shard)),
         })];
+        _openAhead = new ShardOpenAhead<MappedShardData>(shards.Count, _readPool, Math.Min(_readPool.Threads, ShardOpenAhead<MappedShardData>.MaxDepth),
+            OpensAhead, shard => (MappedShardData.OpeningDescription(shards[shard]), shards[shard].DataStart),
+            shard => MappedShardData.Open(shards[shard].FilePath, _identities[shard]), _disposing.Token);
     }
+
+    /// <summary>Opens of shards' data queued or running ahead of the consumer (tests wait for them).</summary>
+    internal int OpensAheadInFlight => _openAhead.InFlight;
 
     /// <summary>Completes when the background prefetch has finished or stopped (at once when there is none). Never faults.</summary>
     public Task PrefetchCompletion => _prefetcher?.Completion ?? Task.CompletedTask;
@@ -166,6 +173,8 @@ internal sealed class LoadSession : IShardBytes, IDisposable, IAsyncDisposable
 
     private void ReleaseResources()
     {
+        // Before the pool goes: no open is queued from here on, and what the running ones open is let go when it arrives.
+        _openAhead.Dispose();
         for (var i = 0; i < _shardData.Length; i++)
         {
             lock (_shardLocks[i])
@@ -217,8 +226,18 @@ internal sealed class LoadSession : IShardBytes, IDisposable, IAsyncDisposable
         lock (_shardLocks[shard])
         {
             ThrowIfDisposed();
-            return _shardData[shard] ??= OpenShardData(shard);
+            if (_shardData[shard] is { } raced)
+            {
+                return raced;
+            }
+
+            data = OpenShardData(shard);
+            Volatile.Write(ref _shardData[shard], data);
         }
+
+        // First use of this shard: the next ones are opened while the consumer reads it.
+        _openAhead.After(shard);
+        return data;
     }
 
     // The exception names the facade the caller disposed; ObjectDisposedException.ThrowIf would name this internal type.
@@ -292,11 +311,19 @@ internal sealed class LoadSession : IShardBytes, IDisposable, IAsyncDisposable
             case (_, ShardAccess.Read):
                 return OwnedShardData.ForReads(header, identity, settings);
             case (_, ShardAccess.PopulatedMap):
-                return MappedShardData.OpenPopulated(header, identity, settings);
+                return _openAhead.Take(shard, settings, header.FilePath) is { } openedAhead
+                    ? openedAhead.Populated(header, settings)
+                    : MappedShardData.OpenPopulated(header, identity, settings);
             default:
-                return MappedShardData.Open(header.FilePath, identity);
+                return _openAhead.Take(shard, settings, header.FilePath) ?? MappedShardData.Open(header.FilePath, identity);
         }
     }
+
+    /// <summary>
+    /// Whether a shard's data is opened ahead of the consumer: maps, which hold no descriptor once open. Read and direct
+    /// access keep a descriptor for their reads, and eager access reads the whole shard, which is no open to do early.
+    /// </summary>
+    private bool OpensAhead(int shard) => _plan.Shards[shard] is { Strategy: not LoadStrategy.Eager, Access: ShardAccess.Map or ShardAccess.PopulatedMap };
 
     /// <summary>
     /// An eager shard's memory is let go when the reader moves on to a later shard: at most the current one is held.

@@ -29,6 +29,19 @@ internal sealed partial class PageCache
     internal FileResidency GetResidency(string path, bool allowCachestat, CancellationToken cancellationToken)
     {
         using var handle = OpenFileLimit.OpenRead(path, FileShare.ReadWrite | FileShare.Delete);
+        return GetResidency(handle, path, allowCachestat, cancellationToken);
+    }
+
+    /// <summary>
+    /// As <see cref="GetResidency(string, CancellationToken)"/>, of a file the caller has open: no open of its own, which
+    /// over a network file system is a round trip per file (the loader asks while it has each shard open for its header).
+    /// </summary>
+    /// <exception cref="IOException">The file cannot be examined.</exception>
+    public FileResidency GetResidency(SafeFileHandle handle, string path, CancellationToken cancellationToken = default) =>
+        GetResidency(handle, path, allowCachestat: true, cancellationToken);
+
+    private FileResidency GetResidency(SafeFileHandle handle, string path, bool allowCachestat, CancellationToken cancellationToken)
+    {
         var size = RandomAccess.GetLength(handle);
         if (!OperatingSystem.IsLinux())
         {

@@ -37,7 +37,8 @@ internal sealed partial class FileSystemProbe
         if (OperatingSystem.IsLinux())
         {
             var mounts = ReadMountsOrEmpty();
-            return PerFileProbe.Run(paths, path => ProbeLinux(path, mounts), cancellationToken);
+            var magics = new System.Collections.Concurrent.ConcurrentDictionary<ulong, long?>();
+            return PerFileProbe.Run(paths, path => ProbeLinux(path, mounts, magics), cancellationToken);
         }
 
         return PerFileProbe.Run(paths, ProbeOne, cancellationToken);

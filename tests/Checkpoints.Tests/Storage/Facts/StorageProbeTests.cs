@@ -1,3 +1,5 @@
+using Checkpoints.Interop;
+using Checkpoints.Storage.Cache;
 using Checkpoints.Storage.Facts;
 using Checkpoints.Storage.FileSystems;
 using Checkpoints.Tests.TestSupport;
@@ -43,6 +45,58 @@ public class StorageProbeTests
 
             Assert.Equal(FileSystemClass.Network, facts.Files[0].FileSystem.Class);
             Assert.Null(facts.Files[0].Residency.CachedBytes);
+        }
+        finally
+        {
+            File.Delete(shm);
+        }
+    }
+
+    [Fact]
+    public void Probe_GivesEachFileTheStatfsMagicOfItsOwnMount_WhenManyShareMounts()
+    {
+        Prerequisites.RequireLinux();
+        var shm = Enumerable.Range(0, 3).Select(_ => Path.Combine("/dev/shm", $"ckpt-test-{Guid.NewGuid():N}")).ToArray();
+        var local = Enumerable.Range(0, 3).Select(_ => Path.Combine(AppContext.BaseDirectory, $"ckpt-test-{Guid.NewGuid():N}")).ToArray();
+        string[] files = [.. shm.Zip(local).SelectMany(static pair => new[] { pair.First, pair.Second })];
+        foreach (var file in files)
+        {
+            File.WriteAllBytes(file, new byte[10]);
+        }
+
+        try
+        {
+            // The magic is asked once per mount: files interleaved across two mounts must still get their own mount's.
+            var facts = StorageProbe.Probe(files, new StorageProbeOptions { MeasureResidency = false });
+
+            var alone = files.Select(static file => FileSystemProbe.CreateDefault().Probe(file).StatfsMagic).ToArray();
+            Assert.Equal(alone, facts.Files.Select(static file => file.FileSystem.StatfsMagic));
+            Assert.All(facts.Files.Where(file => shm.Contains(file.FileSystem.Path)), static file => Assert.Equal(StatfsMagic.Tmpfs, file.FileSystem.StatfsMagic));
+            Assert.All(facts.Files.Where(file => local.Contains(file.FileSystem.Path)), static file => Assert.NotEqual(StatfsMagic.Tmpfs, file.FileSystem.StatfsMagic));
+        }
+        finally
+        {
+            foreach (var file in files)
+            {
+                File.Delete(file);
+            }
+        }
+    }
+
+    [Fact]
+    public void Probe_UsesTheResidenciesGiven_InsteadOfMeasuringThem()
+    {
+        Prerequisites.RequireLinux();
+        var shm = Path.Combine("/dev/shm", $"ckpt-test-{Guid.NewGuid():N}");
+        File.WriteAllBytes(shm, new byte[100]);
+        try
+        {
+            var given = new FileResidency(shm, 100, 42, ResidencyMethod.Cachestat, "measured by the caller");
+
+            var facts = StorageProbe.Probe([shm], new StorageProbeOptions(), [given], CancellationToken.None);
+
+            Assert.Same(given, facts.Files[0].Residency);
+            Assert.Throws<ArgumentException>(() => StorageProbe.Probe([shm], new StorageProbeOptions(), [given, given], CancellationToken.None));
         }
         finally
         {
