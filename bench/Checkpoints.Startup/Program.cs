@@ -77,7 +77,7 @@ static Dictionary<string, double> Stages(string path, LoadOptions options)
     ReadPool pool = null!;
     times["readPool"] = Time(() => pool = new ReadPool(options.Threads));
     OpenedShard[] opened = [];
-    times["headers"] = Time(() => opened = ShardOpening.ReadAll(layout.ShardPaths, pool, options.ReadTimeout, CancellationToken.None));
+    times["headers"] = Time(() => opened = ShardOpening.ReadAll(layout.ShardPaths, pool, options.ReadTimeout, residency: null, CancellationToken.None));
     pool.Dispose();
     times["catalog"] = Time(() => CheckpointCatalog.Build(layout.ShardPaths, layout.Index, [.. opened.Select(static shard => shard.Header)]));
     var probeOptions = StorageProbeOptions.FromEnvironment(options.NetworkFileSystems);
