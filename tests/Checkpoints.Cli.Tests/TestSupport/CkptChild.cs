@@ -55,7 +55,8 @@ internal sealed class CkptChild : IDisposable
             Assert.Fail($"ckpt (pid {_process.Id}) was still running {timeout.TotalSeconds} s later");
         }
 
-        return (_process.ExitCode, await _output, await _error);
+        // Bounded too: a grandchild left running with the same pipes (an orphaned command) would keep them open for ever.
+        return (_process.ExitCode, await _output.WaitAsync(timeout), await _error.WaitAsync(timeout));
     }
 
     public void Dispose()
