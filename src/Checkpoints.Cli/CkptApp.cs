@@ -8,12 +8,19 @@ namespace Checkpoints.Cli;
 /// <summary>The `ckpt` command tree. Each command lives in its own file under Commands/.</summary>
 internal static class CkptApp
 {
-    public static RootCommand Build(CliConsole console)
+    /// <summary>Every command's exit codes, at the end of the root help (README.md has the same table).</summary>
+    internal const string ExitCodesHelp =
+        "Exit codes: 0 success; 1 failure (a bad checkpoint, failing storage, no permission, out of memory; one line on standard error); " +
+        "2 usage error (a bad command, flag or value; CKPT_LOAD_STRATEGY for plan and load); 130 interrupted (Ctrl-C, SIGINT); 143 terminated (SIGTERM). " +
+        "verify: 1 also when the checkpoint has problems. " +
+        "wait: 0 the prefetch succeeded; 1 it failed, or its process ended without saying; 124 still running at --timeout. " +
+        "exec: the command's own exit code, or 128+N when signal N killed it (a failed prefetch does not change it); " +
+        "126 the command cannot be run (not executable, a directory); 127 the command was not found; 2 usage error (no -- or no command).";
+
+    public static RootCommand Build(CliConsole console, TerminationSignals? signals = null)
     {
         var root = new RootCommand(
-            "ckpt: inspect, verify, plan and load safetensors checkpoints as fast as the storage allows.\n\n" +
-            "Exit codes: 0 success; 1 failure (a bad checkpoint, failing storage, no permission, out of memory; one line on standard error); " +
-            "2 usage error (a bad command, flag or value; CKPT_LOAD_STRATEGY for plan and load); 130 interrupted (Ctrl-C, SIGINT); 143 terminated (SIGTERM).");
+            "ckpt: inspect, verify, plan and load safetensors checkpoints as fast as the storage allows.\n\n" + ExitCodesHelp);
         root.Options.Add(CommonOptions.Verbose);
         root.Options.Add(CommonOptions.Metrics);
         foreach (var option in TelemetryOptions.All)
@@ -21,7 +28,7 @@ internal static class CkptApp
             root.Options.Add(option);
         }
 
-        foreach (var command in Commands(console))
+        foreach (var command in Commands(console, signals))
         {
             root.Subcommands.Add(command);
         }
@@ -29,7 +36,7 @@ internal static class CkptApp
         return root;
     }
 
-    private static IEnumerable<Command> Commands(CliConsole console)
+    private static IEnumerable<Command> Commands(CliConsole console, TerminationSignals? signals)
     {
         yield return DemoCommand.Create(console);
         yield return InspectCommand.Create(console);
@@ -37,14 +44,20 @@ internal static class CkptApp
         yield return SynthCommand.Create(console);
         yield return PlanCommand.Create(console);
         yield return LoadCommand.Create(console);
-        yield return PrefetchCommand.Create(console);
+        yield return PrefetchCommand.Create(console, signals);
+        yield return WaitCommand.Create(console);
+        yield return ExecCommand.Create(console, signals);
         yield return EvictCommand.Create(console);
         yield return ProbeCommand.Create(console);
     }
 
-    public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)
+    /// <param name="args">The command line.</param>
+    /// <param name="console">Where the command writes.</param>
+    /// <param name="signals">The process's signals (null in tests run in-process): their token cancels the command, and exec forwards them.</param>
+    public static async Task<int> RunAsync(string[] args, CliConsole console, TerminationSignals? signals = null)
     {
-        var root = Build(console);
+        var cancellationToken = signals?.Token ?? CancellationToken.None;
+        var root = Build(console, signals);
         // "@name" is a file name here, never a response file to expand.
         var parseResult = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         // Signals are the caller's to turn into the token (Program: TerminationSignals), not System.CommandLine's.

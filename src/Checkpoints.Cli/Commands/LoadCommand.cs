@@ -24,45 +24,89 @@ internal static class LoadCommand
         {
             Description = "Also measure the digest over bytes already in memory (up to 1 GiB), the ceiling for a load of cached data.",
         };
-        var command = new Command("load", "Read every tensor of a checkpoint as planned, and report the plan, time, throughput and peak memory.") { path, json, memorySpeed };
+        var progress = ProgressOption.Create("standard output (not with --json, which writes there too)");
+        var command = new Command("load", "Read every tensor of a checkpoint as planned, and report the plan, time, throughput and peak memory.") { path, json, memorySpeed, progress };
         load.AddTo(command);
-
-        command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, token =>
+        command.Validators.Add(result =>
         {
-            Outcome outcome;
-            var showProgress = console.IsInteractive && !result.GetValue(json);
-            // Disposing the log flushes it, so its lines never interleave with the report below.
-            using (var logging = CliLogging.Create(result.GetValue(CommonOptions.Verbose)))
+            if (result.GetResult(json) is not null && result.GetResult(progress) is { Tokens: [{ Value: var format }] } && format.Trim().Equals("json", StringComparison.OrdinalIgnoreCase))
             {
-                var options = load.Bind(result);
-                outcome = Run(result.GetRequiredValue(path), options, logging, showProgress
-                    ? (plan, total, read) =>
-                    {
-                        // A person at a terminal sees what will be done before the bar that shows it being done.
-                        console.OutWriter.Write(FlagTerms.Translate(plan.ToString()));
-                        console.OutWriter.Flush();
-                        return WithProgressBar(console, read, total);
-                    }
-                : null, token);
+                result.AddError("--json and --progress json both write to standard output: use one (the result event of --progress json carries the bytes, time and digest)");
             }
+        });
 
-            if (result.GetValue(memorySpeed))
+        command.SetAction((result, cancellationToken) =>
+        {
+            var events = result.GetValue(progress) == ProgressFormat.Json ? new EventStream(console.OutWriter) : null;
+            var started = Stopwatch.StartNew();
+            Outcome? outcome = null;
+            return CommandErrors.RunAsync(console, token =>
             {
-                outcome = outcome with { InMemoryBytesPerSecond = ContentDigest.MeasureInMemoryRate(outcome.Bytes) };
-            }
-
-            if (result.GetValue(json))
+                outcome = Execute(console, result, path, json, memorySpeed, load, events, token);
+                return Task.FromResult(ExitCodes.Success);
+            }, (exitCode, message) =>
             {
-                WriteJson(console, outcome);
-            }
-            else
-            {
-                WriteText(console, outcome, planShown: showProgress);
-            }
-
-            return Task.FromResult(ExitCodes.Success);
-        }, cancellationToken));
+                // The last event, also when the load failed: what a program reading the events waits for.
+                var bytes = outcome?.Bytes ?? 0;
+                var seconds = outcome?.Total.TotalSeconds ?? started.Elapsed.TotalSeconds;
+                events?.Result(new ResultEvent(exitCode == 0, exitCode, bytes, seconds, bytes / Math.Max(seconds, 1e-9), message)
+                {
+                    Digest = outcome?.Digest.ToString("x16", System.Globalization.CultureInfo.InvariantCulture),
+                });
+            }, cancellationToken);
+        });
         return command;
+    }
+
+    private static Outcome Execute(CliConsole console, ParseResult result, Argument<string> path, Option<bool> json, Option<bool> memorySpeed, LoadOptionsBinding load,
+        EventStream? events, CancellationToken token)
+    {
+        Outcome outcome;
+        var showProgress = console.IsInteractive && !result.GetValue(json) && events is null;
+        var verbose = result.GetValue(CommonOptions.Verbose);
+        // Disposing the log flushes it, so its lines never interleave with the report below.
+        using (var logging = events is null ? CliLogging.Create(verbose) : CliLogging.ToEvents(events, verbose))
+        {
+            var options = load.Bind(result);
+            outcome = Run(result.GetRequiredValue(path), options, logging, events is not null
+                ? (checkpoint, read) =>
+                {
+                    events.Write(PlanEvent.From(checkpoint.Plan, checkpoint.TotalTensorBytes), EventJsonContext.Readable.PlanEvent);
+                    var loading = new LoadEvents(events, checkpoint);
+                    loading.Start();
+                    return read(loading.Read);
+                }
+            : showProgress
+                ? (checkpoint, read) =>
+                {
+                    // A person at a terminal sees what will be done before the bar that shows it being done.
+                    console.OutWriter.Write(FlagTerms.Translate(checkpoint.Plan.ToString()));
+                    console.OutWriter.Flush();
+                    return WithProgressBar(console, read, checkpoint.TotalTensorBytes);
+                }
+            : null, token);
+        }
+
+        if (result.GetValue(memorySpeed))
+        {
+            outcome = outcome with { InMemoryBytesPerSecond = ContentDigest.MeasureInMemoryRate(outcome.Bytes) };
+        }
+
+        if (events is not null)
+        {
+            return outcome; // The result event says it (written when the command ends).
+        }
+
+        if (result.GetValue(json))
+        {
+            WriteJson(console, outcome);
+        }
+        else
+        {
+            WriteText(console, outcome, planShown: showProgress);
+        }
+
+        return outcome;
     }
 
     internal sealed record Outcome(LoadPlan Plan, TimeSpan Open, TimeSpan Total, long Bytes, ulong Digest, long PeakRssBytes, long PrefetchedBytes, TimeSpan CpuTime)
@@ -70,8 +114,8 @@ internal static class LoadCommand
         public double? InMemoryBytesPerSecond { get; init; }
     }
 
-    /// <summary>How the tensors are read once the checkpoint is open: given the plan, the bytes to read and the read (which reports bytes done), returns the digest and bytes.</summary>
-    private delegate (ulong Digest, long Bytes) ReadWith(LoadPlan plan, long totalBytes, Func<Action<long>?, (ulong Digest, long Bytes)> read);
+    /// <summary>How the tensors are read once the checkpoint is open: given the checkpoint and the read (which reports bytes done), returns the digest and bytes.</summary>
+    private delegate (ulong Digest, long Bytes) ReadWith(Checkpoint checkpoint, Func<Action<long>?, (ulong Digest, long Bytes)> read);
 
     private static Outcome Run(string path, LoadOptions options, Microsoft.Extensions.Logging.ILoggerFactory logging, ReadWith? readWith, CancellationToken cancellationToken)
     {
@@ -95,7 +139,7 @@ internal static class LoadCommand
         using var checkpoint = Checkpoint.Open(path, options, logging.CreateLogger("ckpt"), cancellationToken);
         var opened = stopwatch.Elapsed;
         (ulong Digest, long Bytes) Read(Action<long>? progress) => ContentDigest.Compute(checkpoint, progress, cancellationToken);
-        var (digest, bytes) = readWith is null ? Read(null) : readWith(checkpoint.Plan, checkpoint.TotalTensorBytes, Read);
+        var (digest, bytes) = readWith is null ? Read(null) : readWith(checkpoint, Read);
         var elapsed = stopwatch.Elapsed;
         process.Refresh();
         return new Outcome(checkpoint.Plan, opened, elapsed, bytes, digest, process.PeakWorkingSet64, Interlocked.Read(ref prefetched),

@@ -1,3 +1,4 @@
+using Checkpoints.Cli.Output;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 
@@ -10,7 +11,7 @@ namespace Checkpoints.Cli.Infrastructure;
 internal static class CliLogging
 {
     public static ILoggerFactory Create(bool verbose) => new FlagTermsLoggerFactory(LoggerFactory.Create(builder => builder
-        .SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning)
+        .SetMinimumLevel(Minimum(verbose))
         .AddSimpleConsole(options =>
         {
             options.SingleLine = true;
@@ -19,4 +20,27 @@ internal static class CliLogging
             options.TimestampFormat = "HH:mm:ss.fff ";
         })
         .AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace)));
+
+    /// <summary>The log as <c>--progress json</c> events: warnings as <c>warning</c>, the rest (with --verbose) as <c>log</c>.</summary>
+    public static ILoggerFactory ToEvents(EventStream events, bool verbose) => To((level, message) =>
+    {
+        if (level >= LogLevel.Warning)
+        {
+            events.Warning(message);
+        }
+        else
+        {
+            events.Log(message);
+        }
+    }, verbose);
+
+    /// <summary>The log as lines starting <c>ckpt: </c> (warnings <c>ckpt: warning: </c>), each written whole, for a stream shared with a child.</summary>
+    public static ILoggerFactory ToLines(TextWriter output, bool verbose) => To((level, message) =>
+        output.Write(level >= LogLevel.Warning ? $"ckpt: warning: {message}\n" : $"ckpt: {message}\n"), verbose);
+
+    private static FlagTermsLoggerFactory To(Action<LogLevel, string> write, bool verbose) => new FlagTermsLoggerFactory(LoggerFactory.Create(builder => builder
+        .SetMinimumLevel(Minimum(verbose))
+        .AddProvider(new DelegateLoggerProvider(write))));
+
+    private static LogLevel Minimum(bool verbose) => verbose ? LogLevel.Information : LogLevel.Warning;
 }

@@ -6,36 +6,51 @@ namespace Checkpoints.Cli.Infrastructure;
 /// </summary>
 internal static class CommandErrors
 {
-    public static async Task<int> RunAsync(CliConsole console, Func<CancellationToken, Task<int>> action, CancellationToken cancellationToken)
+    public static Task<int> RunAsync(CliConsole console, Func<CancellationToken, Task<int>> action, CancellationToken cancellationToken) =>
+        RunAsync(console, action, ended: null, cancellationToken);
+
+    /// <summary>As <see cref="RunAsync(CliConsole, Func{CancellationToken, Task{int}}, CancellationToken)"/>, and tells <paramref name="ended"/> the exit code and the line said about a failure (null on success), for a status file or an event stream.</summary>
+    public static async Task<int> RunAsync(CliConsole console, Func<CancellationToken, Task<int>> action, Action<int, string?>? ended, CancellationToken cancellationToken)
+    {
+        var (exitCode, message, usage) = await OutcomeOf(action, cancellationToken).ConfigureAwait(false);
+        if (message is not null)
+        {
+            await console.Error.WriteLineAsync($"ckpt: {message}").ConfigureAwait(false);
+        }
+
+        if (usage)
+        {
+            await console.Error.WriteLineAsync("Run 'ckpt --help' for usage.").ConfigureAwait(false);
+        }
+
+        ended?.Invoke(exitCode, message);
+        return exitCode;
+    }
+
+    private static async Task<(int ExitCode, string? Message, bool Usage)> OutcomeOf(Func<CancellationToken, Task<int>> action, CancellationToken cancellationToken)
     {
         try
         {
-            return await action(cancellationToken).ConfigureAwait(false);
+            return (await action(cancellationToken).ConfigureAwait(false), null, false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await console.Error.WriteLineAsync("ckpt: cancelled").ConfigureAwait(false);
-            return ExitCodes.Cancelled;
+            return (ExitCodes.Cancelled, "cancelled", false);
         }
         catch (UsageException exception)
         {
-            await console.Error.WriteLineAsync($"ckpt: {exception.Message}").ConfigureAwait(false);
-            await console.Error.WriteLineAsync("Run 'ckpt --help' for usage.").ConfigureAwait(false);
-            return ExitCodes.UsageError;
+            return (ExitCodes.UsageError, exception.Message, true);
         }
         catch (OutOfMemoryException)
         {
             // Not a bug to trace but a limit to name: the allocation that failed is in the runtime, the fix is the user's.
-            await console.Error.WriteLineAsync(
-                "ckpt: error: out of memory: this process could not allocate what the load holds (eager keeps a whole shard in memory); "
-                + "'ckpt plan PATH' shows the memory limits it found; use --strategy auto or prefetch, which stay within the budget, or raise the limit")
-                .ConfigureAwait(false);
-            return ExitCodes.Failure;
+            return (ExitCodes.Failure,
+                "error: out of memory: this process could not allocate what the load holds (eager keeps a whole shard in memory); "
+                + "'ckpt plan PATH' shows the memory limits it found; use --strategy auto or prefetch, which stay within the budget, or raise the limit", false);
         }
         catch (Exception exception) when (IsUserFacing(exception))
         {
-            await console.Error.WriteLineAsync($"ckpt: error: {Describe(exception)}").ConfigureAwait(false);
-            return ExitCodes.Failure;
+            return (ExitCodes.Failure, $"error: {Describe(exception)}", false);
         }
     }
 

@@ -11,6 +11,15 @@ internal static class ExitCodes
     /// <summary>The command line itself is wrong.</summary>
     public const int UsageError = 2;
 
+    /// <summary><c>wait</c> gave up at its <c>--timeout</c> (the code <c>timeout</c>(1) uses).</summary>
+    public const int TimedOut = 124;
+
+    /// <summary><c>exec</c>: the command was found but could not be run (not executable, a directory), as shells say.</summary>
+    public const int CannotExecute = 126;
+
+    /// <summary><c>exec</c>: the command was not found, as shells say.</summary>
+    public const int CommandNotFound = 127;
+
     /// <summary>Interrupted by Ctrl-C (128 + SIGINT, as shells report it); what every command returns when cancelled.</summary>
     public const int Cancelled = 130;
 

@@ -27,7 +27,7 @@ public sealed class PrefetchLockTests : IDisposable
     private readonly string _directory = Directory.CreateTempSubdirectory("ckpt-prefetch-locks-").FullName;
     private readonly string _checkpoint;
     private readonly IReadOnlyList<string> _shards;
-    private readonly List<Process> _holders = [];
+    private readonly List<PrefetchLockHolder> _holders = [];
 
     public PrefetchLockTests()
     {
@@ -42,8 +42,6 @@ public sealed class PrefetchLockTests : IDisposable
     {
         foreach (var holder in _holders)
         {
-            holder.Kill(entireProcessTree: true);
-            holder.WaitForExit();
             holder.Dispose();
         }
 
@@ -154,12 +152,9 @@ public sealed class PrefetchLockTests : IDisposable
     /// <summary>Starts <c>flock LOCKFILE sleep 300</c> on <paramref name="shard"/>'s lock file and waits until it holds the lock.</summary>
     private Process HoldLock(string shard)
     {
-        using var locks = NodeLockDirectory.OpenConfigured(Locks);
-        var identity = FileIdentity.Of(shard);
-        var holder = Process.Start(new ProcessStartInfo("flock", ["--exclusive", "--close", NodeFileLock.PathOf(locks, identity), "sleep", "300"]) { UseShellExecute = false })!;
+        var holder = PrefetchLockHolder.Hold(Locks, shard);
         _holders.Add(holder);
-        Assert.True(SpinWait.SpinUntil(() => NodeFileLock.DescribeHolder(locks, identity) is not null, HangGuard), "flock never took the lock");
-        return holder;
+        return holder.Process;
     }
 
     private string LockFileOf(string shard)

@@ -125,7 +125,7 @@ public sealed class KubernetesManifestTests
     public async Task TheChecks_FindAnUnknownOptionAndAnUnknownCommand()
     {
         var help = await CkptHelp.ReadAsync();
-        var script = "set -u\nckpt prefetch \"$MODEL\" --budget 90% --warp-speed & wait $! || exit $?\nckpt exec \"$MODEL\" -- vllm serve --port 8000";
+        var script = "set -u\nckpt prefetch \"$MODEL\" --budget 90% --warp-speed & wait $! || exit $?\nckpt teleport \"$MODEL\" -- vllm serve --port 8000";
 
         var problems = new List<string>();
         foreach (var words in CkptCommandLines.InScript(script))
@@ -135,7 +135,7 @@ public sealed class KubernetesManifestTests
 
         Assert.Equal(2, problems.Count);
         Assert.Equal("--warp-speed is not an option of ckpt prefetch --help", problems[0]);
-        Assert.StartsWith("'exec' is no command of ckpt --help", problems[1], StringComparison.Ordinal);
+        Assert.StartsWith("'teleport' is no command of ckpt --help", problems[1], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -12,7 +12,7 @@ public sealed partial class ReadmeAgreesWithHelpTests
 {
     private static readonly string Readme = File.ReadAllText(Path.Combine(Repository.Root, "README.md"));
 
-    public static TheoryData<string> Commands => ["demo", "inspect", "verify", "synth", "plan", "load", "prefetch", "evict", "probe"];
+    public static TheoryData<string> Commands => ["demo", "inspect", "verify", "synth", "plan", "load", "prefetch", "wait", "exec", "evict", "probe"];
 
     [Theory]
     [MemberData(nameof(Commands))]

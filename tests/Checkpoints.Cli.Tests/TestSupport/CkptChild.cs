@@ -27,8 +27,11 @@ internal sealed class CkptChild : IDisposable
     /// Starts <c>ckpt</c> with SIGINT at its default disposition: a child of a shell running in the background inherits
     /// it ignored, and a process that ignores Ctrl-C would test nothing.
     /// </summary>
-    public static CkptChild Start(IReadOnlyDictionary<string, string> environment, params string[] args) =>
-        new(Process.Start(CkptProcess.StartInfo(["env", "--default-signal=INT"], environment, args))!);
+    public static CkptChild Start(IReadOnlyDictionary<string, string> environment, params string[] args) => Start([], environment, args);
+
+    /// <summary>As <see cref="Start(IReadOnlyDictionary{string, string}, string[])"/>, run through <paramref name="wrapper"/> (which must exec, keeping the pid).</summary>
+    public static CkptChild Start(IReadOnlyList<string> wrapper, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        new(Process.Start(CkptProcess.StartInfo([.. wrapper, "env", "--default-signal=INT"], environment, args))!);
 
     /// <summary>Sends <paramref name="signal"/> to the child (<c>env</c> execs <c>dotnet</c>, which runs <c>ckpt</c> in the same process).</summary>
     public void Signal(int signal)
@@ -52,7 +55,8 @@ internal sealed class CkptChild : IDisposable
             Assert.Fail($"ckpt (pid {_process.Id}) was still running {timeout.TotalSeconds} s later");
         }
 
-        return (_process.ExitCode, await _output, await _error);
+        // Bounded too: a grandchild left running with the same pipes (an orphaned command) would keep them open for ever.
+        return (_process.ExitCode, await _output.WaitAsync(timeout), await _error.WaitAsync(timeout));
     }
 
     public void Dispose()

@@ -103,8 +103,10 @@ internal sealed partial class Prefetcher
                     return;
                 }
 
+                ReportStartOf(file);
                 ReadBlock(block, buffer);
-                Report();
+                FileHandled(file, block.Length);
+                Report(file);
             }
         }
         finally
@@ -121,6 +123,7 @@ internal sealed partial class Prefetcher
     {
         Interlocked.Add(ref _bytesSkipped, _fileBytes[file]);
         Interlocked.Add(ref _bytesFoundCached, _fileBytes[file]);
-        Report();
+        FileHandled(file, _fileBytes[file]);
+        Report(file);
     }
 }

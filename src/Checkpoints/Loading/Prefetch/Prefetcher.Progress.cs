@@ -6,7 +6,20 @@ namespace Checkpoints.Loading.Prefetch;
 /// <summary>Progress: reported to the caller's <see cref="IProgress{T}"/> and logged once per tenth of the total.</summary>
 internal sealed partial class Prefetcher
 {
-    private void Report()
+    /// <summary>Counts <paramref name="bytes"/> of <paramref name="file"/> as handled (read, skipped or given up), for its own progress.</summary>
+    private void FileHandled(int file, long bytes) => Interlocked.Add(ref _fileBytesHandled[file], bytes);
+
+    /// <summary>Reports that reading <paramref name="file"/> starts, the first time a block of it is about to be read here.</summary>
+    private void ReportStartOf(int file)
+    {
+        if (Interlocked.Exchange(ref _fileStarted[file], 1) == 0)
+        {
+            Report(file);
+        }
+    }
+
+    /// <summary>Reports the progress of the whole prefetch, and of <paramref name="file"/>, the file it just worked on.</summary>
+    private void Report(int file)
     {
         // A file passed over for another process and then found warm can count some skipped blocks twice: cap at the total.
         var done = Math.Min(BytesRead + BytesSkipped, TotalBytes);
@@ -15,7 +28,8 @@ internal sealed partial class Prefetcher
         {
             try
             {
-                _progress.Report(new PrefetchProgress(done, TotalBytes, BytesRead / seconds));
+                var fileDone = Math.Min(Interlocked.Read(ref _fileBytesHandled[file]), _fileBytes[file]);
+                _progress.Report(new PrefetchProgress(done, TotalBytes, BytesRead / seconds, _reader.PathOf(file), fileDone, _fileBytes[file]));
             }
             catch (Exception exception)
             {

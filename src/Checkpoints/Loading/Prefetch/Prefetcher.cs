@@ -38,6 +38,8 @@ internal sealed partial class Prefetcher : IDisposable, IAsyncDisposable
     private readonly int[] _blocksLeft;
     private readonly long[] _fileBytes;
     private readonly long[] _heldSince;
+    private readonly long[] _fileBytesHandled;
+    private readonly int[] _fileStarted;
     private readonly System.Collections.Concurrent.ConcurrentQueue<int> _deferredFiles = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Stopwatch _clock = new();
@@ -74,6 +76,8 @@ internal sealed partial class Prefetcher : IDisposable, IAsyncDisposable
         _blocksLeft = new int[fileCount];
         _fileBytes = new long[fileCount];
         _heldSince = new long[fileCount];
+        _fileBytesHandled = new long[fileCount];
+        _fileStarted = new int[fileCount];
         foreach (var block in blocks)
         {
             _blocksLeft[block.File]++;
@@ -210,8 +214,9 @@ internal sealed partial class Prefetcher : IDisposable, IAsyncDisposable
             while (NextBlock() is { } block)
             {
                 ReadBlock(block, buffer);
+                FileHandled(block.File, block.Length);
                 BlockDone(block.File);
-                Report();
+                Report(block.File);
             }
 
             while (!_stop.IsCancellationRequested && Volatile.Read(ref _windowReached) == 0 && _deferredFiles.TryDequeue(out var file))
@@ -262,7 +267,13 @@ internal sealed partial class Prefetcher : IDisposable, IAsyncDisposable
                 continue;
             }
 
-            return WaitForWindow(block) ? block : null;
+            if (!WaitForWindow(block))
+            {
+                return null;
+            }
+
+            ReportStartOf(block.File);
+            return block;
         }
 
         return null;
@@ -277,6 +288,7 @@ internal sealed partial class Prefetcher : IDisposable, IAsyncDisposable
         }
 
         Interlocked.Add(ref _bytesSkipped, block.Length);
+        FileHandled(block.File, block.Length);
         return true;
     }
 

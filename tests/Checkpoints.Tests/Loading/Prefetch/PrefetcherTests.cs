@@ -218,7 +218,8 @@ public sealed class PrefetcherTests
         prefetcher.Start();
         await prefetcher.Completion.WaitAsync(Patience);
 
-        Assert.Equal(50, reports.Count);
+        // One after each of the 50 blocks, and one as the file starts.
+        Assert.Equal(51, reports.Count);
         Assert.Equal(5_000, reports.Max(report => report.BytesDone));
         Assert.All(reports, report => Assert.Equal(5_000, report.BytesTotal));
         var info = logger.Messages(LogLevel.Information).ToArray();
@@ -230,6 +231,30 @@ public sealed class PrefetcherTests
         Assert.Equal(deciles.Order(), deciles);
         Assert.Equal(deciles.Distinct(), deciles);
         Assert.StartsWith("Prefetch finished", info[^1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Prefetch_ReportsEachFile_FromItsStartToAllOfIt()
+    {
+        var reports = new System.Collections.Concurrent.ConcurrentBag<PrefetchProgress>();
+        var reader = new FakeBlockReader(3_000, 2_000);
+        using var prefetcher = Create(reader, new ConsumerWindow(long.MaxValue), blockSize: 100, threads: 2,
+            progress: new SynchronousProgress<PrefetchProgress>(reports.Add));
+
+        prefetcher.Start();
+        await prefetcher.Completion.WaitAsync(Patience);
+
+        Assert.All(reports, report => Assert.NotNull(report.File));
+        for (var file = 0; file < reader.Files.Count; file++)
+        {
+            var path = reader.PathOf(file);
+            var length = reader.Files[file].Length;
+            var ofFile = reports.Where(report => report.File == path).ToArray();
+            Assert.All(ofFile, report => Assert.Equal(length, report.FileBytesTotal));
+            Assert.Equal(length, ofFile.Max(report => report.FileBytesDone));
+            // One after each block, and one as the file starts (with whatever another worker finished of it by then).
+            Assert.Equal((int)(length / 100) + 1, ofFile.Length);
+        }
     }
 
     [Fact]
