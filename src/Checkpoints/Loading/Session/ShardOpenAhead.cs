@@ -83,12 +83,14 @@ internal sealed class ShardOpenAhead<T> : IDisposable
 
     /// <summary>
     /// What was opened ahead for <paramref name="shard"/>, waited for under the read timeout of <paramref name="settings"/>;
-    /// null when nothing was (the caller opens the shard itself). From here on the shard is the consumer's.
+    /// null when nothing was, or when that open failed: the caller then opens the shard itself, so the error it meets is
+    /// the file's state now (a mount that has gone away since, not the error of its going; or no error, if the failure
+    /// passed). A stalled open is not tried again: that would double the wait. From here on the shard is the consumer's.
     /// </summary>
     /// <param name="shard">The shard the consumer uses now.</param>
     /// <param name="settings">The timeout and the cancellation of the wait.</param>
     /// <param name="path">The shard's file, for the error of a wait cut short by disposal.</param>
-    /// <exception cref="IOException">The open failed (its own error, naming the file) or stalled.</exception>
+    /// <exception cref="IOException">The open stalled.</exception>
     /// <exception cref="ObjectDisposedException">The checkpoint was disposed while this waited.</exception>
     public T? Take(int shard, ReadSettings settings, string path)
     {
@@ -112,6 +114,10 @@ internal sealed class ShardOpenAhead<T> : IDisposable
                 ReadPool.WaitAll([job], settings.Timeout, abandon, settings.CancellationToken);
                 return job.Task.Result;
             });
+        }
+        catch (Exception exception) when (job.Task.IsFaulted && exception is not ObjectDisposedException)
+        {
+            return null;
         }
         catch
         {

@@ -50,7 +50,7 @@ public sealed class OpenAheadSessionTests : IDisposable
     }
 
     [Fact]
-    public void AShardWhoseOpenAheadFailed_ReportsItWhenReached_NotBefore_ThenOpensAgain()
+    public void AShardWhoseOpenAheadFailed_IsOpenedAgainWhenReached_AndReadAsItIsThen()
     {
         var paths = Write(4);
         var (session, catalog) = Open(ShardAccess.Map);
@@ -59,14 +59,11 @@ public sealed class OpenAheadSessionTests : IDisposable
             File.Move(paths[2], paths[2] + ".away");
             _ = session.GetSpan(0, catalog.Shards[0].DataStart, TensorBytes);
             Assert.True(SpinWait.SpinUntil(() => session.OpensAheadInFlight == 0, Patience));
-            // Back as it was opened: only the error kept from the open ahead can fail the next read of it.
+            // Back as it was opened: an error kept from the open ahead would be stale (a dropped network mount that
+            // unmounted since is the case that matters: the consumer's own open then names the unmount).
             File.Move(paths[2] + ".away", paths[2]);
 
             Assert.Equal(Bytes(1), session.GetSpan(1, catalog.Shards[1].DataStart, TensorBytes).ToArray());
-            var error = Assert.Throws<IOException>(() => session.GetSpan(2, catalog.Shards[2].DataStart, TensorBytes).ToArray());
-            Assert.Equal($"{paths[2]}: the shard was deleted while loading ({Invariant.N(catalog.Shards[2].FileLength)} bytes when opened); {ShardChanged.Fix}", error.Message);
-
-            // As after any failed open, the next use opens the shard again.
             Assert.Equal(Bytes(2), session.GetSpan(2, catalog.Shards[2].DataStart, TensorBytes).ToArray());
             Assert.Equal(Bytes(3), session.GetSpan(3, catalog.Shards[3].DataStart, TensorBytes).ToArray());
         }
