@@ -17,10 +17,11 @@ internal sealed class NamePattern
 
     private readonly Regex? _regex;
 
-    private NamePattern(string text, Regex? regex)
+    private NamePattern(string text, Regex? regex, string? exactName)
     {
         Text = text;
         _regex = regex;
+        ExactName = exactName;
     }
 
     /// <summary>The pattern as written.</summary>
@@ -28,6 +29,9 @@ internal sealed class NamePattern
 
     /// <summary>Whether the pattern is an exact name (no wildcard, alternative or range).</summary>
     public bool IsExact => _regex is null;
+
+    /// <summary>The name an exact pattern stands for (its text without escapes); null for a pattern with wildcards.</summary>
+    public string? ExactName { get; }
 
     /// <exception cref="ArgumentException">The pattern is empty or malformed (an unclosed brace, a reversed range, ...).</exception>
     public static NamePattern Parse(string text)
@@ -42,14 +46,15 @@ internal sealed class NamePattern
         var special = AppendUntil(text, ref position, regex, closing: null);
         if (!special)
         {
-            return new NamePattern(text, null);
+            // Escapes only: the name is the text without them.
+            return new NamePattern(text, null, Regex.Unescape(regex.ToString(1, regex.Length - 1)));
         }
 
         regex.Append('$');
-        return new NamePattern(text, new Regex(regex.ToString(), RegexOptions.CultureInvariant | RegexOptions.Singleline, TimeSpan.FromSeconds(1)));
+        return new NamePattern(text, new Regex(regex.ToString(), RegexOptions.CultureInvariant | RegexOptions.Singleline, TimeSpan.FromSeconds(1)), null);
     }
 
-    public bool Matches(string name) => _regex?.IsMatch(name) ?? string.Equals(name, Text, StringComparison.Ordinal);
+    public bool Matches(string name) => _regex?.IsMatch(name) ?? string.Equals(name, ExactName, StringComparison.Ordinal);
 
     public override string ToString() => Text;
 

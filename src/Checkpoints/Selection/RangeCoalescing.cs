@@ -5,7 +5,11 @@ namespace Checkpoints.Selection;
 /// <param name="WholeShardFraction">When the reads would cover at least this share of a shard, the whole shard is read.</param>
 internal readonly record struct RangeCoalescing(long GapBytes, double WholeShardFraction)
 {
-    /// <summary>Merges sorted, disjoint <paramref name="ranges"/> closer than the gap, then reads the whole file if they cover most of it.</summary>
+    /// <summary>
+    /// Merges sorted, disjoint <paramref name="ranges"/> closer than the gap; when they cover most of the file, reads it as
+    /// one stream from the first selected byte to the last (not the header before, nor the unselected tail after: a
+    /// consumer never reads those, and a prefetch window would wait for it there).
+    /// </summary>
     public IReadOnlyList<ByteRange> Reads(IEnumerable<ByteRange> ranges, long fileLength)
     {
         var merged = new List<ByteRange>();
@@ -23,6 +27,6 @@ internal readonly record struct RangeCoalescing(long GapBytes, double WholeShard
         }
 
         var covered = merged.Sum(static range => range.Length);
-        return merged.Count > 0 && covered >= fileLength * WholeShardFraction ? [new ByteRange(0, fileLength)] : merged;
+        return merged.Count > 1 && covered >= fileLength * WholeShardFraction ? [new ByteRange(merged[0].Start, merged[^1].End - merged[0].Start)] : merged;
     }
 }

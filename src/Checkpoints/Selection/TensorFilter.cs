@@ -33,7 +33,7 @@ internal abstract class TensorFilter
                     : $"The pattern '{pattern.Text}' matches none of the {names.Count} tensors (`ckpt inspect` lists them).");
             }
 
-            var exact = patterns.Where(static pattern => pattern.IsExact).Select(static pattern => pattern.Text).ToHashSet(StringComparer.Ordinal);
+            var exact = patterns.Where(static pattern => pattern.IsExact).Select(static pattern => pattern.ExactName!).ToHashSet(StringComparer.Ordinal);
             var wildcards = patterns.Where(static pattern => !pattern.IsExact).ToArray();
             return name => exact.Contains(name) || wildcards.Any(pattern => pattern.Matches(name));
         }

@@ -12,7 +12,9 @@ internal sealed class LoadOrder
     private readonly IReadOnlyList<ByteRange>[] _reads;
     private readonly long[][] _positions;
 
-    public LoadOrder(IReadOnlyList<ShardSelection> shards)
+    /// <param name="shards">What is read of each shard.</param>
+    /// <param name="coalesceGap">The widest gap the selection's pieces and reads were merged across.</param>
+    public LoadOrder(IReadOnlyList<ShardSelection> shards, long coalesceGap)
     {
         _reads = [.. shards.Select(static shard => shard.Reads)];
         _positions = new long[shards.Count][];
@@ -30,7 +32,11 @@ internal sealed class LoadOrder
         }
 
         Total = position;
+        LargestSkip = shards.Select(shard => LargestSkipIn(shard, coalesceGap)).DefaultIfEmpty(0).Max();
     }
+
+    /// <summary>The widest run of unselected bytes inside a read: a consumer reading the selection in order steps over it.</summary>
+    public long LargestSkip { get; }
 
     /// <summary>Bytes read over all shards.</summary>
     public long Total { get; }
@@ -74,6 +80,26 @@ internal sealed class LoadOrder
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The widest gap between pieces that one read spans; a strided slice read as one piece hides gaps inside it, each no
+    /// wider than the gap pieces were merged across.
+    /// </summary>
+    private static long LargestSkipIn(ShardSelection shard, long coalesceGap)
+    {
+        if (shard.Pieces.Count == 0)
+        {
+            return 0;
+        }
+
+        var largest = shard.Pieces.Sum(static piece => piece.Length) > shard.SelectedBytes ? coalesceGap : 0;
+        for (var i = 1; i < shard.Pieces.Count; i++)
+        {
+            largest = Math.Max(largest, shard.Pieces[i].Start - shard.Pieces[i - 1].End);
+        }
+
+        return Math.Max(largest, shard.Reads.Count > 0 ? shard.Pieces[0].Start - shard.Reads[0].Start : 0);
     }
 
     private static int LastStartingAtOrBefore(IReadOnlyList<ByteRange> reads, long offset)

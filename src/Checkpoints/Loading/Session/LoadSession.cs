@@ -48,9 +48,9 @@ internal sealed class LoadSession : IShardBytes, IDisposable, IAsyncDisposable
         var shards = _catalog.Shards;
         _shardData = new ShardData?[shards.Count];
         _shardLocks = [.. shards.Select(static _ => new Lock())];
-        _order = new LoadOrder([.. _plan.Shards.Select(static shard => shard.Selection)]);
+        _order = new LoadOrder([.. _plan.Shards.Select(static shard => shard.Selection)], options.CoalesceGapBytes);
+        _window = new ConsumerWindow(_plan.WindowBytes ?? long.MaxValue, _order.LargestSkip);
 
-        _window = new ConsumerWindow(_plan.WindowBytes ?? long.MaxValue);
         _shardTags = [.. _plan.Shards.Select(static shard => new KeyValuePair<string, object?>[]
         {
             new("load.strategy", shard.Strategy.ToString().ToLowerInvariant()),
