@@ -96,10 +96,15 @@ internal sealed class LoadOrder
         var largest = shard.Pieces.Sum(static piece => piece.Length) > shard.SelectedBytes ? coalesceGap : 0;
         for (var i = 1; i < shard.Pieces.Count; i++)
         {
-            largest = Math.Max(largest, shard.Pieces[i].Start - shard.Pieces[i - 1].End);
+            // Pieces in separate reads are laid end to end: only a gap one read spans is stepped over.
+            var read = LastStartingAtOrBefore(shard.Reads, shard.Pieces[i].Start);
+            if (read >= 0 && shard.Reads[read].Start <= shard.Pieces[i - 1].Start)
+            {
+                largest = Math.Max(largest, shard.Pieces[i].Start - shard.Pieces[i - 1].End);
+            }
         }
 
-        return Math.Max(largest, shard.Reads.Count > 0 ? shard.Pieces[0].Start - shard.Reads[0].Start : 0);
+        return largest;
     }
 
     private static int LastStartingAtOrBefore(IReadOnlyList<ByteRange> reads, long offset)
