@@ -11,10 +11,12 @@ namespace Checkpoints.Cli.Tests.Commands;
 public sealed class JsonShapeTests : IDisposable
 {
     private static readonly string[] PlanProperties =
-        ["requested", "summary", "budgetBytes", "budget", "prefetchBytes", "windowBytes", "threads", "blockSize", "availableBytes", "memory", "shards", "warnings"];
+        ["requested", "summary", "budgetBytes", "budget", "prefetchBytes", "windowBytes", "threads", "blockSize", "availableBytes", "memory", "shards", "warnings",
+        "selection", "selectedBytes", "readBytes"];
 
     private static readonly string[] ShardPlanProperties =
-        ["path", "length", "fileSystemType", "fileSystemClass", "cachedBytes", "strategy", "access", "prefetchedHere", "reason"];
+        ["path", "length", "fileSystemType", "fileSystemClass", "cachedBytes", "strategy", "access", "prefetchedHere", "reason",
+        "selectedBytes", "readBytes", "readRanges", "skipped"];
 
     private static readonly string[] TensorProperties = ["name", "dtype", "shape", "byteLength", "shard", "fileOffset", "dataOffsets"];
 

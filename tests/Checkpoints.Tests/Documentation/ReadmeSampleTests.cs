@@ -42,7 +42,9 @@ public sealed class ReadmeSampleTests
         var (exitCode, output) = await Repository.Dotnet(project.Path, "run", "--", checkpoint.Path);
 
         Assert.True(exitCode == 0, $"the README sample did not build or run:\n{output}");
-        Assert.Contains("plan (auto): lazy (map) 2 shard(s)", output, StringComparison.Ordinal);
+        // Written a moment ago, the shards are cached and mapped lazily, unless another process dropped the page cache
+        // during the build (benchmarks on the same machine do): then they are prefetched. Either way the plan is shown.
+        Assert.Matches(@"plan \(auto\): (lazy|prefetch) \(map\) 2 shard\(s\)", output);
         Assert.Contains("model.embed_tokens.weight BF16 [", output, StringComparison.Ordinal);
     }
 }
