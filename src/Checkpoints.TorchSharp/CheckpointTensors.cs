@@ -40,7 +40,7 @@ public static class CheckpointTensors
         }
 
         using var checkpoint = Checkpoint.Open(path, options.LibraryOptions(), logger, cancellationToken);
-        var match = KeyMatch.Build(checkpoint.Tensors, destinations: null, options.MapKey);
+        var match = KeyMatch.Build([.. checkpoint.Tensors.Where(static tensor => tensor.IsSelected)], destinations: null, options.MapKey);
         foreach (var (source, name) in match.Pairs)
         {
             if (TypeTable.ForNewTensor(source.DType, options.FloatType) is null)
@@ -57,7 +57,7 @@ public static class CheckpointTensors
             foreach (var (source, name) in match.Pairs)
             {
                 // torch.empty reserves memory without touching it: the copy threads populate the pages, in parallel.
-                var tensor = torch.empty([.. source.Shape], TypeTable.ForNewTensor(source.DType, options.FloatType));
+                var tensor = torch.empty([.. source.SelectedShape], TypeTable.ForNewTensor(source.DType, options.FloatType));
                 tensors.Add(name, tensor);
                 copies.Add(TensorCopy.Plan(source, name, tensor));
             }

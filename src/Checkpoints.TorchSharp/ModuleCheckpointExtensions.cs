@@ -48,7 +48,7 @@ public static class ModuleCheckpointExtensions
         // The state dict holds the module's own parameter and buffer objects: writing into them is loading.
         var destinations = module.state_dict();
         using var checkpoint = Checkpoint.Open(path, options.LibraryOptions(), logger, cancellationToken);
-        var match = KeyMatch.Build(checkpoint.Tensors, destinations.Keys, options.MapKey);
+        var match = KeyMatch.Build([.. checkpoint.Tensors.Where(static tensor => tensor.IsSelected)], destinations.Keys, options.MapKey);
         if (match.Missing.Count > 0 || match.Unexpected.Count > 0)
         {
             if (options.Strict)
@@ -66,7 +66,7 @@ public static class ModuleCheckpointExtensions
             ParallelCopier.Run(copies, threads, options.Progress, cancellationToken);
         }
 
-        var bytes = copies.Sum(c => c.Source.ByteLength);
+        var bytes = copies.Sum(c => c.Source.SelectedByteLength);
         Log.Loaded(logger, copies.Count, bytes, path, stopwatch.Elapsed.TotalSeconds);
         return new CheckpointLoadReport(
             [.. copies.Select(c => c.Name)], match.Missing, match.Unexpected, match.Skipped, conversions, bytes, stopwatch.Elapsed, checkpoint.Plan);

@@ -84,18 +84,34 @@ public sealed class Tensor
         get
         {
             var selected = Selected();
-            if (!selected.IsContiguous)
+            if (selected.IsContiguous && selected.ByteLength > Array.MaxLength)
             {
-                throw new InvalidOperationException($"Tensor '{Name}' is cut along its last dimension ({selected.Slice}): its slice is one run per row; copy it out with CopySelectedTo.");
+                throw new InvalidOperationException($"The slice of tensor '{Name}' is {Invariant.N(selected.ByteLength)} bytes, more than one span can hold; read it in parts with GetSelectedBytes(start, length).");
             }
 
-            if (selected.ByteLength > Array.MaxLength)
-            {
-                throw new InvalidOperationException($"The slice of tensor '{Name}' is {Invariant.N(selected.ByteLength)} bytes, more than one span can hold; copy it in parts with CopySelectedTo.");
-            }
-
-            return selected.ByteLength == 0 ? [] : _bytes.GetSpan(ShardIndex, selected.FileOffset, (int)selected.ByteLength);
+            return GetSelectedBytes(0, (int)selected.ByteLength);
         }
+    }
+
+    /// <summary>The bytes [<paramref name="start"/>, start + length) of a contiguous selected slice, without copying.</summary>
+    /// <exception cref="InvalidOperationException">The tensor is not selected, or its slice is strided (see <see cref="IsSelectedContiguous"/>).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The range lies outside the slice.</exception>
+    public ReadOnlySpan<byte> GetSelectedBytes(long start, int length)
+    {
+        var selected = Selected();
+        if (!selected.IsContiguous)
+        {
+            throw new InvalidOperationException($"Tensor '{Name}' is cut along its last dimension ({selected.Slice}): its slice is one run per row; copy it out with CopySelectedTo.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if (start > selected.ByteLength - length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(length), $"[{start}, {start + length}) is outside the slice of tensor '{Name}' ({selected.ByteLength} bytes).");
+        }
+
+        return length == 0 ? [] : _bytes.GetSpan(ShardIndex, selected.FileOffset + start, length);
     }
 
     /// <summary>

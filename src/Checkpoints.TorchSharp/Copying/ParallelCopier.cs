@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 using Checkpoints.Format;
@@ -6,8 +7,9 @@ namespace Checkpoints.TorchSharp.Copying;
 
 /// <summary>
 /// Copies every planned tensor once into the destination's memory, on several threads: the library writes the bytes
-/// there itself (<see cref="Tensor.CopyBytesTo"/>: from the page cache, or read past it from a cold local disk), and a
-/// tensor converted to another type is converted from the checkpoint's span.
+/// there itself (<see cref="Tensor.CopySelectedTo"/>: from the page cache, or read past it from a cold local disk), and a
+/// tensor converted to another type is converted from the checkpoint's span. With a selection, each tensor's selected
+/// slice is what is copied.
 /// </summary>
 /// <remarks>
 /// Work is cut into pieces of at most <see cref="PieceBytes"/> checkpoint bytes, so a large tensor is copied by all
@@ -24,9 +26,9 @@ internal static class ParallelCopier
     {
         var remaining = new int[copies.Count];
         var pieces = Pieces(copies, remaining);
-        var totalBytes = copies.Sum(c => c.Source.ByteLength);
+        var totalBytes = copies.Sum(c => c.Source.SelectedByteLength);
         long bytesDone = 0;
-        var tensorsDone = copies.Count(c => c.Source.ByteLength == 0);
+        var tensorsDone = copies.Count(c => c.Source.SelectedByteLength == 0);
         var options = new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken };
         foreach (var shard in pieces.GroupBy(p => p.Copy.Source.ShardIndex))
         {
@@ -59,9 +61,9 @@ internal static class ParallelCopier
             var copy = copies[index];
             var elementSize = copy.Source.DType.ByteSize();
             var perPiece = PieceBytes / elementSize;
-            for (long element = 0; element < copy.Source.ElementCount; element += perPiece)
+            for (long element = 0; element < copy.SourceElements; element += perPiece)
             {
-                var count = Math.Min(perPiece, copy.Source.ElementCount - element);
+                var count = Math.Min(perPiece, copy.SourceElements - element);
                 pieces.Add(new Piece(copy, index, element, (int)count, (int)count * elementSize));
                 piecesPerCopy[index]++;
             }
@@ -78,14 +80,28 @@ internal static class ParallelCopier
             (byte*)copy.Destination + (piece.Element * copy.TargetElementSize), piece.Count * copy.TargetElementSize);
         try
         {
-            if (copy.Converts)
+            if (copy.Converts && copy.Source.IsSelectedContiguous)
             {
-                copy.Kernel(copy.Source.GetBytes(start, piece.Length), destination);
+                copy.Kernel(copy.Source.GetSelectedBytes(start, piece.Length), destination);
+            }
+            else if (copy.Converts)
+            {
+                // A column cut is gathered first: its rows are apart in the file.
+                var gathered = ArrayPool<byte>.Shared.Rent(piece.Length);
+                try
+                {
+                    copy.Source.CopySelectedTo(start, gathered.AsSpan(0, piece.Length));
+                    copy.Kernel(gathered.AsSpan(0, piece.Length), destination);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(gathered);
+                }
             }
             else
             {
                 // The library copies into the destination itself: from the page cache, or read past it on a cold local disk.
-                copy.Source.CopyBytesTo(start, destination);
+                copy.Source.CopySelectedTo(start, destination);
             }
         }
         catch (IOException e)

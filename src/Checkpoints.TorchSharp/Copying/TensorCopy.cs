@@ -26,7 +26,11 @@ internal sealed class TensorCopy
         TargetElementSize = TypeTable.ElementSize(targetType);
     }
 
+    /// <summary>The checkpoint tensor; what is copied is its selected slice (the whole tensor without a selection).</summary>
     public Tensor Source { get; }
+
+    /// <summary>Elements of the selected slice.</summary>
+    public long SourceElements => Source.SelectedShape.Aggregate(1L, static (product, extent) => product * extent);
 
     public string Name { get; }
 
@@ -45,11 +49,13 @@ internal sealed class TensorCopy
     public static TensorCopy Plan(Tensor source, string name, TorchTensor destination)
     {
         var target = destination.dtype;
-        if (!source.Shape.SequenceEqual(destination.shape))
+        if (!source.SelectedShape.SequenceEqual(destination.shape))
         {
+            var what = source.Slice!.IsWhole ? "in the checkpoint" : $"as selected ({source.Slice})";
             throw new CheckpointLoadException(
-                $"Tensor '{source.Name}' has shape [{string.Join(", ", source.Shape)}] in the checkpoint but '{name}' has shape "
-                + $"[{string.Join(", ", destination.shape)}]; shapes must match exactly: check that the module is built with the checkpoint's configuration.",
+                $"Tensor '{source.Name}' has shape [{string.Join(", ", source.SelectedShape)}] {what} but '{name}' has shape "
+                + $"[{string.Join(", ", destination.shape)}]; shapes must match exactly: check that the module is built with the checkpoint's configuration"
+                + (source.Slice.IsWhole ? "." : " and this rank's share of it."),
                 source.Name);
         }
 
