@@ -127,18 +127,9 @@ internal sealed unsafe class MappedShardData : ShardData
     public override void CopyTo(long offset, Span<byte> destination)
     {
         GetSpan(offset, destination.Length).CopyTo(destination);
-        if (!OperatingSystem.IsLinux())
+        if (OperatingSystem.IsLinux())
         {
-            return;
-        }
-
-        var page = Environment.SystemPageSize;
-        var start = (offset + page - 1) / page * page;
-        var end = Math.Min(offset + destination.Length, Length) / page * page;
-        if (end > start)
-        {
-            _ = Libc.MAdvise((nint)(_base + start), (nuint)(end - start), Libc.MadvDontNeed);
-            _population?.Forget(start, end - start);
+            AdviseWholePages(offset, destination.Length, Libc.MadvDontNeed);
         }
     }
 
@@ -149,18 +140,26 @@ internal sealed unsafe class MappedShardData : ShardData
     /// </summary>
     public override void ReleaseBehind(long offset, long length)
     {
-        if (!OperatingSystem.IsLinux() || Volatile.Read(ref _disposed) != 0)
+        if (OperatingSystem.IsLinux() && Volatile.Read(ref _disposed) == 0)
         {
-            return;
+            // A kernel without MADV_PAGEOUT (before 5.4) refuses it; the hint is then simply not given.
+            AdviseWholePages(offset, length, Libc.MadvPageout);
         }
+    }
 
+    /// <summary>
+    /// Gives <paramref name="advice"/> for the whole pages inside [<paramref name="offset"/>, + <paramref name="length"/>):
+    /// a page the range only partly covers may hold bytes someone still reads. Populated pages given up are forgotten,
+    /// so a later read populates them again.
+    /// </summary>
+    private void AdviseWholePages(long offset, long length, int advice)
+    {
         var page = Environment.SystemPageSize;
         var start = (offset + page - 1) / page * page;
         var end = Math.Min(offset + length, Length) / page * page;
         if (end > start)
         {
-            // A kernel without MADV_PAGEOUT (before 5.4) refuses it; the hint is then simply not given.
-            _ = Libc.MAdvise((nint)(_base + start), (nuint)(end - start), Libc.MadvPageout);
+            _ = Libc.MAdvise((nint)(_base + start), (nuint)(end - start), advice);
             _population?.Forget(start, end - start);
         }
     }
