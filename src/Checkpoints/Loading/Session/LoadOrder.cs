@@ -44,8 +44,9 @@ internal sealed class LoadOrder
     /// <summary>The reads of <paramref name="shard"/>.</summary>
     public IReadOnlyList<ByteRange> ReadsOf(int shard) => _reads[shard];
 
-    /// <summary>Where <paramref name="shard"/>'s read <paramref name="read"/> starts in the load's order.</summary>
-    public long PositionOf(int shard, int read) => _positions[shard][read];
+    /// <summary>The reads of <paramref name="shard"/>, each with where it starts in the load's order (what the prefetch cuts into blocks).</summary>
+    public IReadOnlyList<(long Offset, long Length, long Position)> PlacedReadsOf(int shard) =>
+        [.. _reads[shard].Select((read, i) => (read.Start, read.Length, _positions[shard][i]))];
 
     /// <summary>Where byte <paramref name="offset"/> of <paramref name="shard"/> is in the load's order (a byte between reads: where the next read starts).</summary>
     public long PositionOf(int shard, long offset)

@@ -268,8 +268,7 @@ internal sealed class LoadSession : IShardBytes, IDisposable, IAsyncDisposable
     private Prefetcher CreatePrefetcher(bool stopAtWindow, CancellationToken cancellationToken)
     {
         var shards = Enumerable.Range(0, _plan.Shards.Count).Where(i => _plan.Shards[i].PrefetchedHere).ToArray();
-        var blocks = PrefetchBlock.SplitRanges([.. shards.Select(i => (IReadOnlyList<(long, long, long)>)[.. _order.ReadsOf(i).Select((read, r) => (read.Start, read.Length, _order.PositionOf(i, r)))])],
-            _plan.BlockSize);
+        var blocks = PrefetchBlock.SplitRanges([.. shards.Select(_order.PlacedReadsOf)], _plan.BlockSize);
         var paths = shards.Select(i => _catalog.Shards[i].FilePath).ToArray();
         var reader = new FileBlockReader(paths, [.. shards.Select(i => _plan.Shards[i].FileSystem.Class == FileSystemClass.Local)]);
         var claims = new NodePrefetchClaims(paths, [.. shards.Select(i => _identities[i])], NodeLockDirectory.OpenDefault, _logger);
