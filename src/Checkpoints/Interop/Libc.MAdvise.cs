@@ -10,6 +10,12 @@ internal static partial class Libc
     /// </summary>
     internal const int MadvDontNeed = 4;
 
+    /// <summary>
+    /// Start reading the range into the page cache (for a file mapping, the file's bytes behind it), exactly the range:
+    /// the pages are not marked for read-ahead, so faults on them later read nothing more.
+    /// </summary>
+    internal const int MadvWillNeed = 3;
+
     /// <summary>Reclaim the range's pages now (Linux 5.4+); the mapping stays valid and faults them back in if touched.</summary>
     internal const int MadvPageout = 21;
 

@@ -118,6 +118,33 @@ public sealed class SelectiveLoadTests
         }
     }
 
+    [Theory]
+    [InlineData(LoadStrategy.Lazy, ShardAccess.PopulatedMap)]
+    [InlineData(LoadStrategy.Lazy, ShardAccess.Read)]
+    [InlineData(LoadStrategy.Eager, ShardAccess.Auto)]
+    [InlineData(LoadStrategy.Prefetch, ShardAccess.PopulatedMap)]
+    [InlineData(LoadStrategy.Prefetch, ShardAccess.Map)]
+    public async Task EachAccess_BringsInTheSelection_NotTheTensorsAroundIt(LoadStrategy strategy, ShardAccess access)
+    {
+        using var directory = new TempDirectory();
+        var shard = Assert.Single(SyntheticCheckpoint.Write(directory.Path, 64L << 20, 1, DType.BF16));
+        PageCache.Evict(shard);
+        var options = new LoadOptions { Selection = TensorSelection.Names("model.layers.3.*"), Strategy = strategy, Access = access };
+
+        long selected;
+        using (var checkpoint = Checkpoint.Open(directory.Path, options))
+        {
+            selected = checkpoint.SelectedTensorBytes;
+            ContentDigest.Compute(checkpoint);
+            await checkpoint.PrefetchCompletion.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        // The header, the kernel's read-ahead at the edges of the layer, and nothing of the other layers.
+        var cached = PageCache.CreateDefault().GetResidency(shard).CachedBytes;
+        Assert.True(selected > 4L << 20, $"the layer is {selected} bytes");
+        Assert.True(cached < selected + (1L << 20), $"{cached} bytes cached after reading a layer of {selected} bytes under {strategy}/{access}");
+    }
+
     [Fact]
     public void MissingNames_AndPatternsThatMatchNothing_FailTheOpen()
     {

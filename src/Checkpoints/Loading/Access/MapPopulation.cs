@@ -1,5 +1,6 @@
 using Checkpoints.Files;
 using Checkpoints.Format;
+using Checkpoints.Interop;
 using Checkpoints.Loading.Planning;
 using Checkpoints.Loading.Reading;
 using Checkpoints.Storage.Cache;
@@ -143,6 +144,9 @@ internal sealed class MapPopulation
     {
         // The map starts at the file's first byte, on a page boundary: widen the range down to the page that holds it.
         var pageStart = from / Environment.SystemPageSize * Environment.SystemPageSize;
+        // Asked for first, the block is read exactly: faults that find no page read around it and ahead of it (the
+        // device's read-ahead, megabytes on some), bytes of tensors the load may not have selected.
+        _ = Libc.MAdvise(_base + (nint)pageStart, (nuint)(to - pageStart), Libc.MadvWillNeed);
         var error = MapPopulate.Populate(_base + (nint)pageStart, (nuint)(to - pageStart));
         return error switch
         {

@@ -93,7 +93,8 @@ internal sealed unsafe class MappedShardData : ShardData
     public MappedShardData Populated(ShardHeader header, ReadSettings settings) =>
         Populated(header, settings, ShardSegments.Plan(header, ShardSegments.ReadGroupBytes, ShardSegments.ChunkBytes));
 
-    private MappedShardData Populated(ShardHeader header, ReadSettings settings, ShardSegments segments)
+    /// <summary>As <see cref="Populated(ShardHeader, ReadSettings)"/>, populating <paramref name="segments"/> (a selection's pieces) rather than every tensor.</summary>
+    internal MappedShardData Populated(ShardHeader header, ReadSettings settings, ShardSegments segments)
     {
         // Before any span is handed out: the consumer takes the map only after this returns.
         _population = new MapPopulation(header, _opened, (nint)_base, settings, segments);

@@ -16,7 +16,9 @@ namespace Checkpoints.Loading.Prefetch;
 /// <param name="touchAfterFill">Per file, whether a mapped fill also reads a byte of every page (see <see cref="CacheFill"/>);
 /// null for none. Only for files on local storage: elsewhere a page can vanish between the fill and the touch.</param>
 /// <param name="fillByMapping">Bring blocks in through a mapping where possible (tests turn it off to exercise the reads).</param>
-internal sealed class FileBlockReader(IReadOnlyList<string> paths, IReadOnlyList<bool>? touchAfterFill = null, bool fillByMapping = true) : IBlockReader
+/// <param name="exact">Read each block and nothing around it (a selection's ranges: the bytes around them are another
+/// process's), at the cost of the large folios the faults' own read-ahead would bring.</param>
+internal sealed class FileBlockReader(IReadOnlyList<string> paths, IReadOnlyList<bool>? touchAfterFill = null, bool fillByMapping = true, bool exact = false) : IBlockReader
 {
     /// <summary>
     /// Handles kept open. The workers read in file order, so the files in use are the few at the front (at most one per
@@ -36,7 +38,7 @@ internal sealed class FileBlockReader(IReadOnlyList<string> paths, IReadOnlyList
         var open = Acquire(file);
         try
         {
-            if (open.Mappable && CacheFill.TryFill(open.Handle, paths[file], offset, buffer.Length, touchAfterFill?[file] ?? false))
+            if (open.Mappable && CacheFill.TryFill(open.Handle, paths[file], offset, buffer.Length, touchAfterFill?[file] ?? false, exact))
             {
                 return buffer.Length;
             }

@@ -270,7 +270,7 @@ internal sealed class LoadSession : IShardBytes, IDisposable, IAsyncDisposable
         var shards = Enumerable.Range(0, _plan.Shards.Count).Where(i => _plan.Shards[i].PrefetchedHere).ToArray();
         var blocks = PrefetchBlock.SplitRanges([.. shards.Select(_order.PlacedReadsOf)], _plan.BlockSize);
         var paths = shards.Select(i => _catalog.Shards[i].FilePath).ToArray();
-        var reader = new FileBlockReader(paths, [.. shards.Select(i => _plan.Shards[i].FileSystem.Class == FileSystemClass.Local)]);
+        var reader = new FileBlockReader(paths, [.. shards.Select(i => _plan.Shards[i].FileSystem.Class == FileSystemClass.Local)], exact: !_options.Selection.IsAll);
         var claims = new NodePrefetchClaims(paths, [.. shards.Select(i => _identities[i])], NodeLockDirectory.OpenDefault, _logger);
         return new Prefetcher(blocks, shards.Length, reader, claims, _window, _plan.Threads, _plan.BlockSize, stopAtWindow, _options.Progress, _logger, cancellationToken)
         {
@@ -310,10 +310,16 @@ internal sealed class LoadSession : IShardBytes, IDisposable, IAsyncDisposable
                 return pieces.Count == 0
                     ? OwnedShardData.ForReads(header, identity, settings)
                     : OwnedShardData.ForReads(header, identity, settings, ShardSegments.Plan(pieces, ShardSegments.ReadGroupBytes, ShardSegments.ChunkBytes, _options.CoalesceGapBytes));
-            case (_, ShardAccess.PopulatedMap):
+            case (_, ShardAccess.PopulatedMap) when pieces.Count == 0:
                 return _openAhead.Take(shard, settings, header.FilePath) is { } openedAhead
                     ? openedAhead.Populated(header, settings)
                     : MappedShardData.OpenPopulated(header, identity, settings);
+            case (_, ShardAccess.PopulatedMap):
+                // Only the selected pieces are populated: a segment of whole tensors would read unselected ones too.
+                var selected = ShardSegments.Plan(pieces, ShardSegments.ReadGroupBytes, ShardSegments.ChunkBytes, _options.CoalesceGapBytes);
+                return _openAhead.Take(shard, settings, header.FilePath) is { } mapped
+                    ? mapped.Populated(header, settings, selected)
+                    : MappedShardData.OpenPopulated(header, identity, settings, selected);
             default:
                 return _openAhead.Take(shard, settings, header.FilePath) ?? MappedShardData.Open(header.FilePath, identity);
         }

@@ -36,7 +36,9 @@ internal static class CacheFill
     /// <param name="touchPages">Also read one byte of every page filled (see <see cref="TouchEveryPage"/>): only for a file
     /// on local storage, whose pages stay until it is truncated. On a network or FUSE file system the cache can drop a page
     /// between the fill and the touch (the server says the file changed), and the touch then raises SIGBUS.</param>
-    public static bool TryFill(SafeFileHandle handle, string path, long offset, int length, bool touchPages)
+    /// <param name="exact">Read the range and nothing around it: asked for before the faults, its pages are read exactly, where
+    /// faults alone read around and ahead of them (by the device's read-ahead, megabytes on some).</param>
+    public static bool TryFill(SafeFileHandle handle, string path, long offset, int length, bool touchPages, bool exact = false)
     {
         if (!IsSupported)
         {
@@ -60,7 +62,7 @@ internal static class CacheFill
             try
             {
                 // Only a hint: a kernel without transparent huge pages still populates, in small folios.
-                _ = Libc.MAdvise(address, size, Libc.MadvHugepage);
+                _ = Libc.MAdvise(address, size, exact ? Libc.MadvWillNeed : Libc.MadvHugepage);
                 var error = MapPopulate.Populate(address, size);
                 if (error == 0)
                 {
