@@ -104,6 +104,9 @@ start_proxy() {
   args=(--listen 127.0.0.1:0 --target "127.0.0.1:$SFTP_PORT" --rtt "$rtt" --stats "$LOG_DIR/proxy-stats.json")
   [[ -n "$bandwidth" ]] && args+=(--bandwidth "$bandwidth")
   : >"$LOG_DIR/proxy.out"
+  # The logs folder outlives a mount (a later `up` of the same mount point reuses it): a new proxy numbers its
+  # snapshots from 1 again, so the last mount's final snapshot must go.
+  rm -f -- "$LOG_DIR/proxy-stats.json"
   # No thread-pool spinning: on 2 cores the spin (sched_yield) cost a third of the proxy's CPU time.
   DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 DOTNET_TieredPGO=1 \
     setsid dotnet "$PROXY_DLL" "${args[@]}" </dev/null >"$LOG_DIR/proxy.out" 2>>"$LOG_DIR/proxy.log" &
