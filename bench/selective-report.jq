@@ -67,10 +67,13 @@ end),
 "",
 "*selected* is the sum over the node's ranks (a tensor every rank takes, such as a replicated norm, counts once per rank).",
 "",
-"| set-up | node | ranks | selected MiB | warmed by prefetch MiB | fetched MiB | fetched / selected | ranks' load | node done | done / T_full |",
-"|---|---|---|---|---|---|---|---|---|---|",
+"*warmed* is what the node's prefetches read (`ckpt prefetch`'s `bytesRead`, the loads' `prefetchedBytes`); *fetched",
+"otherwise* is the rest of what the node fetched: page faults and reads of bytes no prefetch had warmed.",
+"",
+"| set-up | node | ranks | selected MiB | warmed MiB | fetched MiB | fetched otherwise MiB | fetched / selected | ranks' load | node done | done / T_full |",
+"|---|---|---|---|---|---|---|---|---|---|---|",
 (.cases[] | select(.scenario == "2x2") | . as $c | .nodes[] | . as $n
-  | "| \($c.setup) | \(.node) | \(.ranks | map(tostring) | join(", ")) | \(.selected_bytes | mib) | \(.prefetched_bytes | mib) | \(.storage_bytes | mib) | \(.fetched_over_selected | x) | "
+  | "| \($c.setup) | \(.node) | \(.ranks | map(tostring) | join(", ")) | \(.selected_bytes | mib) | \(.prefetched_bytes | mib) | \(.storage_bytes | mib) | \(.fetched_beyond_prefetch_bytes | mib) | \(.fetched_over_selected | x) | "
     + "\([$c.processes[] | select(.node == $n.node) | .load_seconds | s] | join(", ")) | \(.wall_seconds | s) | \(.wall_over_full | x) |"),
 "",
 "## Commands (node i's mount is bench/out/mnt-selective-i)",

@@ -31,7 +31,8 @@ def goal($what; $value; $limit): {what: $what, value: $value, limit: $limit, met
             wall_seconds: ($nodeRuns | map(.wall_seconds) | median),
             wall_seconds_runs: ($nodeRuns | map(.wall_seconds)),
             load_seconds: ($processRuns | map(map(.load_seconds) | all_or_null(max)) | median),
-            prefetched_bytes: ($processRuns | map(map(.prefetch.bytesRead) | all_or_null(add)) | median)
+            # Warmed ahead of use: by `ckpt prefetch` (the global set-up) and by the load's own prefetch.
+            prefetched_bytes: ($processRuns | map(map((.prefetch.bytesRead // 0) + (.load.prefetchedBytes // 0)) | add) | median)
           }
       ],
       processes: [
@@ -62,11 +63,12 @@ def goal($what; $value; $limit): {what: $what, value: $value, limit: $limit, met
       | .goals = [goal("fetched / checkpoint bytes"; .fetched_over_checkpoint; 1.1),
                   goal("last of the 4 ranks done / T_full (process walls)"; .wall_over_full; 1.1)]
     else
-      .nodes |= map(.fetched_over_selected = ratio(.storage_bytes; .selected_bytes) | .wall_over_full = ratio(.wall_seconds; $full.wall_seconds))
+      .nodes |= map(.fetched_over_selected = ratio(.storage_bytes; .selected_bytes) | .wall_over_full = ratio(.wall_seconds; $full.wall_seconds)
+        | .fetched_beyond_prefetch_bytes = (if .storage_bytes == null then null else .storage_bytes - .prefetched_bytes end))
       | .goals = []
     end)) as $cases
 | {
-    schema: 1, command: $command, commit: $commit, machine: $machine, date: (now | todate), complete: $complete,
+    schema: 1, command: $command, commit: $commit, machine: $machine, date: $date, complete: $complete,
     config: {
       size: $size, shards: $shards, rtt: $rtt, runs: $runs_wanted, scenarios: ($scenarios | split(",")),
       checkpoint_bytes: $checkpointBytes, selection_available: ($selection == 1), settle_seconds: $settle, ckpt: $ckpt,

@@ -95,8 +95,28 @@ write_report() {
   mv -- "$dir/SELECTIVE-BENCHMARKS.md.tmp" "$dir/SELECTIVE-BENCHMARKS.md"
 }
 
+# The summary of the runs in FILE (JSON lines) as selective-benchmarks.json; the rest from the variables below.
+summarize() {
+  jq -s --arg command "$COMMAND" --arg commit "$COMMIT" --arg machine "$MACHINE" --arg date "$DATE" \
+    --arg size "$size" --argjson shards "$shards" --arg rtt "$rtt" --argjson runs_wanted "$runs" \
+    --argjson checkpointBytes "$TOTAL_BYTES" --argjson selection "$HAS_SELECTION" --argjson settle "$SETTLE_SECONDS" \
+    --arg ckpt "$CKPT" --arg work "$WORK" --argjson complete "$COMPLETE" --arg scenarios "$scenarios" \
+    -f "$BENCH_DIR/selective-summary.jq" "$1"
+}
+
 if [[ -n "$report_only" ]]; then
-  [[ -f "$report_only/selective-benchmarks.json" ]] || die "no $report_only/selective-benchmarks.json"
+  json="$report_only/selective-benchmarks.json"
+  [[ -f "$json" ]] || die "no $json"
+  # Summarized again from its runs (the summary may have changed since), with the configuration it was measured with.
+  eval "$(jq -r '@sh "COMMAND=\(.command) COMMIT=\(.commit) MACHINE=\(.machine) DATE=\(.date) COMPLETE=\(.complete)
+    size=\(.config.size) shards=\(.config.shards) rtt=\(.config.rtt) runs=\(.config.runs)
+    scenarios=\(.config.scenarios | join(",")) TOTAL_BYTES=\(.config.checkpoint_bytes)
+    HAS_SELECTION=\(if .config.selection_available then 1 else 0 end) SETTLE_SECONDS=\(.config.settle_seconds)
+    CKPT=\(.config.ckpt)"' "$json")"
+  jq -c '.runs[]' "$json" >"$json.runs"
+  summarize "$json.runs" >"$json.tmp"
+  rm -f -- "$json.runs"
+  mv -- "$json.tmp" "$json"
   write_report "$report_only"
   log "wrote $report_only/SELECTIVE-BENCHMARKS.md"
   exit 0
@@ -302,13 +322,9 @@ measure_case() {
 
 # ---------------------------------------------------------------------------------------------- results
 write_results() {
-  local complete="$1"
   mkdir -p -- "$out_dir"
-  jq -s --arg command "$COMMAND_LINE" --arg commit "$(commit_label)" --arg machine "$(machine_label)" \
-    --arg size "$size" --argjson shards "$shards" --arg rtt "$rtt" --argjson runs_wanted "$runs" \
-    --argjson checkpointBytes "$TOTAL_BYTES" --argjson selection "$HAS_SELECTION" --argjson settle "$SETTLE_SECONDS" \
-    --arg ckpt "$CKPT" --arg work "$WORK" --argjson complete "$complete" --arg scenarios "$scenarios" \
-    -f "$BENCH_DIR/selective-summary.jq" "$RUNS_FILE" >"$out_dir/selective-benchmarks.json.tmp"
+  COMPLETE="$1" COMMAND="$COMMAND_LINE" COMMIT="$(commit_label)" MACHINE="$(machine_label)"
+  summarize "$RUNS_FILE" >"$out_dir/selective-benchmarks.json.tmp"
   mv -- "$out_dir/selective-benchmarks.json.tmp" "$out_dir/selective-benchmarks.json"
   write_report "$out_dir"
 }
@@ -359,7 +375,7 @@ main() {
   mkdir -p -- "$LOCK_ROOT"
   for ((node = 0; node < nodes_needed; node++)); do netfs_up "$SHM_EXPORT" "$MOUNT_PREFIX$node" --rtt "$rtt"; done
 
-  RUN_STAMP="$(date +%Y%m%d-%H%M%S)"
+  RUN_STAMP="$(date +%Y%m%d-%H%M%S)" DATE="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   RUNS_FILE="$WORK/selective-runs/$RUN_STAMP.jsonl"
   mkdir -p -- "${RUNS_FILE%/*}"
   : >"$RUNS_FILE"
