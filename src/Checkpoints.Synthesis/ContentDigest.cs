@@ -4,7 +4,8 @@ namespace Checkpoints.Synthesis;
 
 /// <summary>
 /// Folds every byte of every tensor, in order, into one 64-bit XXH3 digest: proof that all data was read, and
-/// a fingerprint that is equal for equal checkpoints however they were loaded.
+/// a fingerprint that is equal for equal checkpoints however they were loaded. With a selection, the selected tensors'
+/// selected slices (in each slice's own row-major order) are folded, and the other tensors skipped.
 /// </summary>
 public static class ContentDigest
 {
@@ -17,14 +18,27 @@ public static class ContentDigest
     {
         var hash = new XxHash3();
         long bytes = 0;
-        foreach (var tensor in checkpoint.Tensors)
+        byte[]? gathered = null;
+        foreach (var tensor in checkpoint.Tensors.Where(static tensor => tensor.IsSelected))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            for (long start = 0; start < tensor.ByteLength; start += SliceBytes)
+            if (tensor.Slice!.IsWhole)
             {
-                var length = (int)Math.Min(SliceBytes, tensor.ByteLength - start);
-                hash.Append(tensor.GetBytes(start, length));
-                bytes += length;
+                for (long start = 0; start < tensor.ByteLength; start += SliceBytes)
+                {
+                    var length = (int)Math.Min(SliceBytes, tensor.ByteLength - start);
+                    hash.Append(tensor.GetBytes(start, length));
+                    bytes += length;
+                }
+            }
+            else if (tensor.IsSelectedContiguous && tensor.SelectedByteLength <= Array.MaxLength)
+            {
+                hash.Append(tensor.SelectedBytes);
+                bytes += tensor.SelectedByteLength;
+            }
+            else
+            {
+                bytes += AppendGathered(hash, tensor, ref gathered);
             }
 
             onTensorRead?.Invoke(bytes);
@@ -32,6 +46,22 @@ public static class ContentDigest
 
         return (hash.GetCurrentHashAsUInt64(), bytes);
     }
+
+    /// <summary>A strided slice is gathered through one reused buffer, as a consumer copying it out would.</summary>
+    private static long AppendGathered(XxHash3 hash, Tensor tensor, ref byte[]? buffer)
+    {
+        buffer ??= GC.AllocateUninitializedArray<byte>(GatherBytes);
+        for (long start = 0; start < tensor.SelectedByteLength; start += buffer.Length)
+        {
+            var part = buffer.AsSpan(0, (int)Math.Min(buffer.Length, tensor.SelectedByteLength - start));
+            tensor.CopySelectedTo(start, part);
+            hash.Append(part);
+        }
+
+        return tensor.SelectedByteLength;
+    }
+
+    private const int GatherBytes = 64 << 20;
 
     /// <summary>
     /// Runs the digest once over a small buffer, so that a timed load that follows does not count compiling the digest:

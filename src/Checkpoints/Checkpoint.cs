@@ -37,8 +37,8 @@ public sealed class Checkpoint : IDisposable, IAsyncDisposable
         Warnings = opened.Catalog.Warnings;
         var shards = opened.Catalog.Shards;
         Shards = [.. shards.Select(static header => new CheckpointShard(header))];
-        Tensors = [.. opened.Catalog.Tensors.Select(entry =>
-            new Tensor(session, entry.Shard, shards[entry.Shard].FilePath, entry.Entry, shards[entry.Shard].DataStart + entry.Entry.DataBegin))];
+        Tensors = [.. opened.Catalog.Tensors.Select((entry, i) =>
+            new Tensor(session, entry.Shard, shards[entry.Shard].FilePath, entry.Entry, shards[entry.Shard].DataStart + entry.Entry.DataBegin, opened.Selection.Tensors[i]))];
         _byName = Tensors.ToFrozenDictionary(static tensor => tensor.Name, StringComparer.Ordinal);
     }
 
@@ -62,6 +62,9 @@ public sealed class Checkpoint : IDisposable, IAsyncDisposable
 
     /// <summary>Total bytes of tensor data across all shards.</summary>
     public long TotalTensorBytes { get; }
+
+    /// <summary>Bytes of the selected tensors and slices (<see cref="TotalTensorBytes"/> without a selection).</summary>
+    public long SelectedTensorBytes => Tensors.Sum(static tensor => tensor.SelectedByteLength);
 
     /// <summary>Inconsistencies found while opening that do not prevent reading (for example an index's total_size that disagrees).</summary>
     public IReadOnlyList<string> Warnings { get; }

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Checkpoints.Format;
 using Checkpoints.Loading.Session;
+using Checkpoints.Selection;
 using Checkpoints.Units;
 
 namespace Checkpoints;
@@ -17,10 +18,12 @@ public sealed class Tensor
 
     private readonly IShardBytes _bytes;
     private readonly long[] _shape;
+    private readonly SliceGeometry? _selected;
 
-    internal Tensor(IShardBytes bytes, int shardIndex, string shardPath, TensorEntry entry, long fileOffset)
+    internal Tensor(IShardBytes bytes, int shardIndex, string shardPath, TensorEntry entry, long fileOffset, SliceGeometry? selected)
     {
         _bytes = bytes;
+        _selected = selected;
         ShardIndex = shardIndex;
         ShardPath = shardPath;
         Name = entry.Name;
@@ -55,6 +58,87 @@ public sealed class Tensor
     /// <summary>Absolute offset of the tensor's first byte in <see cref="ShardPath"/>.</summary>
     public long FileOffset { get; }
 
+    /// <summary>Whether the load's <see cref="Loading.Planning.LoadOptions.Selection"/> takes this tensor, whole or a slice of it; the others are never read.</summary>
+    public bool IsSelected => _selected is not null;
+
+    /// <summary>The slice selected: <see cref="TensorSlice.Whole"/> unless the selection cuts this tensor; null when it is not selected.</summary>
+    public TensorSlice? Slice => _selected?.Slice;
+
+    /// <summary>The shape of the selected slice (<see cref="Shape"/> for a whole tensor).</summary>
+    /// <exception cref="InvalidOperationException">The tensor is not selected.</exception>
+    public IReadOnlyList<long> SelectedShape => Selected().Shape;
+
+    /// <summary>Bytes of the selected slice (<see cref="ByteLength"/> for a whole tensor); 0 when the tensor is not selected.</summary>
+    public long SelectedByteLength => _selected?.ByteLength ?? 0;
+
+    /// <summary>
+    /// Whether the selected slice is one run of bytes in the file (a whole tensor, or rows): then <see cref="SelectedBytes"/>
+    /// hands it out without a copy. A slice of the last dimension is one run per row: <see cref="CopySelectedTo"/> gathers it.
+    /// </summary>
+    public bool IsSelectedContiguous => _selected?.IsContiguous ?? false;
+
+    /// <summary>The bytes of the selected slice, without copying, when it is contiguous and under 2 GiB.</summary>
+    /// <exception cref="InvalidOperationException">The tensor is not selected, or its slice is strided or too large for a span.</exception>
+    public ReadOnlySpan<byte> SelectedBytes
+    {
+        get
+        {
+            var selected = Selected();
+            if (!selected.IsContiguous)
+            {
+                throw new InvalidOperationException($"Tensor '{Name}' is cut along its last dimension ({selected.Slice}): its slice is one run per row; copy it out with CopySelectedTo.");
+            }
+
+            if (selected.ByteLength > Array.MaxLength)
+            {
+                throw new InvalidOperationException($"The slice of tensor '{Name}' is {Invariant.N(selected.ByteLength)} bytes, more than one span can hold; copy it in parts with CopySelectedTo.");
+            }
+
+            return selected.ByteLength == 0 ? [] : _bytes.GetSpan(ShardIndex, selected.FileOffset, (int)selected.ByteLength);
+        }
+    }
+
+    /// <summary>
+    /// Copies the selected slice's bytes from <paramref name="start"/> (in the slice's own row-major order) into
+    /// <paramref name="destination"/>, as many as it holds: a strided slice is gathered here, in one copy. As
+    /// <see cref="CopyBytesTo"/>, the bytes come from the page cache or straight from the storage.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The tensor is not selected.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The range lies outside the slice.</exception>
+    /// <exception cref="IOException">A read failed or stalled, or the shard changed (the message names the file).</exception>
+    public void CopySelectedTo(long start, Span<byte> destination)
+    {
+        var selected = Selected();
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        if (start > selected.ByteLength - destination.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(destination), $"[{start}, {start + destination.Length}) is outside the slice of tensor '{Name}' ({selected.ByteLength} bytes).");
+        }
+
+        while (!destination.IsEmpty)
+        {
+            var piece = start / selected.PieceBytes;
+            var within = start % selected.PieceBytes;
+            var count = (int)Math.Min(destination.Length, selected.PieceBytes - within);
+            _bytes.CopyTo(ShardIndex, selected.FileOffset + (piece * selected.Stride) + within, destination[..count]);
+            destination = destination[count..];
+            start += count;
+        }
+    }
+
+    /// <summary>A copy of the selected slice's elements as <typeparamref name="T"/>, which must have the dtype's element size.</summary>
+    /// <exception cref="InvalidOperationException">The tensor is not selected, or <typeparamref name="T"/> has another size.</exception>
+    public T[] SelectedToArray<T>()
+        where T : unmanaged
+    {
+        var selected = Selected();
+        RequireElementSize<T>();
+        var result = new T[CheckedArrayLength(selected.ByteLength / Unsafe.SizeOf<T>())];
+        var bytes = MemoryMarshal.AsBytes(result.AsSpan());
+        CopySelectedTo(0, bytes);
+        return result;
+    }
+
     /// <summary>
     /// All bytes of the tensor, without copying. Tensors over 2 GiB do not fit one span: read them in parts with
     /// <see cref="GetBytes(long, int)"/>.
@@ -74,8 +158,10 @@ public sealed class Tensor
     }
 
     /// <summary>The bytes [<paramref name="start"/>, start + length) of the tensor, without copying.</summary>
+    /// <exception cref="InvalidOperationException">The tensor is not selected whole.</exception>
     public ReadOnlySpan<byte> GetBytes(long start, int length)
     {
+        RequireWhole();
         ArgumentOutOfRangeException.ThrowIfNegative(start);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         if (start > ByteLength - length)
@@ -94,8 +180,10 @@ public sealed class Tensor
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The range lies outside the tensor.</exception>
     /// <exception cref="IOException">A read failed or stalled, or the shard changed (the message names the file).</exception>
+    /// <exception cref="InvalidOperationException">The tensor is not selected whole.</exception>
     public void CopyBytesTo(long start, Span<byte> destination)
     {
+        RequireWhole();
         ArgumentOutOfRangeException.ThrowIfNegative(start);
         if (start > ByteLength - destination.Length)
         {
@@ -132,12 +220,7 @@ public sealed class Tensor
     public T[] ToArray<T>()
         where T : unmanaged
     {
-        if (!HasElementSize<T>())
-        {
-            throw new InvalidOperationException(
-                $"Tensor '{Name}' is {DType.Name()} ({DType.BitSize()} bits per element); {typeof(T).Name} is {Unsafe.SizeOf<T>() * 8} bits.");
-        }
-
+        RequireElementSize<T>();
         var size = Unsafe.SizeOf<T>();
         var result = new T[CheckedArrayLength(ByteLength / size)];
         for (long element = 0; element < result.Length; element += SliceBytes / size)
@@ -181,6 +264,29 @@ public sealed class Tensor
 
     /// <summary>The name, dtype and shape: <c>model.norm.weight BF16 [4096]</c>.</summary>
     public override string ToString() => $"{Name} {DType.Name()} [{string.Join(", ", _shape)}]";
+
+    private void RequireElementSize<T>()
+        where T : unmanaged
+    {
+        if (!HasElementSize<T>())
+        {
+            throw new InvalidOperationException(
+                $"Tensor '{Name}' is {DType.Name()} ({DType.BitSize()} bits per element); {typeof(T).Name} is {Unsafe.SizeOf<T>() * 8} bits.");
+        }
+    }
+
+    /// <summary>The selected slice; a tensor outside the selection is never read.</summary>
+    private SliceGeometry Selected() => _selected
+        ?? throw new InvalidOperationException($"Tensor '{Name}' is outside the load's selection, so it is not read; add it to LoadOptions.Selection.");
+
+    /// <summary>The whole tensor's bytes may be read only when the whole tensor is selected.</summary>
+    private void RequireWhole()
+    {
+        if (!Selected().Slice.IsWhole)
+        {
+            throw new InvalidOperationException($"Only a slice of tensor '{Name}' is selected ({_selected!.Slice}); read it with SelectedBytes, CopySelectedTo or SelectedToArray.");
+        }
+    }
 
     private bool HasElementSize<T>()
         where T : unmanaged => DType.ByteSize() == Unsafe.SizeOf<T>() || typeof(T) == typeof(byte);

@@ -71,7 +71,7 @@ internal static class LoadCommand
             outcome = Run(result.GetRequiredValue(path), options, logging, events is not null
                 ? (checkpoint, read) =>
                 {
-                    events.Write(PlanEvent.From(checkpoint.Plan, checkpoint.TotalTensorBytes), EventJsonContext.Readable.PlanEvent);
+                    events.Write(PlanEvent.From(checkpoint.Plan, checkpoint.SelectedTensorBytes), EventJsonContext.Readable.PlanEvent);
                     var loading = new LoadEvents(events, checkpoint);
                     loading.Start();
                     return read(loading.Read);
@@ -82,7 +82,7 @@ internal static class LoadCommand
                     // A person at a terminal sees what will be done before the bar that shows it being done.
                     console.OutWriter.Write(FlagTerms.Translate(checkpoint.Plan.ToString()));
                     console.OutWriter.Flush();
-                    return WithProgressBar(console, read, checkpoint.TotalTensorBytes);
+                    return WithProgressBar(console, read, checkpoint.SelectedTensorBytes);
                 }
             : null, token);
         }

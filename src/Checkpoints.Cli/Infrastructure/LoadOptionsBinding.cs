@@ -83,15 +83,35 @@ internal sealed class LoadOptionsBinding
         });
     }
 
-    public IEnumerable<Option> Options => [_strategy, _access, _readTimeout, _threads, _blockSize, _budget, _rank, _worldSize, _networkFs];
+    private readonly Option<ByteCount> _coalesceGap = ByteSizeOption.Create("--coalesce-gap",
+        "With a selection: ranges closer than this are read as one (the gap is read and dropped).", LoadOptions.DefaultCoalesceGapBytes, 0, 1L << 40);
+
+    private readonly Option<string?> _readWholeAt = new("--read-whole-at")
+    {
+        Description = $"With a selection: read a whole shard when what it needs covers at least this share of it (default {LoadOptions.DefaultWholeShardFraction:0%}).",
+        HelpName = "percent",
+    };
+
+    private readonly SelectionBinding _selection = new();
+
+    public IEnumerable<Option> Options => [_strategy, _access, _readTimeout, _threads, _blockSize, _budget, _rank, _worldSize, _networkFs, _coalesceGap, _readWholeAt, .. _selection.Options];
 
     /// <summary>Adds the options to <paramref name="command"/>, with the check that spans two of them (the rank is below the world size).</summary>
     public void AddTo(Command command, bool withStrategy = true)
     {
-        foreach (var option in Options.Where(option => withStrategy || option != _strategy))
+        foreach (var option in Options.Except(_selection.Options).Where(option => withStrategy || option != _strategy))
         {
             command.Options.Add(option);
         }
+
+        _selection.AddTo(command);
+        _readWholeAt.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } text && Percent(text) is null)
+            {
+                result.AddError($"--read-whole-at: '{text}' is not a percentage between 0% and 100%");
+            }
+        });
 
         command.Validators.Add(result =>
         {
@@ -129,6 +149,7 @@ internal sealed class LoadOptionsBinding
         }
 
         var budget = result.GetValue(_budget) is { } text ? Budget(text) : null;
+        var local = LocalRank(result);
         return options with
         {
             Access = result.GetValue(_access) is { } access ? Access(access)!.Value : ShardAccess.Auto,
@@ -137,11 +158,38 @@ internal sealed class LoadOptionsBinding
             BlockSize = (int)result.GetValue(_blockSize).Bytes,
             BudgetBytes = budget?.Bytes,
             BudgetFraction = budget?.Fraction ?? LoadOptions.DefaultBudgetFraction,
-            Rank = result.GetValue(_rank),
-            WorldSize = result.GetValue(_worldSize),
+            Rank = local.Rank,
+            WorldSize = local.Size,
             NetworkFileSystems = result.GetValue(_networkFs) ?? [],
+            Selection = _selection.Bind(result),
+            CoalesceGapBytes = result.GetValue(_coalesceGap).Bytes,
+            WholeShardFraction = result.GetValue(_readWholeAt) is { } share ? Percent(share)!.Value : LoadOptions.DefaultWholeShardFraction,
         };
     }
+
+    /// <summary>The node-local rank: as given, else torchrun's LOCAL_RANK and LOCAL_WORLD_SIZE, else rank 0 of 1.</summary>
+    private (int Rank, int Size) LocalRank(ParseResult result)
+    {
+        if (result.GetResult(_rank) is { Implicit: false } || result.GetResult(_worldSize) is { Implicit: false })
+        {
+            return (result.GetValue(_rank), result.GetValue(_worldSize));
+        }
+
+        try
+        {
+            return Checkpoints.Selection.ParallelRanks.LocalFromEnvironment() ?? (0, 1);
+        }
+        catch (ArgumentException exception)
+        {
+            throw new UsageException(CommandErrors.Describe(exception).TrimEnd('.') + "; fix or unset them, or pass --rank and --world-size", exception);
+        }
+    }
+
+    private static double? Percent(string text) =>
+        text.Trim() is var trimmed && trimmed.EndsWith('%')
+        && double.TryParse(trimmed[..^1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var percent) && percent is >= 0 and <= 100
+            ? percent / 100
+            : null;
 
     private static ShardAccess? Access(string text) => text.Trim().ToLowerInvariant() switch
     {

@@ -23,8 +23,8 @@ internal sealed class LoadEvents
     public LoadEvents(EventStream events, Checkpoint checkpoint)
     {
         _events = events;
-        _files = [.. checkpoint.Shards.Select((shard, index) => (shard.Path, checkpoint.Tensors.Where(tensor => tensor.ShardIndex == index).Sum(static tensor => tensor.ByteLength)))];
-        _total = checkpoint.TotalTensorBytes;
+        _files = [.. checkpoint.Shards.Select((shard, index) => (shard.Path, checkpoint.Tensors.Where(tensor => tensor.ShardIndex == index).Sum(static tensor => tensor.SelectedByteLength)))];
+        _total = checkpoint.SelectedTensorBytes;
         _lastProgress = Stopwatch.GetTimestamp();
     }
 

@@ -17,7 +17,10 @@ internal sealed record LoadPlanJson(
     long? AvailableBytes,
     string Memory,
     IReadOnlyList<ShardPlanJson> Shards,
-    IReadOnlyList<string> Warnings)
+    IReadOnlyList<string> Warnings,
+    string Selection,
+    long SelectedBytes,
+    long ReadBytes)
 {
     public static LoadPlanJson From(LoadPlan plan) => new(
         Name(plan.Requested),
@@ -31,7 +34,10 @@ internal sealed record LoadPlanJson(
         plan.Memory.BindingAvailableBytes,
         plan.Memory.BindingDescription,
         [.. plan.Shards.Select(ShardPlanJson.From)],
-        [.. plan.Warnings.Select(FlagTerms.Translate)]);
+        [.. plan.Warnings.Select(FlagTerms.Translate)],
+        plan.Selection,
+        plan.SelectedBytes,
+        plan.ReadBytes);
 
     internal static string Name(LoadStrategy strategy) => strategy.ToString().ToLowerInvariant();
 }
@@ -46,7 +52,11 @@ internal sealed record ShardPlanJson(
     string Strategy,
     string Access,
     bool PrefetchedHere,
-    string Reason)
+    string Reason,
+    long SelectedBytes,
+    long ReadBytes,
+    int ReadRanges,
+    bool Skipped)
 {
     public static ShardPlanJson From(ShardPlan shard) => new(
         shard.Path,
@@ -57,5 +67,9 @@ internal sealed record ShardPlanJson(
         LoadPlanJson.Name(shard.Strategy),
         shard.Access.Name(),
         shard.PrefetchedHere,
-        shard.Reason);
+        shard.Reason,
+        shard.SelectedBytes,
+        shard.ReadBytes,
+        shard.ReadRanges,
+        shard.IsSkipped);
 }

@@ -15,7 +15,7 @@ public sealed class LayeringTests
     [
         ["Checkpoints.Interop", "Checkpoints.Units"],
         ["Checkpoints.Format"],
-        ["Checkpoints.Files"],
+        ["Checkpoints.Files", "Checkpoints.Selection"],
         ["Checkpoints.Storage.Mounts"],
         ["Checkpoints.Storage.FileSystems", "Checkpoints.Storage.Memory", "Checkpoints.Storage.Cache", "Checkpoints.Storage.Locks"],
         ["Checkpoints.Storage.Facts"],

@@ -30,16 +30,29 @@ internal sealed class ShardSegments
     public Segment this[int index] => new(_ranges[index].Start, _ranges[index].End);
 
     /// <summary>Cuts <paramref name="header"/>'s data section into groups of about <paramref name="groupBytes"/>.</summary>
-    public static ShardSegments Plan(ShardHeader header, long groupBytes, long chunkBytes)
+    public static ShardSegments Plan(ShardHeader header, long groupBytes, long chunkBytes) =>
+        Plan([.. header.Tensors.Select(tensor => (header.DataStart + tensor.DataBegin, header.DataStart + tensor.DataEnd))], header.DataStart, groupBytes, chunkBytes, long.MaxValue);
+
+    /// <summary>
+    /// Cuts the selected <paramref name="pieces"/> of a shard (sorted: tensors, slices of rows, or a strided slice's span)
+    /// into groups of about <paramref name="groupBytes"/>. A group never spans a gap wider than <paramref name="gapBytes"/>:
+    /// what lies in such a gap is not selected, and is not read.
+    /// </summary>
+    public static ShardSegments Plan(IReadOnlyList<Selection.ByteRange> pieces, long groupBytes, long chunkBytes, long gapBytes) =>
+        Plan([.. pieces.Select(static piece => (piece.Start, piece.End))], pieces.Count > 0 ? pieces[0].Start : 0, groupBytes, chunkBytes, gapBytes);
+
+    private static ShardSegments Plan(IReadOnlyList<(long Start, long End)> pieces, long firstStart, long groupBytes, long chunkBytes, long gapBytes)
     {
         var ranges = new List<(long Start, long End)>();
-        var groupStart = header.DataStart;
+        var groupStart = firstStart;
         var groupEnd = groupStart;
-        foreach (var tensor in header.Tensors)
+        foreach (var (start, end) in pieces)
         {
-            var start = header.DataStart + tensor.DataBegin;
-            var end = header.DataStart + tensor.DataEnd;
-            if (end - groupStart > groupBytes && groupEnd > groupStart)
+            if (groupEnd == groupStart)
+            {
+                groupStart = groupEnd = start; // nothing in the group yet: it starts here
+            }
+            else if (end - groupStart > groupBytes || start - groupEnd > gapBytes)
             {
                 ranges.Add((groupStart, groupEnd));
                 groupStart = start;

@@ -1,3 +1,4 @@
+using Checkpoints.Selection;
 using Checkpoints.Storage.Facts;
 using Checkpoints.Units;
 
@@ -71,6 +72,26 @@ public sealed record LoadOptions
     /// <summary>How many processes on this node load the checkpoint; each prefetches its share of the shards.</summary>
     public int WorldSize { get; init; } = 1;
 
+    /// <summary>
+    /// What this process needs: <see cref="TensorSelection.All"/> (the default), or some tensors, or slices of them (a
+    /// tensor-parallel rank's part, a pipeline stage's layers). Only the selected bytes are read, prefetched and counted
+    /// against the budget; with a selection, local ranks each warm their own ranges (claims keep shared bytes read once)
+    /// rather than splitting whole shards.
+    /// </summary>
+    public TensorSelection Selection { get; init; } = TensorSelection.All;
+
+    /// <summary>The default <see cref="CoalesceGapBytes"/>: about what a 2 ms round trip carries at 500 MB/s.</summary>
+    public const long DefaultCoalesceGapBytes = 1L << 20;
+
+    /// <summary>The default <see cref="WholeShardFraction"/>.</summary>
+    public const double DefaultWholeShardFraction = 0.9;
+
+    /// <summary>Selected ranges closer than this are read as one: reading the gap costs less than another request.</summary>
+    public long CoalesceGapBytes { get; init; } = DefaultCoalesceGapBytes;
+
+    /// <summary>When what a selection reads of a shard is at least this share of it, the whole shard is read (one sequential stream).</summary>
+    public double WholeShardFraction { get; init; } = DefaultWholeShardFraction;
+
     /// <summary>Receives prefetch progress: bytes done, bytes total, rate.</summary>
     public IProgress<PrefetchProgress>? Progress { get; init; }
 
@@ -137,6 +158,17 @@ public sealed record LoadOptions
             throw new ArgumentException($"LoadOptions.ReadTimeout must be positive and at most {TimeSpan.FromMilliseconds(int.MaxValue)} (or infinite), not {ReadTimeout}.");
         }
 
+        if (CoalesceGapBytes < 0)
+        {
+            throw new ArgumentException($"LoadOptions.CoalesceGapBytes must not be negative, not {CoalesceGapBytes}.");
+        }
+
+        if (WholeShardFraction is < 0 or > 1 || double.IsNaN(WholeShardFraction))
+        {
+            throw new ArgumentException($"LoadOptions.WholeShardFraction must be between 0 and 1, not {WholeShardFraction}.");
+        }
+
+        ArgumentNullException.ThrowIfNull(Selection);
         if (WorldSize < 1 || Rank < 0 || Rank >= WorldSize)
         {
             throw new ArgumentException($"LoadOptions.Rank must be in [0, LoadOptions.WorldSize): rank {Rank}, world size {WorldSize}.");

@@ -21,8 +21,10 @@ public sealed class LoadPlan
         long? windowBytes,
         int threads,
         int blockSize,
-        IReadOnlyList<string> warnings)
+        IReadOnlyList<string> warnings,
+        string selection)
     {
+        Selection = selection;
         Requested = requested;
         Shards = shards;
         Memory = memory;
@@ -37,6 +39,15 @@ public sealed class LoadPlan
 
     /// <summary>The strategy asked for: <see cref="LoadStrategy.Auto"/> unless forced.</summary>
     public LoadStrategy Requested { get; }
+
+    /// <summary>What was selected, in words: <c>every tensor</c> unless <see cref="LoadOptions.Selection"/> says otherwise.</summary>
+    public string Selection { get; }
+
+    /// <summary>Bytes of the selected tensors and slices, over all shards.</summary>
+    public long SelectedBytes => Shards.Sum(static shard => shard.SelectedBytes);
+
+    /// <summary>Bytes the load reads, over all shards: the selected ranges with the gaps read through, or whole shards.</summary>
+    public long ReadBytes => Shards.Sum(static shard => shard.ReadBytes);
 
     /// <summary>One entry per shard, in loading order.</summary>
     public IReadOnlyList<ShardPlan> Shards { get; }
@@ -73,11 +84,14 @@ public sealed class LoadPlan
     {
         get
         {
-            var groups = Shards.GroupBy(static shard => (shard.Strategy, shard.Access))
+            var groups = Shards.Where(static shard => !shard.IsSkipped).GroupBy(static shard => (shard.Strategy, shard.Access))
                 .Select(group => string.Create(CultureInfo.InvariantCulture,
-                    $"{group.Key.Strategy.ToString().ToLowerInvariant()} ({group.Key.Access.Name()}) {group.Count()} shard(s) ({ByteSize.Format(group.Sum(static shard => shard.Length))})"));
+                    $"{group.Key.Strategy.ToString().ToLowerInvariant()} ({group.Key.Access.Name()}) {group.Count()} shard(s) ({ByteSize.Format(group.Sum(static shard => shard.ReadBytes))})"));
+            var skipped = Shards.Count(static shard => shard.IsSkipped) is > 0 and var count
+                ? [string.Create(CultureInfo.InvariantCulture, $"{count} shard(s) with nothing selected")]
+                : Array.Empty<string>();
             var window = WindowBytes is { } bytes ? $", window {ByteSize.Format(bytes)}" : string.Empty;
-            return $"{string.Join(", ", groups)}{window}";
+            return $"{string.Join(", ", groups.Concat(skipped))}{window}";
         }
     }
 
@@ -86,9 +100,25 @@ public sealed class LoadPlan
     {
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"plan ({(Requested == LoadStrategy.Auto ? "auto" : "forced " + Requested.ToString().ToLowerInvariant())}): {Summary}").AppendLine();
+        var selective = Shards.Any(static shard => !shard.Selection.IsWhole);
+        if (selective)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"  selection: {Selection}: {ByteSize.Format(SelectedBytes)} selected, {ByteSize.Format(ReadBytes)} read of {ByteSize.Format(Shards.Sum(static shard => shard.Length))}").AppendLine();
+        }
+
         foreach (var shard in Shards)
         {
-            text.Append(CultureInfo.InvariantCulture, $"  {System.IO.Path.GetFileName(shard.Path)}: {shard.Strategy.ToString().ToLowerInvariant()}, {shard.Access.Name()} - {shard.Reason}").AppendLine();
+            var name = System.IO.Path.GetFileName(shard.Path);
+            if (shard.IsSkipped)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"  {name}: skipped - {shard.Reason}").AppendLine();
+                continue;
+            }
+
+            var reads = selective
+                ? string.Create(CultureInfo.InvariantCulture, $" [{ByteSize.Format(shard.SelectedBytes)} selected, {ByteSize.Format(shard.ReadBytes)} read in {shard.ReadRanges} range(s)]")
+                : string.Empty;
+            text.Append(CultureInfo.InvariantCulture, $"  {name}: {shard.Strategy.ToString().ToLowerInvariant()}, {shard.Access.Name()}{reads} - {shard.Reason}").AppendLine();
         }
 
         text.Append(CultureInfo.InvariantCulture, $"  memory: {Memory.BindingDescription}; budget {BudgetReason}").AppendLine();

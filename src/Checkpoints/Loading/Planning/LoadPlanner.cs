@@ -1,4 +1,5 @@
 using System.Globalization;
+using Checkpoints.Selection;
 using Checkpoints.Storage.Facts;
 using Checkpoints.Storage.FileSystems;
 using Checkpoints.Storage.Memory;
@@ -24,19 +25,25 @@ internal static class LoadPlanner
     /// Memory that read access (<see cref="ShardAccess.Read"/>) holds besides the window; the reader knows it, the planner
     /// only counts it against the budget when a shard is read that way.
     /// </param>
-    public static LoadPlan Plan(StorageFacts facts, LoadOptions options, long readAccessBytes)
+    /// <param name="selections">What the selection reads of each shard; null reads every shard whole.</param>
+    /// <param name="cachedReadBytes">Of each shard, the bytes of what it reads already cached (null: unknown); needed with a selection.</param>
+    public static LoadPlan Plan(StorageFacts facts, LoadOptions options, long readAccessBytes, IReadOnlyList<ShardSelection>? selections = null,
+        IReadOnlyList<long?>? cachedReadBytes = null)
     {
         ArgumentNullException.ThrowIfNull(facts);
         ArgumentNullException.ThrowIfNull(options);
         var (budget, budgetReason) = Budget(facts.Memory, options);
         var warnings = new List<string>();
-        var decisions = facts.Files.Select(file => Decide(file, options)).ToList();
+        var decisions = facts.Files.Select((file, i) => selections is null
+            ? Decide(file, options, ShardSelection.Whole(file.Residency.SizeBytes, file.Residency.SizeBytes), file.Residency.CachedBytes)
+            : Decide(file, options, selections[i], cachedReadBytes?[i])).ToList();
 
         // Local ranks share one page cache: each warms its share of the prefetched shards, so the node reads each file once.
+        // With a selection the ranks need different ranges: each warms its own, and the node's claims keep shared bytes read once.
         var prefetched = 0;
         for (var i = 0; i < decisions.Count; i++)
         {
-            if (decisions[i].Strategy != LoadStrategy.Prefetch)
+            if (decisions[i].Strategy != LoadStrategy.Prefetch || !options.Selection.IsAll)
             {
                 continue;
             }
@@ -49,10 +56,10 @@ internal static class LoadPlanner
             }
         }
 
-        var prefetchBytes = decisions.Where(static shard => shard.PrefetchedHere).Sum(static shard => shard.Length);
+        var prefetchBytes = decisions.Where(static shard => shard.PrefetchedHere).Sum(static shard => shard.ReadBytes);
 
         // Local ranks share one page cache and see the same memory: what the whole node warms must fit, not one rank's share.
-        var nodePrefetchBytes = decisions.Where(static shard => shard.Strategy == LoadStrategy.Prefetch).Sum(static shard => shard.Length);
+        var nodePrefetchBytes = decisions.Where(static shard => shard.Strategy == LoadStrategy.Prefetch).Sum(static shard => shard.ReadBytes);
 
         // A populated map is safe from storage errors, not from eviction: only when what is prefetched stays in memory.
         var mapped = decisions.Select(shard => WithAccess(shard, options, facts.CanPopulateMaps, fitsBudget: true)).ToList();
@@ -84,7 +91,7 @@ internal static class LoadPlanner
             }
         }
 
-        if (options.Strategy == LoadStrategy.Eager && budget is { } limit && decisions.Max(static shard => (long?)shard.Length) is { } largest && largest > limit)
+        if (options.Strategy == LoadStrategy.Eager && budget is { } limit && decisions.Max(static shard => (long?)shard.ReadBytes) is { } largest && largest > limit)
         {
             warnings.Add($"eager was forced, but the largest shard ({ByteSize.Format(largest)}) exceeds the memory budget of {ByteSize.Format(limit)}: the process may be killed for lack of memory");
         }
@@ -100,7 +107,8 @@ internal static class LoadPlanner
             .Select(static shard => shard.FileSystem.FileSystemType).Distinct(StringComparer.Ordinal)
             .Select(static type => $"file system '{type}' is not in the table; if it is a network file system add it to {StorageProbeOptions.NetworkFileSystemsVariable}"));
 
-        return new LoadPlan(options.Strategy, decisions, facts.Memory, budget, budgetReason, prefetchBytes, window, options.Threads, options.BlockSize, warnings);
+        return new LoadPlan(options.Strategy, decisions, facts.Memory, budget, budgetReason, prefetchBytes, window, options.Threads, options.BlockSize, warnings,
+            options.Selection.ToString());
     }
 
     /// <summary>Whether the prefetch must run within a window: it does not fit the budget, or the budget is unknown.</summary>
@@ -114,26 +122,32 @@ internal static class LoadPlanner
     /// <summary>Memory the prefetch holds besides the window: each worker's buffer (the data is read into it and dropped).</summary>
     internal static long InFlight(LoadOptions options) => (long)options.Threads * options.BlockSize;
 
-    private static ShardPlan Decide(StorageFileFacts file, LoadOptions options)
+    private static ShardPlan Decide(StorageFileFacts file, LoadOptions options, ShardSelection selection, long? cached)
     {
         var fs = file.FileSystem;
-        var length = file.Residency.SizeBytes;
-        var cached = file.Residency.CachedBytes;
+        var length = selection.ReadBytes;
         var type = fs.FileSystemType;
+        ShardPlan Shard(LoadStrategy strategy, string reason, ShardAccess access = ShardAccess.Map) =>
+            new(file.FileSystem.Path, file.Residency.SizeBytes, file.FileSystem, cached, strategy, prefetchedHere: strategy == LoadStrategy.Prefetch, reason, access, selection);
+
+        if (selection.IsEmpty)
+        {
+            return Shard(LoadStrategy.Lazy, "nothing of it is selected: only its header was read");
+        }
         if (options.Access == ShardAccess.Direct && options.Strategy == LoadStrategy.Auto)
         {
             // Direct reads replace the page cache's read-ahead: prefetching as well would read everything twice.
-            return Shard(file, LoadStrategy.Lazy, $"direct reads were asked for ({type}, {CachedText(cached, length)})", ShardAccess.Direct);
+            return Shard(LoadStrategy.Lazy, $"direct reads were asked for ({type}, {CachedText(cached, length)})", ShardAccess.Direct);
         }
 
         if (options.Strategy != LoadStrategy.Auto)
         {
-            return Shard(file, options.Strategy, $"{options.Strategy.ToString().ToLowerInvariant()} was asked for ({type}, {CachedText(cached, length)})");
+            return Shard(options.Strategy, $"{options.Strategy.ToString().ToLowerInvariant()} was asked for ({type}, {CachedText(cached, length)})");
         }
 
         if (fs.Class == FileSystemClass.Memory)
         {
-            return Shard(file, LoadStrategy.Lazy, $"{type} keeps files in memory: mapping reads it at memory speed");
+            return Shard(LoadStrategy.Lazy, $"{type} keeps files in memory: mapping reads it at memory speed");
         }
 
         var cachedText = CachedText(cached, length);
@@ -141,7 +155,7 @@ internal static class LoadPlanner
         {
             // Read at the device's queue depth straight into the consumer's copies: nothing to prefetch, no page cache
             // to fill (on this project's benchmark machine fio reads 2.7 GB/s direct where buffered fills reach 1.5).
-            return Shard(file, LoadStrategy.Lazy,
+            return Shard(LoadStrategy.Lazy,
                 $"{type} is a local file system, {cachedText} and the consumer copies tensors out: read past the page cache with parallel direct reads",
                 ShardAccess.Direct);
         }
@@ -152,8 +166,8 @@ internal static class LoadPlanner
             // workers keep eight, and spread the cost of bringing pages in over every core. Measured cold, 4 GiB on
             // this project's benchmark machine: lazy 4.5 s, cat 4.3 s, prefetch 1.9 s (docs/BENCHMARKS.md).
             return IsCached(cached, length)
-                ? Shard(file, LoadStrategy.Lazy, $"{type} is a local file system and {cachedText}: mapped, it is read from memory")
-                : Shard(file, LoadStrategy.Prefetch,
+                ? Shard(LoadStrategy.Lazy, $"{type} is a local file system and {cachedText}: mapped, it is read from memory")
+                : Shard(LoadStrategy.Prefetch,
                     $"{type} is a local file system and {cachedText}: parallel fills bring it in faster than the reader's own page faults");
         }
 
@@ -162,17 +176,13 @@ internal static class LoadPlanner
             : $"{type} is not a known file system (prefetching costs little if it is local)";
         if (IsCached(cached, length))
         {
-            return Shard(file, LoadStrategy.Lazy, $"{what}, but {cachedText}: it is read from memory without prefetching");
+            return Shard(LoadStrategy.Lazy, $"{what}, but {cachedText}: it is read from memory without prefetching");
         }
 
-        return Shard(file, LoadStrategy.Prefetch, $"{what} and {cachedText}: parallel block reads warm the page cache ahead of the reader");
+        return Shard(LoadStrategy.Prefetch, $"{what} and {cachedText}: parallel block reads warm the page cache ahead of the reader");
     }
 
     private static bool IsCached(long? cached, long length) => cached is { } bytes && length > 0 && bytes >= length * CachedEnough;
-
-    private static ShardPlan Shard(StorageFileFacts file, LoadStrategy strategy, string reason, ShardAccess access = ShardAccess.Map) =>
-        new(file.FileSystem.Path, file.Residency.SizeBytes, file.FileSystem, file.Residency.CachedBytes, strategy,
-            prefetchedHere: strategy == LoadStrategy.Prefetch, reason, access);
 
     /// <summary>
     /// Where the storage can fail, a page fault must not be what meets the error (SIGBUS kills the process): bytes are
@@ -182,6 +192,11 @@ internal static class LoadPlanner
     /// </summary>
     private static ShardPlan WithAccess(ShardPlan shard, LoadOptions options, bool canPopulate, bool fitsBudget)
     {
+        if (shard.IsSkipped)
+        {
+            return shard;
+        }
+
         if (shard.Strategy == LoadStrategy.Eager)
         {
             return shard.WithAccess(ShardAccess.Read, shard.Reason);

@@ -1,3 +1,4 @@
+using Checkpoints.Selection;
 using Checkpoints.Storage.FileSystems;
 
 
@@ -6,10 +7,12 @@ namespace Checkpoints.Loading.Planning;
 /// <summary>How one shard will be read, and why.</summary>
 public sealed class ShardPlan
 {
-    internal ShardPlan(string path, long length, FileSystemFacts fileSystem, long? cachedBytes, LoadStrategy strategy, bool prefetchedHere, string reason, ShardAccess access)
+    internal ShardPlan(string path, long length, FileSystemFacts fileSystem, long? cachedBytes, LoadStrategy strategy, bool prefetchedHere, string reason, ShardAccess access,
+        ShardSelection? selection = null)
     {
         Path = path;
         Length = length;
+        Selection = selection ?? ShardSelection.Whole(length, length);
         FileSystem = fileSystem;
         CachedBytes = cachedBytes;
         Strategy = strategy;
@@ -24,10 +27,24 @@ public sealed class ShardPlan
     /// <summary>Its size in bytes.</summary>
     public long Length { get; }
 
+    /// <summary>Bytes of the tensors and slices selected in it (all of its tensors' bytes without a selection).</summary>
+    public long SelectedBytes => Selection.SelectedBytes;
+
+    /// <summary>Bytes the load reads of it: the selected ranges with small gaps read through, or the whole file; 0 when nothing is selected.</summary>
+    public long ReadBytes => Selection.ReadBytes;
+
+    /// <summary>How many separate ranges are read of it (1 for the whole file).</summary>
+    public int ReadRanges => Selection.Reads.Count;
+
+    /// <summary>Whether nothing of it is selected: it is not opened beyond its header, and never read.</summary>
+    public bool IsSkipped => Selection.IsEmpty;
+
+    internal ShardSelection Selection { get; }
+
     /// <summary>The file system that holds it.</summary>
     public FileSystemFacts FileSystem { get; }
 
-    /// <summary>Bytes already in the page cache; null when unknown (counted as not cached).</summary>
+    /// <summary>Bytes of what it reads (<see cref="ReadBytes"/>) already in the page cache; null when unknown (counted as not cached).</summary>
     public long? CachedBytes { get; }
 
     /// <summary>The strategy chosen for it: never <see cref="LoadStrategy.Auto"/>.</summary>
@@ -44,9 +61,9 @@ public sealed class ShardPlan
 
     /// <summary>This plan with another access and reason: the planner's last step refines how bytes arrive.</summary>
     internal ShardPlan WithAccess(ShardAccess access, string reason) =>
-        new(Path, Length, FileSystem, CachedBytes, Strategy, PrefetchedHere, reason, access);
+        new(Path, Length, FileSystem, CachedBytes, Strategy, PrefetchedHere, reason, access, Selection);
 
     /// <summary>This plan for a shard another local rank prefetches.</summary>
     internal ShardPlan WarmedElsewhere(string reason) =>
-        new(Path, Length, FileSystem, CachedBytes, Strategy, prefetchedHere: false, reason, Access);
+        new(Path, Length, FileSystem, CachedBytes, Strategy, prefetchedHere: false, reason, Access, Selection);
 }

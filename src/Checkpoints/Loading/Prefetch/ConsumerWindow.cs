@@ -13,11 +13,19 @@ internal sealed class ConsumerWindow
     private long _end;
     private int _waiting;
 
+    private readonly long _skippable;
+
     /// <param name="size">Bytes the prefetcher may be ahead; <see cref="long.MaxValue"/> for no limit.</param>
-    public ConsumerWindow(long size)
+    /// <param name="skippable">
+    /// The widest run of bytes, inside what is read, that a consumer reading in order passes over (the unselected bytes
+    /// between a selection's ranges): a step that far is still progress, not a lookup.
+    /// </param>
+    public ConsumerWindow(long size, long skippable = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size);
+        ArgumentOutOfRangeException.ThrowIfNegative(skippable);
         Size = size;
+        _skippable = skippable;
     }
 
     public long Size { get; }
@@ -36,7 +44,7 @@ internal sealed class ConsumerWindow
     public void Advance(long start, long end)
     {
         var lastEnd = Volatile.Read(ref _end);
-        if (start - lastEnd > Size)
+        if (start - lastEnd - _skippable > Size)
         {
             return;
         }

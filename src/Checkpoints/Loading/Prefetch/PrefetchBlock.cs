@@ -24,4 +24,24 @@ internal readonly record struct PrefetchBlock(int File, long Offset, int Length,
 
         return blocks;
     }
+
+    /// <summary>Cuts each file's ranges into blocks, in the order the consumer will read them.</summary>
+    /// <param name="files">Per file, its ranges (sorted) with where each starts in the loading order.</param>
+    /// <param name="blockSize">The largest block.</param>
+    public static List<PrefetchBlock> SplitRanges(IReadOnlyList<IReadOnlyList<(long Offset, long Length, long Position)>> files, int blockSize)
+    {
+        var blocks = new List<PrefetchBlock>();
+        for (var file = 0; file < files.Count; file++)
+        {
+            foreach (var (start, length, position) in files[file])
+            {
+                for (long done = 0; done < length; done += blockSize)
+                {
+                    blocks.Add(new PrefetchBlock(file, start + done, (int)Math.Min(blockSize, length - done), position + done));
+                }
+            }
+        }
+
+        return blocks;
+    }
 }

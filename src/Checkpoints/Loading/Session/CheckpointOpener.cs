@@ -6,6 +6,7 @@ using Checkpoints.Loading.Logging;
 using Checkpoints.Loading.Planning;
 using Checkpoints.Loading.Reading;
 using Checkpoints.Loading.Telemetry;
+using Checkpoints.Selection;
 using Checkpoints.Storage.Cache;
 using Checkpoints.Storage.Facts;
 using Microsoft.Extensions.Logging;
@@ -53,16 +54,17 @@ internal static class CheckpointOpener
                 probeOptions.MeasureResidency ? new PageCache(probeOptions.ProcRoot) : null, cancellationToken);
             var headers = opened.Select(static shard => shard.Header).ToArray();
             var catalog = CheckpointCatalog.Build(layout.ShardPaths, layout.Index, headers);
+            var selection = ResolvedSelection.Resolve(catalog, options.Selection, new RangeCoalescing(options.CoalesceGapBytes, options.WholeShardFraction));
             // The residencies were measured through the handles the headers were read with: no second open of every shard.
             var facts = StorageProbe.Probe(layout.ShardPaths, probeOptions,
                 probeOptions.MeasureResidency ? opened.Select(static shard => shard.Residency!).ToArray() : null, cancellationToken);
-            var plan = Plan(facts, options);
+            var plan = Plan(facts, options, selection);
             activity?.SetTag("checkpoint.shards", headers.Length);
             activity?.SetTag("checkpoint.bytes", headers.Sum(static header => header.FileLength));
             activity?.SetTag("checkpoint.file_system.types", string.Join(",", facts.Files.Select(static file => file.FileSystem.FileSystemType).Distinct(StringComparer.Ordinal)));
             LogOpening(logger, path, headers, facts);
             LoadLog.Plan(logger, plan, catalog.Warnings);
-            return new OpenedCheckpoint(layout, catalog, [.. opened.Select(static shard => shard.Identity)], readPool, plan);
+            return new OpenedCheckpoint(layout, catalog, [.. opened.Select(static shard => shard.Identity)], readPool, plan, selection);
         }
         catch
         {
@@ -71,10 +73,13 @@ internal static class CheckpointOpener
         }
     }
 
-    private static LoadPlan Plan(StorageFacts facts, LoadOptions options)
+    private static LoadPlan Plan(StorageFacts facts, LoadOptions options, ResolvedSelection selection)
     {
         using var activity = LoadTelemetry.Source.StartActivity("checkpoints.plan");
-        var plan = LoadPlanner.Plan(facts, options, ReadAccessMemory.Bytes);
+        var plan = selection.IsAll
+            ? LoadPlanner.Plan(facts, options, ReadAccessMemory.Bytes)
+            : LoadPlanner.Plan(facts, options, ReadAccessMemory.Bytes, selection.Shards, [.. facts.Files.Select((file, i) => SelectedResidency.CachedBytes(file, selection.Shards[i]))]);
+        activity?.SetTag("plan.selected_bytes", plan.SelectedBytes);
         activity?.SetTag("plan.requested", plan.Requested.ToString().ToLowerInvariant());
         activity?.SetTag("plan.summary", plan.Summary);
         activity?.SetTag("plan.budget_bytes", plan.BudgetBytes);

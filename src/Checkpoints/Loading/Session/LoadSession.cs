@@ -25,7 +25,7 @@ internal sealed class LoadSession : IShardBytes, IDisposable, IAsyncDisposable
     private readonly LoadOptions _options;
     private readonly ILogger _logger;
     private readonly ShardData?[] _shardData;
-    private readonly long[] _shardPositions;
+    private readonly LoadOrder _order;
     private readonly Lock[] _shardLocks;
     private readonly CancellationTokenSource _disposing = new();
     private readonly ConsumerWindow _window;
@@ -48,13 +48,9 @@ internal sealed class LoadSession : IShardBytes, IDisposable, IAsyncDisposable
         var shards = _catalog.Shards;
         _shardData = new ShardData?[shards.Count];
         _shardLocks = [.. shards.Select(static _ => new Lock())];
-        _shardPositions = new long[shards.Count];
-        for (var i = 1; i < _shardPositions.Length; i++)
-        {
-            _shardPositions[i] = _shardPositions[i - 1] + shards[i - 1].FileLength;
-        }
+        _order = new LoadOrder([.. _plan.Shards.Select(static shard => shard.Selection)], options.CoalesceGapBytes);
+        _window = new ConsumerWindow(_plan.WindowBytes ?? long.MaxValue, _order.LargestSkip);
 
-        _window = new ConsumerWindow(_plan.WindowBytes ?? long.MaxValue);
         _shardTags = [.. _plan.Shards.Select(static shard => new KeyValuePair<string, object?>[]
         {
             new("load.strategy", shard.Strategy.ToString().ToLowerInvariant()),
@@ -205,8 +201,7 @@ internal sealed class LoadSession : IShardBytes, IDisposable, IAsyncDisposable
     private ShardData ShardData(int shard, long fileOffset, long length)
     {
         ThrowIfDisposed();
-        var position = _shardPositions[shard] + fileOffset;
-        _window.Advance(position, position + length);
+        _window.Advance(_order.PositionOf(shard, fileOffset), _order.PositionOf(shard, fileOffset + length));
         if (_plan.WindowBytes is not null)
         {
             ReleaseBehind(_window.Position);
@@ -264,22 +259,17 @@ internal sealed class LoadSession : IShardBytes, IDisposable, IAsyncDisposable
             return;
         }
 
-        for (var shard = 0; shard < _shardData.Length; shard++)
+        foreach (var (shard, offset, length) in _order.Between(released, position))
         {
-            var start = _shardPositions[shard];
-            var end = start + _catalog.Shards[shard].FileLength;
-            if (end > released && start < position && Volatile.Read(ref _shardData[shard]) is { } data)
-            {
-                var from = Math.Max(released, start);
-                data.ReleaseBehind(from - start, Math.Min(position, end) - from);
-            }
+            Volatile.Read(ref _shardData[shard])?.ReleaseBehind(offset, length);
         }
     }
 
     private Prefetcher CreatePrefetcher(bool stopAtWindow, CancellationToken cancellationToken)
     {
         var shards = Enumerable.Range(0, _plan.Shards.Count).Where(i => _plan.Shards[i].PrefetchedHere).ToArray();
-        var blocks = PrefetchBlock.Split([.. shards.Select(i => (_shardPositions[i], _catalog.Shards[i].FileLength))], _plan.BlockSize);
+        var blocks = PrefetchBlock.SplitRanges([.. shards.Select(i => (IReadOnlyList<(long, long, long)>)[.. _order.ReadsOf(i).Select((read, r) => (read.Start, read.Length, _order.PositionOf(i, r)))])],
+            _plan.BlockSize);
         var paths = shards.Select(i => _catalog.Shards[i].FilePath).ToArray();
         var reader = new FileBlockReader(paths, [.. shards.Select(i => _plan.Shards[i].FileSystem.Class == FileSystemClass.Local)]);
         var claims = new NodePrefetchClaims(paths, [.. shards.Select(i => _identities[i])], NodeLockDirectory.OpenDefault, _logger);
@@ -301,15 +291,26 @@ internal sealed class LoadSession : IShardBytes, IDisposable, IAsyncDisposable
         // Every open below checks the file against its identity (deleted, replaced, changed), and read access turns a
         // disposal during a read into ObjectDisposedException itself.
         var settings = new ReadSettings(_readPool, _plan.BlockSize, _options.ReadTimeout, _disposing.Token);
+        if (plan.IsSkipped)
+        {
+            // Tensors outside the selection refuse to be read before they get here.
+            throw new InvalidOperationException($"{header.FilePath}: nothing of this shard is selected, so it is not read.");
+        }
+
+        var pieces = plan.Selection.Pieces;
         switch (plan.Strategy, plan.Access)
         {
             case (LoadStrategy.Eager, _):
                 ReleaseEarlierEagerShards(shard);
-                return OwnedShardData.LoadEager(header, identity, settings, _logger);
+                return pieces.Count == 0
+                    ? OwnedShardData.LoadEager(header, identity, settings, _logger)
+                    : OwnedShardData.LoadEager(header, identity, settings, ShardSegments.Plan(pieces, ShardSegments.EagerGroupBytes, ShardSegments.ChunkBytes, _options.CoalesceGapBytes), _logger);
             case (_, ShardAccess.Direct):
                 return new DirectShardData(header, identity, settings, _directBuffers.Value, _logger);
             case (_, ShardAccess.Read):
-                return OwnedShardData.ForReads(header, identity, settings);
+                return pieces.Count == 0
+                    ? OwnedShardData.ForReads(header, identity, settings)
+                    : OwnedShardData.ForReads(header, identity, settings, ShardSegments.Plan(pieces, ShardSegments.ReadGroupBytes, ShardSegments.ChunkBytes, _options.CoalesceGapBytes));
             case (_, ShardAccess.PopulatedMap):
                 return _openAhead.Take(shard, settings, header.FilePath) is { } openedAhead
                     ? openedAhead.Populated(header, settings)
@@ -323,7 +324,7 @@ internal sealed class LoadSession : IShardBytes, IDisposable, IAsyncDisposable
     /// Whether a shard's data is opened ahead of the consumer: maps, which hold no descriptor once open. Read and direct
     /// access keep a descriptor for their reads, and eager access reads the whole shard, which is no open to do early.
     /// </summary>
-    private bool OpensAhead(int shard) => _plan.Shards[shard] is { Strategy: not LoadStrategy.Eager, Access: ShardAccess.Map or ShardAccess.PopulatedMap };
+    private bool OpensAhead(int shard) => _plan.Shards[shard] is { IsSkipped: false, Strategy: not LoadStrategy.Eager, Access: ShardAccess.Map or ShardAccess.PopulatedMap };
 
     /// <summary>
     /// An eager shard's memory is let go when the reader moves on to a later shard: at most the current one is held.

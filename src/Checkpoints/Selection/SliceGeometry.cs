@@ -1,0 +1,112 @@
+using System.Globalization;
+using Checkpoints.Format;
+
+namespace Checkpoints.Selection;
+
+/// <summary>
+/// Where a tensor's selected slice lies in its file: <see cref="Pieces"/> runs of <see cref="PieceBytes"/> bytes,
+/// <see cref="Stride"/> apart, the first at <see cref="FileOffset"/>. A whole tensor or a slice of rows is one piece; a
+/// slice of the last dimension of a matrix is one piece per row.
+/// </summary>
+internal sealed class SliceGeometry
+{
+    private SliceGeometry(TensorSlice slice, long[] shape, long fileOffset, long pieceBytes, long stride, long pieces)
+    {
+        Slice = slice;
+        Shape = shape;
+        FileOffset = fileOffset;
+        PieceBytes = pieceBytes;
+        Stride = stride;
+        Pieces = pieces;
+    }
+
+    public TensorSlice Slice { get; }
+
+    /// <summary>The slice's own shape.</summary>
+    public long[] Shape { get; }
+
+    /// <summary>Absolute file offset of the first selected byte.</summary>
+    public long FileOffset { get; }
+
+    public long PieceBytes { get; }
+
+    public long Stride { get; }
+
+    public long Pieces { get; }
+
+    public long ByteLength => PieceBytes * Pieces;
+
+    /// <summary>Whether the slice is one run of bytes (a whole tensor, rows, or an empty slice).</summary>
+    public bool IsContiguous => Pieces <= 1;
+
+    /// <summary>The slice <paramref name="slice"/> of <paramref name="tensor"/>, whose data starts at <paramref name="fileOffset"/>.</summary>
+    /// <exception cref="ArgumentException">The slice lies outside the tensor, cuts a scalar, or splits a byte of a sub-byte type.</exception>
+    public static SliceGeometry Of(TensorEntry tensor, long fileOffset, TensorSlice slice)
+    {
+        var shape = tensor.Shape;
+        if (slice.IsWhole)
+        {
+            return new SliceGeometry(slice, shape, fileOffset, tensor.ByteLength, tensor.ByteLength, 1);
+        }
+
+        if (shape.Length == 0)
+        {
+            throw Invalid(tensor, slice, "a scalar cannot be cut");
+        }
+
+        var dimension = slice.Dimension == SliceDimension.First || shape.Length == 1 ? 0 : shape.Length - 1;
+        var extent = shape[dimension];
+        var (start, end) = slice.Bounds(extent);
+        if (end > extent)
+        {
+            throw Invalid(tensor, slice, string.Create(CultureInfo.InvariantCulture, $"it ends at {end}, past the {extent} of dimension {dimension}"));
+        }
+
+        var sliced = (long[])shape.Clone();
+        sliced[dimension] = end - start;
+        var bits = tensor.DType.BitSize();
+        // Elements per index of the cut dimension: everything after it.
+        var inner = 1L;
+        for (var d = dimension + 1; d < shape.Length; d++)
+        {
+            inner *= shape[d];
+        }
+
+        if (start * inner * bits % 8 != 0 || (end - start) * inner * bits % 8 != 0)
+        {
+            throw Invalid(tensor, slice, $"its edges fall inside a byte of {bits}-bit elements");
+        }
+
+        var count = end - start;
+        var outer = dimension == 0 ? 1 : tensor.ElementCount / Math.Max(1, extent * inner);
+        var pieceBytes = count * inner * bits / 8;
+        var stride = extent * inner * bits / 8;
+        var first = fileOffset + (start * inner * bits / 8);
+        return outer <= 1 || count == 0 || count == extent
+            ? new SliceGeometry(slice, sliced, count == 0 ? fileOffset : first, pieceBytes * outer, stride * outer, count == 0 ? 0 : 1)
+            : new SliceGeometry(slice, sliced, first, pieceBytes, stride, outer);
+    }
+
+    /// <summary>The pieces as ranges, merging those closer than <paramref name="gap"/> (a strided slice with small gaps is one range).</summary>
+    public IEnumerable<ByteRange> Ranges(long gap)
+    {
+        if (Pieces == 0 || PieceBytes == 0)
+        {
+            yield break;
+        }
+
+        if (Pieces == 1 || Stride - PieceBytes <= gap)
+        {
+            yield return new ByteRange(FileOffset, ((Pieces - 1) * Stride) + PieceBytes);
+            yield break;
+        }
+
+        for (long piece = 0; piece < Pieces; piece++)
+        {
+            yield return new ByteRange(FileOffset + (piece * Stride), PieceBytes);
+        }
+    }
+
+    private static ArgumentException Invalid(TensorEntry tensor, TensorSlice slice, string why) =>
+        new($"Tensor '{tensor.Name}' {tensor.DType.Name()} [{string.Join(", ", tensor.Shape)}] cannot be cut as {slice}: {why}.");
+}
