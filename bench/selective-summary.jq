@@ -28,11 +28,19 @@ def goal($what; $value; $limit): {what: $what, value: $value, limit: $limit, met
             storage_bytes_runs: ($nodeRuns | map(.storage_bytes)),
             request_bytes: ($nodeRuns | map(.request_bytes) | median),
             selected_bytes: ($processRuns | map(map(.selected_bytes) | all_or_null(add)) | max),
+            planned_read_bytes: ($processRuns | map(map(.planned_read_bytes) | all_or_null(add)) | median),
+            # What the node's ranks select from files that vLLM's split (file i by global rank i % 4) warms on another
+            # node: with that split, the bytes the node must fetch by page faults.
+            selected_outside_global_share_bytes: (.ranks as $mine | $processRuns | map(
+              map(.shard_selected_bytes | if . == null then null
+                  else [to_entries[] | select((.key % 4) as $owner | $mine | index($owner) | not) | .value] | add // 0 end)
+              | all_or_null(add)) | max),
             wall_seconds: ($nodeRuns | map(.wall_seconds) | median),
             wall_seconds_runs: ($nodeRuns | map(.wall_seconds)),
             load_seconds: ($processRuns | map(map(.load_seconds) | all_or_null(max)) | median),
-            # Warmed ahead of use: by `ckpt prefetch` (the global set-up) and by the load's own prefetch.
-            prefetched_bytes: ($processRuns | map(map((.prefetch.bytesRead // 0) + (.load.prefetchedBytes // 0)) | add) | median)
+            # What `ckpt prefetch` read on this node (the global set-up; null where none ran). Not the loads' own
+            # prefetchedBytes: ranks sharing a prefetch each count bytes another rank read.
+            prefetched_bytes: ($processRuns | map(map(.prefetch.bytesRead) | all_or_null(add)) | median)
           }
       ],
       processes: [
@@ -64,7 +72,7 @@ def goal($what; $value; $limit): {what: $what, value: $value, limit: $limit, met
                   goal("last of the 4 ranks done / T_full (process walls)"; .wall_over_full; 1.1)]
     else
       .nodes |= map(.fetched_over_selected = ratio(.storage_bytes; .selected_bytes) | .wall_over_full = ratio(.wall_seconds; $full.wall_seconds)
-        | .fetched_beyond_prefetch_bytes = (if .storage_bytes == null then null else .storage_bytes - .prefetched_bytes end))
+        | .fetched_beyond_prefetch_bytes = (if .storage_bytes == null or .prefetched_bytes == null then null else .storage_bytes - .prefetched_bytes end))
       | .goals = []
     end)) as $cases
 | {

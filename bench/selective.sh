@@ -177,8 +177,8 @@ declare -A PLAN_SELECTED=()
 plan_selection() {
   local key="sel:${SELECT[*]}"
   [[ -z "${PLAN_SELECTED[$key]+set}" ]] || return 0
-  PLAN_SELECTED[$key]="$("$CKPT" plan "$DATA_DIR" "${SELECT[@]}" --json |
-    jq '.selectedBytes // .selected_bytes // .plan.selectedBytes // .plan.selected_bytes // null')"
+  PLAN_SELECTED[$key]="$(env -u RANK -u WORLD_SIZE -u LOCAL_RANK -u LOCAL_WORLD_SIZE "$CKPT" plan "$DATA_DIR" "${SELECT[@]}" --json |
+    jq '.selectedBytes // .plan.selectedBytes // null')"
 }
 
 # One rank, run by `bash -c` in a process group of its own: [PREFETCH COMMAND...] --load LOAD COMMAND...
@@ -223,8 +223,10 @@ launch_rank() {
       local_rank: $localRank, local_world_size: $localWorld, selection: $selection, plan_selected_bytes: $planSelected,
       command: $command, prefetch_command: (if $prefetchCommand == "" then null else $prefetchCommand end)
     }' >"$dir/meta.json"
-  # Nodes do not share a lock folder (each has its own /tmp); ckpt makes the last level itself.
-  start_group "$dir/worker.out" "$dir/worker.err" env "CKPT_LOCK_DIR=$LOCK_ROOT/node-$node" \
+  # Nodes do not share a lock folder (each has its own /tmp); ckpt makes the last level itself. The ranks are given as
+  # flags: torchrun's variables, which ckpt reads when they are not, must not leak in from the caller's shell.
+  start_group "$dir/worker.out" "$dir/worker.err" \
+    env -u RANK -u WORLD_SIZE -u LOCAL_RANK -u LOCAL_WORLD_SIZE "CKPT_LOCK_DIR=$LOCK_ROOT/node-$node" \
     bash -c "$WORKER" worker "$dir" "${prefetch[@]}" --load "${load[@]}"
   RANK_PIDS+=("$STARTED_PID")
 }
@@ -292,8 +294,12 @@ measure_case() {
         wall_seconds: ((($endText | tonumber) - $t0) / 1e9),
         prefetch_wall_seconds: (if $prefetchedText == "" then null else (($prefetchedText | tonumber) - $t0) / 1e9 end),
         load_seconds: $l.seconds,
-        selected_bytes: ($l.selectedBytes // $l.selected_bytes // $meta[0].plan_selected_bytes
+        selected_bytes: ($l.selectedBytes // $l.plan.selectedBytes // $meta[0].plan_selected_bytes
           // (if $selection == 0 then $l.bytes else null end)),
+        # What the plan reads (the selection, gaps read through, whole shards past --read-whole-at) and, per shard in
+        # the checkpoint'"'"'s order, what it selects there.
+        planned_read_bytes: $l.plan.readBytes,
+        shard_selected_bytes: (if $l.plan.shards then [$l.plan.shards[] | .selectedBytes] else null end),
         digest: $l.digest,
         prefetch: $p, load: $l,
         stderr_tail: (if $s == 0 then null else $stderrText end)
