@@ -8,6 +8,7 @@
 #   netfs.sh up   EXPORT MOUNTPOINT [--rtt 2ms] [--bandwidth 1GB/s] [--max-conns N] [--sshfs-opts OPTS] [--no-proxy]
 #   netfs.sh down MOUNTPOINT
 #   netfs.sh run  EXPORT MOUNTPOINT [options as for up] -- CMD [ARGS...]
+#   netfs.sh stats MOUNTPOINT     # the bytes the mount's proxy carried so far, as JSON (bytesServerToClient, ...)
 #
 # Environment: NETFS_STATE_DIR (default /run/netfs) holds one state file and the logs per mount;
 # NETFS_SKIP_BUILD=1 skips `dotnet build`. Needs root (apt-get, FUSE mounts of root's sftp-server).
@@ -28,7 +29,7 @@ die() {
 }
 
 usage() {
-  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -99,14 +100,19 @@ start_sftp_server() {
 
 start_proxy() {
   local rtt="$1" bandwidth="$2" pid tries=300 args
-  args=(--listen 127.0.0.1:0 --target "127.0.0.1:$SFTP_PORT" --rtt "$rtt")
+  # --stats: the proxy writes what it carried to this file on SIGUSR1 (`netfs.sh stats`) and when it stops.
+  args=(--listen 127.0.0.1:0 --target "127.0.0.1:$SFTP_PORT" --rtt "$rtt" --stats "$LOG_DIR/proxy-stats.json")
   [[ -n "$bandwidth" ]] && args+=(--bandwidth "$bandwidth")
   : >"$LOG_DIR/proxy.out"
+  # The logs folder outlives a mount (a later `up` of the same mount point reuses it): a new proxy numbers its
+  # snapshots from 1 again, so the last mount's final snapshot must go.
+  rm -f -- "$LOG_DIR/proxy-stats.json"
   # No thread-pool spinning: on 2 cores the spin (sched_yield) cost a third of the proxy's CPU time.
   DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 DOTNET_TieredPGO=1 \
     setsid dotnet "$PROXY_DLL" "${args[@]}" </dev/null >"$LOG_DIR/proxy.out" 2>>"$LOG_DIR/proxy.log" &
   pid=$!
   record PROXY_PID "$pid"
+  record STATS_FILE "$LOG_DIR/proxy-stats.json"
   # The proxy prints its port as the first line of standard output.
   while ((tries-- > 0)) && alive "$pid" && ! [[ -s "$LOG_DIR/proxy.out" ]]; do
     sleep 0.1
@@ -245,6 +251,38 @@ stop_pid() {
   fi
 }
 
+# Asks the mount's proxy for a snapshot of its counters (SIGUSR1) and prints it once written: one JSON line,
+# {"sequence":N,"final":false,"bytesClientToServer":..,"bytesServerToClient":..,"connectionsAccepted":..,"connectionsOpen":..}.
+# Counted since `up`, all connections together; bytesServerToClient is what the server sent (file data, replies).
+cmd_stats() {
+  (($# == 1)) || usage
+  local mountpoint state PROXY_PID="" STATS_FILE="" before=0 snapshot tries=100
+  mountpoint="$(realpath -m -- "$1")"
+  state="$(state_file_for "$mountpoint")"
+  [[ -f "$state" ]] || die "$mountpoint was not mounted by netfs.sh (no $state)"
+  # shellcheck disable=SC1090 # written by `record` with %q quoting
+  source "$state"
+  [[ -n "$STATS_FILE" ]] || die "$mountpoint has no proxy (mounted with --no-proxy, or by an older netfs.sh)"
+  alive "$PROXY_PID" || die "the proxy of $mountpoint ($PROXY_PID) is not running"
+  if [[ -f "$STATS_FILE" ]]; then before="$(stats_sequence "$STATS_FILE")"; fi
+  kill -USR1 "$PROXY_PID"
+  # The proxy renames each snapshot into place whole: a larger sequence number means ours (or a later one) is there.
+  while ((tries-- > 0)); do
+    if [[ -f "$STATS_FILE" ]]; then
+      snapshot="$(cat -- "$STATS_FILE")"
+      if (($(stats_sequence <<<"$snapshot") > before)); then
+        printf '%s\n' "$snapshot"
+        return 0
+      fi
+    fi
+    sleep 0.05
+  done
+  die "the proxy of $mountpoint ($PROXY_PID) wrote no statistics to $STATS_FILE within 5 s; see $LOG_DIR/proxy.log"
+}
+
+# The "sequence" number of a snapshot (a file, or standard input), without needing jq.
+stats_sequence() { sed -n 's/.*"sequence":\([0-9][0-9]*\).*/\1/p' "$@" | head -n1 | grep . || echo 0; }
+
 cmd_run() {
   local up_args=() export_dir="${1:-}" mountpoint="${2:-}"
   (($# >= 2)) || usage
@@ -275,6 +313,7 @@ main() {
     up) cmd_up "$@" ;;
     down) cmd_down "$@" ;;
     run) cmd_run "$@" ;;
+    stats) cmd_stats "$@" ;;
     -h | --help | help) usage ;;
     *) usage ;;
   esac

@@ -36,17 +36,19 @@ readonly MOUNTPOINT="$WORK/mnt"
 readonly PACKAGES=(sshfs socat openssh-sftp-server fuse3 vmtouch fio time jq)
 readonly STRATEGIES=(lazy eager prefetch auto)
 readonly TIME_FORMAT='%e %U %S %M'
+# shellcheck source=bench/lib/options.sh
+source "$BENCH_DIR/lib/options.sh"
 # shellcheck source=bench/lib/cold.sh
 source "$BENCH_DIR/lib/cold.sh"
+# shellcheck source=bench/lib/checkpoint.sh
+source "$BENCH_DIR/lib/checkpoint.sh"
+# shellcheck source=bench/lib/processes.sh
+source "$BENCH_DIR/lib/processes.sh"
 
 log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() {
   log "error: $*"
   exit 1
-}
-usage() {
-  sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-  exit 2
 }
 
 # ---------------------------------------------------------------------------------------------- options
@@ -56,28 +58,28 @@ report_only=""
 original_args=("$@")
 while (($# > 0)); do
   case "$1" in
-    --size) size="${2:?}"; shift 2 ;;
-    --shards) shards="${2:?}"; shift 2 ;;
-    --runs) runs="${2:?}"; shift 2 ;;
-    --rtt) rtt="${2:?}"; shift 2 ;;
-    --rtts) rtts="${2:?}"; shift 2 ;;
-    --scenarios) scenarios="${2:?}"; shift 2 ;;
-    --par) par="${2:?}"; shift 2 ;;
-    --bandwidth) bandwidth="${2:?}"; shift 2 ;;
-    --many-shards) many_shards="${2:?}"; shift 2 ;;
-    --contenders) contenders="${2:?}"; shift 2 ;;
-    --export) export_mode="${2:?}"; shift 2 ;;
-    --out) out_dir="${2:?}"; shift 2 ;;
+    --size) require_value "$@"; size="$2"; shift 2 ;;
+    --shards) require_value "$@"; shards="$2"; shift 2 ;;
+    --runs) require_value "$@"; runs="$2"; shift 2 ;;
+    --rtt) require_value "$@"; rtt="$2"; shift 2 ;;
+    --rtts) require_value "$@"; rtts="$2"; shift 2 ;;
+    --scenarios) require_value "$@"; scenarios="$2"; shift 2 ;;
+    --par) require_value "$@"; par="$2"; shift 2 ;;
+    --bandwidth) require_value "$@"; bandwidth="$2"; shift 2 ;;
+    --many-shards) require_value "$@"; many_shards="$2"; shift 2 ;;
+    --contenders) require_value "$@"; contenders="$2"; shift 2 ;;
+    --export) require_value "$@"; export_mode="$2"; shift 2 ;;
+    --out) require_value "$@"; out_dir="$2"; shift 2 ;;
     --no-diagnose) diagnose=0; shift ;;
-    --settle) settle="${2:?}"; shift 2 ;;
+    --settle) require_value "$@"; settle="$2"; shift 2 ;;
     --quick) quick=1; shift ;;
     --report-only)
       report_only="$REPO_ROOT/docs"
       if [[ -n "${2:-}" && "${2:0:2}" != -- ]]; then report_only="$2"; shift; fi
       shift
       ;;
-    -h | --help) usage ;;
-    *) die "unknown option $1 (see --help)" ;;
+    -h | --help) print_usage 2 21; exit 0 ;;
+    *) usage_error "unknown option '$1'" ;;
   esac
 done
 if ((quick)); then
@@ -85,22 +87,23 @@ if ((quick)); then
 fi
 : "${size:=4GiB}" "${shards:=4}" "${runs:=3}" "${rtt:=2ms}" "${rtts:=0.2ms,$rtt,10ms}" "${bandwidth:=200MB/s}" "${many_shards:=64}"
 : "${scenarios:=local-cold,local-warm,netfs-cold,netfs-cgroup,netfs-capped,netfs-many}" "${par:=1,2,4,8,16}" "${out_dir:=$REPO_ROOT/docs}"
-[[ "$runs" =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive integer"
-[[ "$shards" =~ ^[1-9][0-9]*$ ]] || die "--shards must be a positive integer"
-[[ "$many_shards" =~ ^[1-9][0-9]*$ ]] || die "--many-shards must be a positive integer"
-[[ "$bandwidth" =~ ^[0-9]+(\.[0-9]+)?[KMG]?B/s$ ]] || die "--bandwidth takes a rate such as 200MB/s"
-[[ "$export_mode" == shm || "$export_mode" == disk ]] || die "--export is shm or disk"
+require_size --size "$size"
+require_count --runs "$runs"
+require_count --shards "$shards"
+require_count --many-shards "$many_shards"
+[[ "$bandwidth" =~ ^[0-9]+(\.[0-9]+)?[KMG]?B/s$ ]] || usage_error "--bandwidth takes a rate such as 200MB/s, not '$bandwidth'"
+[[ "$export_mode" == shm || "$export_mode" == disk ]] || usage_error "--export is shm or disk, not '$export_mode'"
 IFS=, read -r -a SCENARIOS <<<"$scenarios"
 IFS=, read -r -a RTTS <<<"$rtts"
 IFS=, read -r -a PARS <<<"$par"
 for scenario in "${SCENARIOS[@]}"; do
   case "$scenario" in
     local-cold | local-warm | netfs-cold | netfs-cgroup | netfs-capped | netfs-many) ;;
-    *) die "unknown scenario $scenario" ;;
+    *) usage_error "unknown scenario '$scenario'" ;;
   esac
 done
-for n in "${PARS[@]}"; do [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "--par takes positive integers"; done
-[[ -z "$settle" || "$settle" =~ ^[0-9]+$ ]] || die "--settle takes whole seconds"
+for n in "${PARS[@]}"; do require_count --par "$n"; done
+require_settle "$settle"
 
 # ---------------------------------------------------------------------------------------------- report
 # summarize.jq turns the raw runs into medians, ratios and targets; report.jq renders the Markdown.
@@ -123,34 +126,17 @@ if [[ -n "$report_only" ]]; then
   exit 0
 fi
 
-((EUID == 0)) || die "run as root (drop_caches, FUSE mounts, memory cgroups)"
-
-to_bytes() {
-  local text="$1" number unit
-  [[ "$text" =~ ^([0-9]+)([KMGT]i?B?|B)?$ ]] || die "cannot read size $text (e.g. 4GiB, 512MiB)"
-  number="${BASH_REMATCH[1]}"
-  unit="${BASH_REMATCH[2]:-B}"
-  case "${unit:0:1}" in
-    K) echo $((number << 10)) ;;
-    M) echo $((number << 20)) ;;
-    G) echo $((number << 30)) ;;
-    T) echo $((number << 40)) ;;
-    *) echo "$number" ;;
-  esac
-}
-to_bytes "$size" >/dev/null
+require_root "drop_caches, FUSE mounts, memory cgroups"
 
 # ---------------------------------------------------------------------------------------------- cleanup
-mounted=0 cgroup_dir="" shm_export="" current_pid=""
+cgroup_dir="" shm_export="" current_pid=""
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
-  if [[ -n "$current_pid" ]] && kill -0 "$current_pid" 2>/dev/null; then
-    kill -TERM "$current_pid" 2>/dev/null || true
-    wait "$current_pid" 2>/dev/null || true
-  fi
+  # A contender under /usr/bin/time is its child: stop_process ends it first (time itself would only wait for it).
+  stop_process "$current_pid"
   if [[ -n "$cgroup_dir" ]]; then remove_cgroup "$cgroup_dir" || true; fi
-  if ((mounted)); then "$NETFS" down "$MOUNTPOINT" || true; fi
+  netfs_down_all
   if [[ -n "$shm_export" ]]; then rm -rf -- "$shm_export"; fi
   exit "$status"
 }
@@ -175,31 +161,9 @@ build() {
   dotnet build -c Release -nologo -v quiet "$BENCH_DIR/Checkpoints.NetEmu/Checkpoints.NetEmu.csproj" >&2
 }
 
-# The checkpoint is written once per size and shard count and reused; a stamp written after synth
-# finishes marks it complete. Sets DATA_DIR, DATA_FILES and TOTAL_BYTES for the given shard count (default --shards).
-prepare_data() {
-  local count_wanted="${1:-$shards}" stamp expected count
-  DATA_DIR="$WORK/data/${size}-${count_wanted}shards"
-  stamp="$DATA_DIR/.bench-stamp"
-  expected="size=$size shards=$count_wanted dtype=bf16"
-  count=0
-  if [[ -d "$DATA_DIR" ]]; then
-    count="$(find "$DATA_DIR" -maxdepth 1 -name '*.safetensors' | wc -l)"
-  fi
-  if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$expected" || "$count" != "$count_wanted" ]]; then
-    log "writing the synthetic checkpoint ($size, $count_wanted shards) to $DATA_DIR"
-    rm -rf -- "$DATA_DIR"
-    "$CKPT" synth "$DATA_DIR" --size "$size" --shards "$count_wanted" --dtype bf16 >&2
-    printf '%s\n' "$expected" >"$stamp"
-  else
-    log "reusing the checkpoint in $DATA_DIR"
-  fi
-  mapfile -t DATA_FILES < <(find "$DATA_DIR" -maxdepth 1 -name '*.safetensors' | sort -V)
-  ((${#DATA_FILES[@]} == count_wanted)) || die "expected $count_wanted shards in $DATA_DIR, found ${#DATA_FILES[@]}"
-  TOTAL_BYTES=0
-  local file
-  for file in "${DATA_FILES[@]}"; do TOTAL_BYTES=$((TOTAL_BYTES + $(stat -c %s -- "$file"))); done
-}
+# The checkpoint is written once per size and shard count and reused (bench/lib/checkpoint.sh). Sets DATA_DIR,
+# DATA_FILES and TOTAL_BYTES for the given shard count (default --shards).
+prepare_data() { prepare_checkpoint "$CKPT" "$WORK/data" "$size" "${1:-$shards}"; }
 
 # `ckpt load --help` falls back to the root help when there is no such command: look at the command list.
 have_load() { "$CKPT" --help 2>/dev/null | grep -qE '^[[:space:]]+load([[:space:]]|$)'; }
@@ -549,8 +513,7 @@ main() {
           fi
           run_contenders || failed=1
           ((failed)) || maybe_diagnose "$scenario-$rtt_value"
-          "$NETFS" down "$MOUNTPOINT"
-          mounted=0
+          netfs_down "$MOUNTPOINT"
           if ((failed)); then break; fi
         done
         if [[ "$scenario" == netfs-many ]]; then prepare_data; fi
@@ -599,18 +562,14 @@ mount_netfs() {
     if [[ -z "$shm_export" || ! -d "$export_dir" ]]; then
       shm_export=/dev/shm/ckpt-bench-export
       rm -rf -- "$shm_export"
-      mkdir -p "$export_dir"
       log "copying the checkpoint to $export_dir (tmpfs export)"
-      cp -- "$DATA_DIR"/*.safetensors "$DATA_DIR"/*.json "$export_dir"/ 2>/dev/null ||
-        cp -- "$DATA_DIR"/*.safetensors "$export_dir"/
+      copy_checkpoint "$DATA_DIR" "$export_dir"
     fi
   fi
   NETFS_EXPORT_FILES=()
   local file
   for file in "${DATA_FILES[@]}"; do NETFS_EXPORT_FILES+=("$export_dir/${file##*/}"); done
-  mkdir -p "$MOUNTPOINT"
-  mounted=1
-  "$NETFS" up "$export_dir" "$MOUNTPOINT" --rtt "$rtt_value" ${link_bandwidth:+--bandwidth "$link_bandwidth"} >/dev/null
+  netfs_up "$export_dir" "$MOUNTPOINT" --rtt "$rtt_value" ${link_bandwidth:+--bandwidth "$link_bandwidth"}
 }
 
 config_json() {

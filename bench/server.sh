@@ -31,43 +31,42 @@ die() {
   log "error: $*"
   exit 1
 }
-usage() {
-  sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-  exit 2
-}
+# shellcheck source=bench/lib/options.sh
+source "$BENCH_DIR/lib/options.sh"
 # shellcheck source=bench/lib/cold.sh
 source "$BENCH_DIR/lib/cold.sh"
+# shellcheck source=bench/lib/checkpoint.sh
+source "$BENCH_DIR/lib/checkpoint.sh"
+# shellcheck source=bench/lib/processes.sh
+source "$BENCH_DIR/lib/processes.sh"
 
 size=4GiB shards=4 runs=3 rtt=2ms init=auto out_dir="$REPO_ROOT/docs" settle=""
 while (($# > 0)); do
   case "$1" in
-    --size) size="${2:?}"; shift 2 ;;
-    --shards) shards="${2:?}"; shift 2 ;;
-    --runs) runs="${2:?}"; shift 2 ;;
-    --rtt) rtt="${2:?}"; shift 2 ;;
-    --init) init="${2:?}"; shift 2 ;;
-    --out) out_dir="${2:?}"; shift 2 ;;
-    --settle) settle="${2:?}"; shift 2 ;;
-    -h | --help) usage ;;
-    *) log "unknown option $1"; usage ;;
+    --size) require_value "$@"; size="$2"; shift 2 ;;
+    --shards) require_value "$@"; shards="$2"; shift 2 ;;
+    --runs) require_value "$@"; runs="$2"; shift 2 ;;
+    --rtt) require_value "$@"; rtt="$2"; shift 2 ;;
+    --init) require_value "$@"; init="$2"; shift 2 ;;
+    --out) require_value "$@"; out_dir="$2"; shift 2 ;;
+    --settle) require_value "$@"; settle="$2"; shift 2 ;;
+    -h | --help) print_usage 2 17; exit 0 ;;
+    *) usage_error "unknown option '$1'" ;;
   esac
 done
-[[ "$runs" =~ ^[1-9][0-9]*$ ]] || die "--runs takes a positive whole number"
-[[ "$shards" =~ ^[1-9][0-9]*$ ]] || die "--shards takes a positive whole number"
-[[ "$init" == auto || "$init" =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "--init takes seconds or auto"
-[[ -z "$settle" || "$settle" =~ ^[0-9]+$ ]] || die "--settle takes whole seconds"
-((EUID == 0)) || die "run as root (page cache drops, FUSE mounts)"
+require_size --size "$size"
+require_count --runs "$runs"
+require_count --shards "$shards"
+[[ "$init" == auto || "$init" =~ ^[0-9]+(\.[0-9]+)?$ ]] || usage_error "--init takes seconds or auto, not '$init'"
+require_settle "$settle"
+require_root "page cache drops, FUSE mounts"
 
-mounted=0 current_pid=""
+current_pid=""
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
-  if [[ -n "$current_pid" ]] && kill -0 "$current_pid" 2>/dev/null; then
-    pkill -TERM -P "$current_pid" 2>/dev/null || true
-    kill -TERM "$current_pid" 2>/dev/null || true
-    wait "$current_pid" 2>/dev/null || true
-  fi
-  if ((mounted)); then "$NETFS" down "$MOUNTPOINT" || true; fi
+  stop_process "$current_pid"
+  netfs_down_all
   rm -rf -- "$SHM_EXPORT"
   exit "$status"
 }
@@ -81,18 +80,9 @@ prepare() {
   dotnet publish "$REPO_ROOT/src/Checkpoints.Cli" -c Release -o "$WORK/ckpt" -nologo -v quiet >&2
   dotnet build -c Release -nologo -v quiet "$BENCH_DIR/Checkpoints.NetEmu/Checkpoints.NetEmu.csproj" >&2
   # The same folder and stamp as bench/run.sh and bench/torchsharp.sh.
-  DATA_DIR="$WORK/data/${size}-${shards}shards"
-  local expected="size=$size shards=$shards dtype=bf16"
-  if [[ ! -f "$DATA_DIR/.bench-stamp" || "$(cat "$DATA_DIR/.bench-stamp")" != "$expected" ]]; then
-    log "writing the synthetic checkpoint ($size, $shards shards) to $DATA_DIR"
-    rm -rf -- "$DATA_DIR"
-    "$CKPT" synth "$DATA_DIR" --size "$size" --shards "$shards" --dtype bf16 >&2
-    printf '%s\n' "$expected" >"$DATA_DIR/.bench-stamp"
-  fi
-  rm -rf -- "$SHM_EXPORT" && mkdir -p "$SHM_EXPORT" "$MOUNTPOINT"
-  cp -- "$DATA_DIR"/*.safetensors "$DATA_DIR"/*.json "$SHM_EXPORT"/
-  mounted=1
-  NETFS_SKIP_BUILD=1 "$NETFS" up "$SHM_EXPORT" "$MOUNTPOINT" --rtt "$rtt" >/dev/null
+  prepare_checkpoint "$CKPT" "$WORK/data" "$size" "$shards"
+  copy_checkpoint "$DATA_DIR" "$SHM_EXPORT"
+  netfs_up "$SHM_EXPORT" "$MOUNTPOINT" --rtt "$rtt"
 }
 
 # Runs a command in the background (so an interrupt can end it) and waits for it; its standard output goes to $1.
@@ -159,8 +149,7 @@ main() {
   done
   mkdir -p "$out_dir"
   jq -s --arg command "$COMMAND_LINE" --arg size "$size" --argjson shards "$shards" --arg rtt "$rtt" \
-    --arg commit "$(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$REPO_ROOT" diff --quiet 2>/dev/null || echo '+dirty')" \
-    --arg machine "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(uname -r)" \
+    --arg commit "$(commit_label)" --arg machine "$(machine_label)" \
     -f "$BENCH_DIR/server/summary.jq" "$runs_file" >"$out_dir/server-benchmarks.json"
   jq -r -f "$BENCH_DIR/server/report.jq" "$out_dir/server-benchmarks.json" >"$out_dir/SERVER-BENCHMARKS.md"
   rm -f -- "$runs_file"

@@ -32,47 +32,46 @@ die() {
   log "error: $*"
   exit 1
 }
-usage() {
-  sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-  exit 2
-}
+# shellcheck source=bench/lib/options.sh
+source "$BENCH_DIR/lib/options.sh"
 # shellcheck source=bench/lib/cold.sh
 source "$BENCH_DIR/lib/cold.sh"
+# shellcheck source=bench/lib/checkpoint.sh
+source "$BENCH_DIR/lib/checkpoint.sh"
+# shellcheck source=bench/lib/processes.sh
+source "$BENCH_DIR/lib/processes.sh"
 
 size=4GiB shards=4 runs=3 rtt=2ms scenarios=local-cold,local-warm,netfs-cold out_dir="$REPO_ROOT/docs" settle=""
 while (($# > 0)); do
   case "$1" in
-    --size) size="${2:?}"; shift 2 ;;
-    --shards) shards="${2:?}"; shift 2 ;;
-    --runs) runs="${2:?}"; shift 2 ;;
-    --rtt) rtt="${2:?}"; shift 2 ;;
-    --scenarios) scenarios="${2:?}"; shift 2 ;;
-    --out) out_dir="${2:?}"; shift 2 ;;
-    --settle) settle="${2:?}"; shift 2 ;;
-    -h | --help) usage ;;
-    *) log "unknown option $1"; usage ;;
+    --size) require_value "$@"; size="$2"; shift 2 ;;
+    --shards) require_value "$@"; shards="$2"; shift 2 ;;
+    --runs) require_value "$@"; runs="$2"; shift 2 ;;
+    --rtt) require_value "$@"; rtt="$2"; shift 2 ;;
+    --scenarios) require_value "$@"; scenarios="$2"; shift 2 ;;
+    --out) require_value "$@"; out_dir="$2"; shift 2 ;;
+    --settle) require_value "$@"; settle="$2"; shift 2 ;;
+    -h | --help) print_usage 2 15; exit 0 ;;
+    *) usage_error "unknown option '$1'" ;;
   esac
 done
-[[ "$runs" =~ ^[1-9][0-9]*$ ]] || die "--runs takes a positive whole number"
-[[ "$shards" =~ ^[1-9][0-9]*$ ]] || die "--shards takes a positive whole number"
-[[ -z "$settle" || "$settle" =~ ^[0-9]+$ ]] || die "--settle takes whole seconds"
+require_size --size "$size"
+require_count --runs "$runs"
+require_count --shards "$shards"
+require_settle "$settle"
 IFS=, read -r -a SCENARIOS <<<"$scenarios"
 for scenario in "${SCENARIOS[@]}"; do
-  case "$scenario" in local-cold | local-warm | netfs-cold) ;; *) die "unknown scenario $scenario" ;; esac
+  case "$scenario" in local-cold | local-warm | netfs-cold) ;; *) usage_error "unknown scenario '$scenario'" ;; esac
 done
-((EUID == 0)) || die "run as root (page cache drops, FUSE mounts)"
+require_root "page cache drops, FUSE mounts"
 
-mounted=0 current_pid=""
+current_pid=""
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
-  if [[ -n "$current_pid" ]] && kill -0 "$current_pid" 2>/dev/null; then
-    # The loader is /usr/bin/time's child: end it first (time itself would only wait for it).
-    pkill -TERM -P "$current_pid" 2>/dev/null || true
-    kill -TERM "$current_pid" 2>/dev/null || true
-    wait "$current_pid" 2>/dev/null || true
-  fi
-  if ((mounted)); then "$NETFS" down "$MOUNTPOINT" || true; fi
+  # The loader is /usr/bin/time's child: stop_process ends it first (time itself would only wait for it).
+  stop_process "$current_pid"
+  netfs_down_all
   rm -rf -- "$SHM_EXPORT"
   exit "$status"
 }
@@ -92,18 +91,7 @@ build() {
 }
 
 # The same folder and stamp as bench/run.sh, so either script reuses the other's checkpoint.
-prepare_data() {
-  local stamp expected
-  DATA_DIR="$WORK/data/${size}-${shards}shards"
-  stamp="$DATA_DIR/.bench-stamp"
-  expected="size=$size shards=$shards dtype=bf16"
-  if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$expected" ]]; then
-    log "writing the synthetic checkpoint ($size, $shards shards) to $DATA_DIR"
-    rm -rf -- "$DATA_DIR"
-    "$CKPT" synth "$DATA_DIR" --size "$size" --shards "$shards" --dtype bf16 >&2
-    printf '%s\n' "$expected" >"$stamp"
-  fi
-}
+prepare_data() { prepare_checkpoint "$CKPT" "$WORK/data" "$size" "$shards"; }
 
 # Prints one JSON object: the loader's own line plus the scenario, the run and /usr/bin/time's view of the process.
 measure() {
@@ -127,11 +115,8 @@ measure() {
 run_scenario() {
   local scenario="$1" target="$DATA_DIR" run order loader
   if [[ "$scenario" == netfs-cold ]]; then
-    rm -rf -- "$SHM_EXPORT" && mkdir -p "$SHM_EXPORT"
-    cp -- "$DATA_DIR"/*.safetensors "$DATA_DIR"/*.json "$SHM_EXPORT"/
-    mkdir -p "$MOUNTPOINT"
-    mounted=1
-    NETFS_SKIP_BUILD=1 "$NETFS" up "$SHM_EXPORT" "$MOUNTPOINT" --rtt "$rtt" >/dev/null
+    copy_checkpoint "$DATA_DIR" "$SHM_EXPORT"
+    netfs_up "$SHM_EXPORT" "$MOUNTPOINT" --rtt "$rtt"
     target="$MOUNTPOINT"
   fi
   if [[ "$scenario" == local-warm ]]; then
@@ -152,8 +137,7 @@ run_scenario() {
     done
   done
   if [[ "$scenario" == netfs-cold ]]; then
-    "$NETFS" down "$MOUNTPOINT"
-    mounted=0
+    netfs_down "$MOUNTPOINT"
     rm -rf -- "$SHM_EXPORT"
   fi
 }
@@ -170,8 +154,7 @@ main() {
   digests="$(jq -r .digest "$RUNS_FILE" | sort -u | wc -l)"
   ((digests == 1)) || die "the loaders left different parameters: $(jq -r '"\(.scenario) \(.loader) \(.digest)"' "$RUNS_FILE" | sort -u | tr '\n' ';')"
   jq -s --arg command "$COMMAND_LINE" --arg size "$size" --argjson shards "$shards" --arg rtt "$rtt" \
-    --arg commit "$(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$REPO_ROOT" diff --quiet 2>/dev/null || echo '+dirty')" \
-    --arg machine "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(uname -r)" \
+    --arg commit "$(commit_label)" --arg machine "$(machine_label)" \
     -f "$BENCH_DIR/torchsharp-summary.jq" "$RUNS_FILE" >"$out_dir/torchsharp-benchmarks.json"
   jq -r -f "$BENCH_DIR/torchsharp-report.jq" "$out_dir/torchsharp-benchmarks.json" >"$out_dir/TORCHSHARP-BENCHMARKS.md"
   rm -f -- "$RUNS_FILE"

@@ -38,9 +38,14 @@ internal static class NetEmuCommand
             CustomParser = result => Units.TryParseBytesPerSecond(Single(result), out var value) ? value : Fail<long?>(result, "a rate like 1GB/s or 100MiB/s"),
         };
 
+        var stats = new Option<FileInfo?>("--stats")
+        {
+            Description = "Write the bytes carried so far to this file as JSON on SIGUSR1 and when stopping (written whole: a temporary file renamed over it).",
+        };
+
         var root = new RootCommand("Latency-injecting TCP proxy on loopback: emulates a network link for benchmarks and tests.")
         {
-            listen, target, rtt, bandwidth,
+            listen, target, rtt, bandwidth, stats,
         };
         root.SetAction(async (parseResult, token) =>
         {
@@ -63,7 +68,9 @@ internal static class NetEmuCommand
                 return 1;
             }
 
+            var statisticsFile = parseResult.GetValue(stats) is { } file ? new StatisticsFile(file.FullName) : null;
             await using (proxy.ConfigureAwait(false))
+            using (statisticsFile is null ? null : RegisterSnapshotSignal(() => WriteSnapshot(statisticsFile, proxy, final: false, error)))
             {
                 await output.WriteLineAsync(proxy.Port.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
                 await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
@@ -80,6 +87,11 @@ internal static class NetEmuCommand
                 }
 
                 var statistics = proxy.GetStatistics();
+                if (statisticsFile is not null)
+                {
+                    WriteSnapshot(statisticsFile, proxy, final: true, error);
+                }
+
                 await error.WriteLineAsync(
                     $"netemu: stopped; connections {statistics.ConnectionsAccepted}, "
                     + $"client->server {statistics.BytesClientToServer} B, server->client {statistics.BytesServerToClient} B").ConfigureAwait(false);
@@ -95,6 +107,37 @@ internal static class NetEmuCommand
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => Stop(context, stop));
         var configuration = new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null };
         return await root.Parse(args).InvokeAsync(configuration, stop.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>SIGUSR1 asks for a snapshot of the statistics; null where there is no such signal (Windows).</summary>
+    private static PosixSignalRegistration? RegisterSnapshotSignal(Action snapshot)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return null;
+        }
+
+        // PosixSignal names only the portable signals; a raw number is accepted on Unix. SIGUSR1 is 10 on Linux, 30 on
+        // macOS and the BSDs.
+        var sigusr1 = (PosixSignal)(OperatingSystem.IsLinux() ? 10 : 30);
+        return PosixSignalRegistration.Create(sigusr1, context =>
+        {
+            context.Cancel = true;
+            snapshot();
+        });
+    }
+
+    // A snapshot that cannot be written is reported, never fatal: the proxy goes on carrying the link.
+    private static void WriteSnapshot(StatisticsFile file, LatencyProxy proxy, bool final, TextWriter error)
+    {
+        try
+        {
+            file.Write(proxy.GetStatistics(), final);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            error.WriteLine($"netemu: cannot write the statistics to {file.Path}: {exception.Message}");
+        }
     }
 
     private static void Stop(PosixSignalContext context, CancellationTokenSource stop)

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Cold runs, shared by the benchmark scripts (sourced; needs `log`).
 #   choose_settle [SECONDS]   sets SETTLE_SECONDS: the given value, else 5 on a VM that reports free pages, else 0
 #   cold                      empties the page cache and waits SETTLE_SECONDS

@@ -1,0 +1,41 @@
+# shellcheck shell=bash
+# The synthetic checkpoint the benchmarks share (sourced; needs `log` and `die`):
+#   prepare_checkpoint CKPT ROOT SIZE SHARDS   writes `ckpt synth --dtype bf16` to ROOT/SIZE-SHARDSshards once and
+#                                              reuses it while its stamp matches; sets DATA_DIR, DATA_FILES (the shards,
+#                                              in order) and TOTAL_BYTES (their sizes added up)
+#   copy_checkpoint DATA_DIR EXPORT            EXPORT made afresh, holding the shards and the index (for a tmpfs export:
+#                                              the emulated server then never waits for the local disk)
+# bench/run.sh, bench/torchsharp.sh, bench/server.sh and bench/selective.sh use the same folder and stamp, so each
+# reuses the checkpoint another wrote.
+
+prepare_checkpoint() {
+  local ckpt="$1" root="$2" size="$3" shards="$4" stamp expected count=0 file
+  DATA_DIR="$root/${size}-${shards}shards"
+  stamp="$DATA_DIR/.bench-stamp"
+  expected="size=$size shards=$shards dtype=bf16"
+  if [[ -d "$DATA_DIR" ]]; then
+    count="$(find "$DATA_DIR" -maxdepth 1 -name '*.safetensors' | wc -l)"
+  fi
+  # The stamp is written after synth finishes: without it (or with another) the folder is incomplete or another one.
+  if [[ ! -f "$stamp" || "$(cat -- "$stamp")" != "$expected" || "$count" != "$shards" ]]; then
+    log "writing the synthetic checkpoint ($size, $shards shards) to $DATA_DIR"
+    rm -rf -- "$DATA_DIR"
+    "$ckpt" synth "$DATA_DIR" --size "$size" --shards "$shards" --dtype bf16 >&2
+    printf '%s\n' "$expected" >"$stamp"
+  else
+    log "reusing the checkpoint in $DATA_DIR"
+  fi
+  mapfile -t DATA_FILES < <(find "$DATA_DIR" -maxdepth 1 -name '*.safetensors' | sort -V)
+  ((${#DATA_FILES[@]} == shards)) || die "expected $shards shards in $DATA_DIR, found ${#DATA_FILES[@]}"
+  TOTAL_BYTES=0
+  for file in "${DATA_FILES[@]}"; do TOTAL_BYTES=$((TOTAL_BYTES + $(stat -c %s -- "$file"))); done
+}
+
+copy_checkpoint() {
+  local data_dir="$1" export_dir="$2"
+  rm -rf -- "$export_dir"
+  mkdir -p -- "$export_dir"
+  cp -- "$data_dir"/*.safetensors "$export_dir"/
+  # A checkpoint in a single file has no index.
+  if compgen -G "$data_dir/*.json" >/dev/null; then cp -- "$data_dir"/*.json "$export_dir"/; fi
+}
