@@ -51,21 +51,19 @@ internal static class NodeLockHolder
 
             // fs/locks.c prints the device as "%02x:%02x" (major, minor) and the inode in decimal.
             var key = string.Create(CultureInfo.InvariantCulture, $"{status.DevMajor:x2}:{status.DevMinor:x2}:{status.Inode}");
-            var unnamed = false;
-            foreach (var line in File.ReadLines(Path.Combine(procRoot, "locks")))
+            if (HolderInLocks(procRoot, key, start, length) is not { } pid)
             {
-                if (HolderIn(line, key, start, length) is { } pid)
-                {
-                    if (pid > 0)
-                    {
-                        return Name(procRoot, pid); // A classic fcntl lock (a program other than ckpt) names its process.
-                    }
-
-                    unnamed = true;
-                }
+                return null;
             }
 
-            return unnamed ? FindByDescriptor(procRoot, status, key, start, length) ?? Unnamed : null;
+            if (pid > 0)
+            {
+                return Name(procRoot, pid); // A classic fcntl lock (a program other than ckpt) names its process.
+            }
+
+            // Not among the descriptors: hidden from this process, or let go meanwhile (so not worth naming).
+            return FindByDescriptor(procRoot, status, key, start, length)
+                ?? (HolderInLocks(procRoot, key, start, length) is null ? null : Unnamed);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
@@ -87,9 +85,26 @@ internal static class NodeLockHolder
             return null;
         }
 
-        // The last byte, inclusive, or EOF: to the end of any file.
+        // The last byte, inclusive, or EOF: to the end of any file. A sweep (a holder deleting the file as it lets go,
+        // see NodeLockFile.TrySweep) holds nothing anybody waits for: it is over in microseconds.
         var last = fields[7] == "EOF" ? long.MaxValue : long.TryParse(fields[7], CultureInfo.InvariantCulture, out var end) ? end : -1;
-        return first < start + length && last >= start ? pid : null;
+        var sweep = first == 0 && last == NodeLockFile.SweepLength - 1;
+        return !sweep && first < start + length && last >= start ? pid : null;
+    }
+
+    /// <summary>The pid of the first lock <c>/proc/locks</c> lists over the range (-1 for an OFD lock); null when none is.</summary>
+    private static int? HolderInLocks(string procRoot, string key, long start, long length)
+    {
+        int? holder = null;
+        foreach (var line in File.ReadLines(Path.Combine(procRoot, "locks")))
+        {
+            if (HolderIn(line, key, start, length) is { } pid && (holder is null || pid > 0))
+            {
+                holder = pid; // A pid, when some lock has one, is worth more than the -1 of an OFD lock.
+            }
+        }
+
+        return holder;
     }
 
     private static string? FindByDescriptor(string procRoot, Libc.StatxBuffer lockFile, string key, long start, long length)

@@ -48,6 +48,16 @@ public sealed class NodeLockHolderTests : IDisposable
     }
 
     [Fact]
+    public void Describe_IgnoresASweep_WhichHoldsNothingAnybodyWaitsFor()
+    {
+        // A holder deleting the lock file as it lets go locks [0, long.MaxValue) for a moment.
+        Locks($"1: OFDLCK ADVISORY  WRITE -1 {_key} 0 {long.MaxValue - 1}");
+        Process(4242, "ckpt", (7, _lockFile, $"lock:\t1: OFDLCK ADVISORY  WRITE -1 {_key} 0 {long.MaxValue - 1}\n"));
+
+        Assert.Null(NodeLockHolder.Describe(_lockFile, 1_000, 100, Proc));
+    }
+
+    [Fact]
     public void Describe_SaysTheHolderIsHidden_WhenNoDescriptorOfItIsVisible()
     {
         // Another user's process to a user who is not root, or a process in another container.
