@@ -25,7 +25,8 @@ internal interface IPrefetchClaims : IDisposable
 
     /// <summary>
     /// Who holds <paramref name="block"/>'s bytes, for a message: "/tmp/ckpt-1000/prefetch-locks/fe00-1234.ranges.lock is
-    /// locked by pid 1234 (python3)", as much of that as is known.
+    /// locked by pid 1234 (python3)", as much of that as is known. Naming the process may cost a look at every
+    /// descriptor on the node: <paramref name="nameProcess"/> false leaves it out, for the many messages after a file's first.
     /// </summary>
-    string DescribeHolder(PrefetchBlock block);
+    string DescribeHolder(PrefetchBlock block, bool nameProcess);
 }

@@ -144,7 +144,7 @@ internal sealed class NodePrefetchClaims : IPrefetchClaims
         }
     }
 
-    public string DescribeHolder(PrefetchBlock block)
+    public string DescribeHolder(PrefetchBlock block, bool nameProcess)
     {
         string lockFile;
         lock (_lock)
@@ -155,6 +155,11 @@ internal sealed class NodePrefetchClaims : IPrefetchClaims
             }
 
             lockFile = NodeRangeLock.PathOf(_directory, _identities[block.File]);
+        }
+
+        if (!nameProcess)
+        {
+            return $"{lockFile} is locked by another process on this node";
         }
 
         // Outside the lock: naming the holder may read a file per descriptor on the node, and the workers must not wait for that.

@@ -31,14 +31,16 @@ internal sealed partial class Prefetcher
         if (_claims.IsWarm(block))
         {
             // Cached already: whatever the holder is doing, there is nothing to wait for.
-            LoadLog.PrefetchHeldButCached(_logger, FirstOfFile(block.File, WarnedCached), block.Offset, block.Offset + block.Length,
-                () => _reader.PathOf(block.File), () => _claims.DescribeHolder(block));
+            var first = FirstOfFile(block.File, WarnedCached);
+            LoadLog.PrefetchHeldButCached(_logger, first, block.Offset, block.Offset + block.Length,
+                () => _reader.PathOf(block.File), () => _claims.DescribeHolder(block, nameProcess: first));
             CountFoundCached(block);
             return false;
         }
 
-        LoadLog.PrefetchElsewhere(_logger, FirstOfFile(block.File, WarnedHeld), block.Offset, block.Offset + block.Length,
-            () => _reader.PathOf(block.File), () => _claims.DescribeHolder(block), ClaimPatience);
+        var firstHeld = FirstOfFile(block.File, WarnedHeld);
+        LoadLog.PrefetchElsewhere(_logger, firstHeld, block.Offset, block.Offset + block.Length,
+            () => _reader.PathOf(block.File), () => _claims.DescribeHolder(block, nameProcess: firstHeld), ClaimPatience);
         Volatile.Write(ref _heldSince[index], Stopwatch.GetTimestamp());
         _deferredBlocks.Enqueue(index);
         return false;
@@ -74,13 +76,15 @@ internal sealed partial class Prefetcher
             if (!claimed && warm)
             {
                 // Still held, but what the holder read is cached: "reading it anyway" would not be true.
-                LoadLog.PrefetchHeldButCached(_logger, FirstOfFile(block.File, WarnedCached), block.Offset, block.Offset + block.Length,
-                    () => _reader.PathOf(block.File), () => _claims.DescribeHolder(block));
+                var first = FirstOfFile(block.File, WarnedCached);
+                LoadLog.PrefetchHeldButCached(_logger, first, block.Offset, block.Offset + block.Length,
+                    () => _reader.PathOf(block.File), () => _claims.DescribeHolder(block, nameProcess: first));
             }
             else if (!claimed)
             {
-                LoadLog.PrefetchGaveUpWaiting(_logger, FirstOfFile(block.File, WarnedGaveUp), block.Offset, block.Offset + block.Length,
-                    () => _reader.PathOf(block.File), ClaimPatience, () => _claims.DescribeHolder(block));
+                var first = FirstOfFile(block.File, WarnedGaveUp);
+                LoadLog.PrefetchGaveUpWaiting(_logger, first, block.Offset, block.Offset + block.Length,
+                    () => _reader.PathOf(block.File), ClaimPatience, () => _claims.DescribeHolder(block, nameProcess: first));
             }
 
             if (warm)

@@ -133,7 +133,7 @@ internal sealed class FakePrefetchClaims : IPrefetchClaims
         }
     }
 
-    public string DescribeHolder(PrefetchBlock block) => $"lock {block.File} is held by pid 4242 (fake)";
+    public string DescribeHolder(PrefetchBlock block, bool nameProcess) => nameProcess ? $"lock {block.File} is held by pid 4242 (fake)" : $"lock {block.File} is held";
 
     public void Dispose()
     {

@@ -49,6 +49,18 @@ public sealed class NodeRangeLockTests : IDisposable
     }
 
     [Fact]
+    public void TryLock_LocksExactlyTheBytesAsked_AsTheKernelShowsThem()
+    {
+        // struct flock read right: the kernel's table shows the range asked for, first and last byte, as an OFD lock.
+        Assert.True(Ranges().TryLock(4_096, 1_000));
+
+        var status = FileStatus.Describe(Checkpoints.Interop.Libc.AtFdCwd, LockFile, 0, LockFile);
+        var key = $"{status.DevMajor:x2}:{status.DevMinor:x2}:{status.Inode}";
+        var line = Assert.Single(File.ReadLines("/proc/locks"), line => line.Contains($" {key} ", StringComparison.Ordinal));
+        Assert.Matches($@"^\d+: OFDLCK +ADVISORY +WRITE +-1 {key} 4096 5095$", line);
+    }
+
+    [Fact]
     public void TryLock_AfterTheHolderLetsGo_Succeeds()
     {
         var first = Ranges();
