@@ -69,15 +69,15 @@ public sealed class ExecPrefetchTests : IDisposable
         var holders = _shards.Select(shard => PrefetchLockHolder.Hold(Locks, shard)).ToArray();
         try
         {
-            // The command ends once the prefetch waits for a held file (which it would do for an hour).
+            // The command ends once the prefetch waits for held bytes (which it would do for an hour).
             var (exitCode, output, error) = await ExecAsync(new() { ["CKPT_LOCK_PATIENCE"] = "3600" },
-                WaitFor("another process on this node is warming it") + "echo served; exit 3");
+                WaitFor("another process on this node is warming them") + "echo served; exit 3");
 
             Assert.True(exitCode == 3, error);
             Assert.Equal("served\n", output);
             var events = ProgressEventLines.Parse(File.ReadAllText(Log));
             var waiting = events.First(static e => e.GetProperty("event").GetString() == "warning");
-            Assert.Contains("another process on this node is warming it", waiting.GetProperty("message").GetString(), StringComparison.Ordinal);
+            Assert.Contains("another process on this node is warming them", waiting.GetProperty("message").GetString(), StringComparison.Ordinal);
             Assert.Equal("cancelled", ProgressEventLines.Single(events, "prefetch-done").GetProperty("state").GetString());
             var result = ProgressEventLines.Single(events, "result");
             Assert.False(result.GetProperty("ok").GetBoolean());

@@ -13,8 +13,8 @@ using Checkpoints.Synthesis;
 namespace Checkpoints.Cli.Tests.Commands;
 
 /// <summary>
-/// <c>ckpt prefetch</c>, in a child process, against a real holder of a prefetch lock (the util-linux <c>flock</c>
-/// command, which never lets go) and against lock folders that are not safe to use. Whatever happens, the command
+/// <c>ckpt prefetch</c>, in a child process, against a real holder of a shard's bytes in its prefetch lock file (a perl
+/// one-liner, which never lets go) and against lock folders that are not safe to use. Whatever happens, the command
 /// ends, says why it waited or what it refused, and warms the checkpoint.
 /// </summary>
 [SupportedOSPlatform("linux")]
@@ -58,8 +58,9 @@ public sealed class PrefetchLockTests : IDisposable
         var (exitCode, output, error) = await PrefetchAsync(new() { ["CKPT_LOCK_DIR"] = Locks, ["CKPT_LOCK_PATIENCE"] = "3600" });
 
         Assert.True(exitCode == 0, error);
-        Assert.Contains($"{_shards[0]}: not read: another process on this node is warming it ({LockFileOf(_shards[0])} is held by pid {holder.Id} (flock)), and it is already in the page cache",
-            error, StringComparison.Ordinal);
+        // One warning for the file, whichever of its blocks was met first.
+        Assert.Contains($" of {_shards[0]}: not read: another process on this node is warming them ({LockFileOf(_shards[0])} is locked by pid {holder.Id} (perl)), and they are already in the page cache",
+            Line(error, " not read: another process on this node is warming them"), StringComparison.Ordinal);
         Assert.DoesNotContain(_shards[1], error, StringComparison.Ordinal);
         Assert.Contains("not read: files another process on this node was warming were already in the page cache", output, StringComparison.Ordinal);
     }
@@ -74,9 +75,10 @@ public sealed class PrefetchLockTests : IDisposable
         var (exitCode, output, error) = await PrefetchAsync(new() { ["CKPT_LOCK_DIR"] = Locks, ["CKPT_LOCK_PATIENCE"] = patience.ToString(CultureInfo.InvariantCulture) }, "--json");
 
         Assert.True(exitCode == 0, error);
-        var holderText = $"{LockFileOf(_shards[0])} is held by pid {holder.Id} (flock)";
-        var waiting = Line(error, $"{_shards[0]}: another process on this node is warming it ({holderText}); moving on, and back to it when that process is done, or after {patience} s at most");
-        var gaveUp = Line(error, $"{_shards[0]}: gave up waiting after {patience} s ({holderText}); reading it without the lock, so it may be read twice");
+        var holderText = $"{LockFileOf(_shards[0])} is locked by pid {holder.Id} (perl)";
+        // One warning of each kind for the file, whichever of its blocks was met first; the others' are debug messages.
+        var waiting = Line(error, $" of {_shards[0]}: another process on this node is warming them ({holderText}); moving on, and back to them when that process is done, or after {patience} s at most");
+        var gaveUp = Line(error, $" of {_shards[0]}: gave up waiting after {patience} s ({holderText}); reading them without the lock, so they may be read twice");
         // The first warning is written when the wait starts, not when it ends: a patience apart (less a margin for rounding).
         Assert.True(Timestamp(gaveUp) - Timestamp(waiting) >= TimeSpan.FromSeconds(patience - 0.5), error);
         using var json = JsonDocument.Parse(output);
@@ -149,7 +151,7 @@ public sealed class PrefetchLockTests : IDisposable
     private Task<(int ExitCode, string Output, string Error)> PrefetchAsync(Dictionary<string, string> environment, params string[] options) =>
         CkptProcess.RunAsync(HangGuard, [], environment, ["prefetch", _checkpoint, .. options]);
 
-    /// <summary>Starts <c>flock LOCKFILE sleep 300</c> on <paramref name="shard"/>'s lock file and waits until it holds the lock.</summary>
+    /// <summary>Starts a process that holds all of <paramref name="shard"/>'s bytes in its lock file, and waits until it holds them.</summary>
     private Process HoldLock(string shard)
     {
         var holder = PrefetchLockHolder.Hold(Locks, shard);
@@ -160,7 +162,7 @@ public sealed class PrefetchLockTests : IDisposable
     private string LockFileOf(string shard)
     {
         using var locks = NodeLockDirectory.OpenConfigured(Locks);
-        return NodeFileLock.PathOf(locks, FileIdentity.Of(shard));
+        return NodeRangeLock.PathOf(locks, FileIdentity.Of(shard));
     }
 
     private static void Warm(string shard)

@@ -1,45 +1,29 @@
 using System.Diagnostics;
 using Checkpoints.Files;
 using Checkpoints.Storage.Locks;
+using Checkpoints.Tests.TestSupport;
 
 namespace Checkpoints.Cli.Tests.TestSupport;
 
 /// <summary>
-/// Another process warming a file, as a prefetch sees it: <c>flock LOCKFILE sleep 300</c> on the file's node-wide lock
-/// (util-linux <c>flock</c>, which never lets go), so a prefetch that reaches the file waits for it. Killed on dispose.
+/// Another process warming a whole file, as a prefetch sees it: a process holding the byte range of all of the file in
+/// its node-wide lock file (a perl one-liner, see <see cref="RangeLockHolder"/>, which never lets go), so a prefetch that
+/// reaches any block of the file waits for it. Killed on dispose.
 /// </summary>
 internal sealed class PrefetchLockHolder : IDisposable
 {
-    private PrefetchLockHolder(Process process) => Process = process;
+    private readonly RangeLockHolder _holder;
 
-    public Process Process { get; }
+    private PrefetchLockHolder(RangeLockHolder holder) => _holder = holder;
 
-    /// <summary>Holds <paramref name="file"/>'s lock in the lock folder <paramref name="locks"/> (CKPT_LOCK_DIR), once <c>flock</c> has it.</summary>
+    public Process Process => _holder.Process;
+
+    /// <summary>Holds all of <paramref name="file"/>'s bytes in the lock folder <paramref name="locks"/> (CKPT_LOCK_DIR), once the kernel shows them held.</summary>
     public static PrefetchLockHolder Hold(string locks, string file)
     {
         using var directory = NodeLockDirectory.OpenConfigured(locks);
-        var identity = FileIdentity.Of(file);
-        var holder = new PrefetchLockHolder(Process.Start(new ProcessStartInfo("flock", ["--exclusive", "--close", NodeFileLock.PathOf(directory, identity), "sleep", "300"])
-        {
-            UseShellExecute = false,
-        })!);
-        if (!SpinWait.SpinUntil(() => NodeFileLock.DescribeHolder(directory, identity) is not null, TimeSpan.FromSeconds(60)))
-        {
-            holder.Dispose();
-            Assert.Fail("flock never took the lock");
-        }
-
-        return holder;
+        return new PrefetchLockHolder(RangeLockHolder.Hold(NodeRangeLock.PathOf(directory, FileIdentity.Of(file)), 0, new FileInfo(file).Length));
     }
 
-    public void Dispose()
-    {
-        if (!Process.HasExited)
-        {
-            Process.Kill(entireProcessTree: true);
-            Process.WaitForExit();
-        }
-
-        Process.Dispose();
-    }
+    public void Dispose() => _holder.Dispose();
 }

@@ -146,6 +146,26 @@ public sealed class SelectiveLoadTests
     }
 
     [Fact]
+    public void Residency_IsJudgedOnTheSelectedRanges_NotTheWholeShard()
+    {
+        using var directory = new TempDirectory();
+        var shard = Assert.Single(SyntheticCheckpoint.Write(directory.Path, 64L << 20, 1, DType.BF16));
+        PageCache.Evict(shard);
+        using (var warm = Checkpoint.Open(directory.Path, new LoadOptions { Selection = TensorSelection.Names("model.layers.3.*"), Strategy = LoadStrategy.Eager }))
+        {
+            ContentDigest.Compute(warm);
+        }
+
+        var cachedLayer = Checkpoint.PlanLoad(directory.Path, new LoadOptions { Selection = TensorSelection.Names("model.layers.3.*") }).Shards[0];
+        var coldLayer = Checkpoint.PlanLoad(directory.Path, new LoadOptions { Selection = TensorSelection.Names("model.layers.5.*") }).Shards[0];
+
+        Assert.Equal(LoadStrategy.Lazy, cachedLayer.Strategy);
+        Assert.Equal(cachedLayer.ReadBytes, cachedLayer.CachedBytes);
+        Assert.Equal(LoadStrategy.Prefetch, coldLayer.Strategy);
+        Assert.True(coldLayer.CachedBytes < coldLayer.ReadBytes / 4, $"{coldLayer.CachedBytes} of {coldLayer.ReadBytes} bytes of the cold layer count as cached");
+    }
+
+    [Fact]
     public void MissingNames_AndPatternsThatMatchNothing_FailTheOpen()
     {
         using var directory = new TempDirectory();

@@ -120,40 +120,49 @@ internal static partial class LoadLog
     [LoggerMessage(EventId = 20, Level = LogLevel.Debug, Message = "Read {Shard} into memory: {Bytes} in {Seconds:0.000} s with {Threads} readers")]
     private static partial void EagerReadMessage(ILogger logger, string shard, string bytes, double seconds, int threads);
 
-    [LoggerMessage(EventId = 16, Level = LogLevel.Warning,
-        Message = "{Path}: another process on this node is warming it ({Holder}); moving on, and back to it when that process is done, or after {Seconds} s at most")]
-    private static partial void PrefetchElsewhereMessage(ILogger logger, string path, string holder, double seconds);
+    [LoggerMessage(EventId = 16,
+        Message = "Bytes [{Start}, {End}) of {Path}: another process on this node is warming them ({Holder}); moving on, and back to them when that process is done, or after {Seconds} s at most")]
+    private static partial void PrefetchElsewhereMessage(ILogger logger, LogLevel level, long start, long end, string path, string holder, double seconds);
 
-    /// <summary>A warning, at once: a prefetch that waits for another process must say so, and for whom, or it looks hung.</summary>
-    public static void PrefetchElsewhere(ILogger logger, Func<string> path, Func<string> holder, TimeSpan patience)
+    /// <summary>
+    /// A warning, at once, the first time for a file (<paramref name="firstOfFile"/>): a prefetch that waits for another
+    /// process must say so, and for whom, or it looks hung. The file's later blocks: debug, as several processes warming
+    /// one file meet many of each other's blocks.
+    /// </summary>
+    public static void PrefetchElsewhere(ILogger logger, bool firstOfFile, long start, long end, Func<string> path, Func<string> holder, TimeSpan patience)
     {
-        if (logger.IsEnabled(LogLevel.Warning))
+        var level = firstOfFile ? LogLevel.Warning : LogLevel.Debug;
+        if (logger.IsEnabled(level))
         {
-            PrefetchElsewhereMessage(logger, path(), holder(), patience.TotalSeconds);
+            PrefetchElsewhereMessage(logger, level, start, end, path(), holder(), patience.TotalSeconds);
         }
     }
 
-    [LoggerMessage(EventId = 19, Level = LogLevel.Warning,
-        Message = "{Path}: not read: another process on this node is warming it ({Holder}), and it is already in the page cache")]
-    private static partial void PrefetchHeldButCachedMessage(ILogger logger, string path, string holder);
+    [LoggerMessage(EventId = 19,
+        Message = "Bytes [{Start}, {End}) of {Path}: not read: another process on this node is warming them ({Holder}), and they are already in the page cache")]
+    private static partial void PrefetchHeldButCachedMessage(ILogger logger, LogLevel level, long start, long end, string path, string holder);
 
-    public static void PrefetchHeldButCached(ILogger logger, Func<string> path, Func<string> holder)
+    /// <summary>A warning the first time for a file, then debug (see <see cref="PrefetchElsewhere"/>).</summary>
+    public static void PrefetchHeldButCached(ILogger logger, bool firstOfFile, long start, long end, Func<string> path, Func<string> holder)
     {
-        if (logger.IsEnabled(LogLevel.Warning))
+        var level = firstOfFile ? LogLevel.Warning : LogLevel.Debug;
+        if (logger.IsEnabled(level))
         {
-            PrefetchHeldButCachedMessage(logger, path(), holder());
+            PrefetchHeldButCachedMessage(logger, level, start, end, path(), holder());
         }
     }
 
-    [LoggerMessage(EventId = 21, Level = LogLevel.Warning,
-        Message = "{Path}: gave up waiting after {Seconds} s ({Holder}); reading it without the lock, so it may be read twice")]
-    private static partial void PrefetchGaveUpWaitingMessage(ILogger logger, string path, double seconds, string holder);
+    [LoggerMessage(EventId = 21,
+        Message = "Bytes [{Start}, {End}) of {Path}: gave up waiting after {Seconds} s ({Holder}); reading them without the lock, so they may be read twice")]
+    private static partial void PrefetchGaveUpWaitingMessage(ILogger logger, LogLevel level, long start, long end, string path, double seconds, string holder);
 
-    public static void PrefetchGaveUpWaiting(ILogger logger, Func<string> path, TimeSpan patience, Func<string> holder)
+    /// <summary>A warning the first time for a file, then debug (see <see cref="PrefetchElsewhere"/>).</summary>
+    public static void PrefetchGaveUpWaiting(ILogger logger, bool firstOfFile, long start, long end, Func<string> path, TimeSpan patience, Func<string> holder)
     {
-        if (logger.IsEnabled(LogLevel.Warning))
+        var level = firstOfFile ? LogLevel.Warning : LogLevel.Debug;
+        if (logger.IsEnabled(level))
         {
-            PrefetchGaveUpWaitingMessage(logger, path(), patience.TotalSeconds, holder());
+            PrefetchGaveUpWaitingMessage(logger, level, start, end, path(), patience.TotalSeconds, holder());
         }
     }
 

@@ -9,40 +9,43 @@ using Microsoft.Extensions.Logging;
 namespace Checkpoints.Loading.Prefetch;
 
 /// <summary>
-/// Claims through <see cref="NodeFileLock"/>: one lock per file (device and inode) in a runtime folder shared by the
-/// processes of the node. When the locks cannot be used (not Linux, the folder is not writable, or it is refused as
-/// unsafe), every claim succeeds and the prefetch simply runs uncoordinated, as it would without this, with a warning.
+/// Claims through <see cref="NodeRangeLock"/>: a lock file per file (device and inode) in a runtime folder shared by the
+/// processes of the node, and a lock on each block's byte range of it. When the locks cannot be used (not Linux, the
+/// folder is not writable or is refused as unsafe, the kernel or the folder's file system has no open file description
+/// locks), every claim succeeds and the prefetch simply runs uncoordinated, as it would without this, with a warning.
 /// </summary>
 internal sealed class NodePrefetchClaims : IPrefetchClaims
 {
     /// <summary>
-    /// The environment variable that sets how long, in seconds, a prefetch waits for another process to finish warming a
-    /// file before reading it anyway (default <see cref="DefaultPatience"/>; 0 never waits).
+    /// The environment variable that sets how long, in seconds, a prefetch waits for another process to finish warming
+    /// bytes it needs before reading them anyway (default <see cref="DefaultPatience"/>; 0 never waits).
     /// </summary>
     public const string PatienceVariable = "CKPT_LOCK_PATIENCE";
 
     /// <summary>
-    /// A minute: another process warms a whole file under the lock, and a 10 GB shard at 200 MB/s takes 50 s. Longer
-    /// than that, the holder is more likely stuck (or a loader that only prefetches as it consumes, idle) than busy,
-    /// and reading the file again costs at most one more read of it.
+    /// A minute. Another process holds a block only while it reads it (16 MiB, a fraction of a second even at 55 MB/s),
+    /// but a wait counts from when the block was found held, and every held block's wait runs at once, so this bounds
+    /// the whole prefetch's waiting. Held longer than that, the holder is more likely stuck than busy, and reading the
+    /// bytes again costs at most one more read of them.
     /// </summary>
     public static readonly TimeSpan DefaultPatience = TimeSpan.FromSeconds(60);
 
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
+    // A block is held for the time of one read: looking again every 10 ms costs a system call, and waits little longer than needed.
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(10);
 
     private readonly IReadOnlyList<string> _paths;
     private readonly IReadOnlyList<FileIdentity> _identities;
     private readonly Func<NodeLockDirectory> _openDirectory;
     private readonly ILogger _logger;
     private readonly PageCache _pageCache = PageCache.CreateDefault();
-    private readonly NodeFileLock?[] _held;
+    private readonly NodeRangeLock?[] _locks;
     private readonly Lock _lock = new();
     private NodeLockDirectory? _directory;
     private bool _unavailable;
     private bool _disposed;
 
     /// <param name="paths">The files, for the page cache and messages.</param>
-    /// <param name="identities">The files' device and inode, which name their locks.</param>
+    /// <param name="identities">The files' device and inode, which name their lock files.</param>
     /// <param name="openDirectory">Opens and checks the lock folder, at the first claim (so a refusal is logged only by a prefetch that claims).</param>
     /// <param name="logger">Why the locks are not used, when they are not.</param>
     public NodePrefetchClaims(IReadOnlyList<string> paths, IReadOnlyList<FileIdentity> identities, Func<NodeLockDirectory> openDirectory, ILogger logger)
@@ -51,7 +54,7 @@ internal sealed class NodePrefetchClaims : IPrefetchClaims
         _identities = identities;
         _openDirectory = openDirectory;
         _logger = logger;
-        _held = new NodeFileLock?[paths.Count];
+        _locks = new NodeRangeLock?[paths.Count];
         _unavailable = !OperatingSystem.IsLinux();
     }
 
@@ -73,11 +76,12 @@ internal sealed class NodePrefetchClaims : IPrefetchClaims
         return DefaultPatience;
     }
 
-    public bool TryClaim(int file)
+    public bool TryClaim(PrefetchBlock block)
     {
+        // One lock for every file: the calls under it never wait (a lock taken or refused at once, a name looked up).
         lock (_lock)
         {
-            if (_unavailable || _held[file] is not null)
+            if (_unavailable)
             {
                 return true;
             }
@@ -86,8 +90,8 @@ internal sealed class NodePrefetchClaims : IPrefetchClaims
             try
             {
                 _directory ??= _openDirectory();
-                _held[file] = NodeFileLock.TryAcquire(_directory, _identities[file]);
-                return _held[file] is not null;
+                var ranges = _locks[block.File] ??= new NodeRangeLock(_directory, _identities[block.File]);
+                return ranges.TryLock(block.Offset, block.Length);
             }
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or PlatformNotSupportedException)
             {
@@ -98,22 +102,21 @@ internal sealed class NodePrefetchClaims : IPrefetchClaims
         }
     }
 
-    public void Release(int file)
+    public void Release(PrefetchBlock block)
     {
         lock (_lock)
         {
-            _held[file]?.Dispose();
-            _held[file] = null;
+            _locks[block.File]?.Unlock(block.Offset, block.Length);
         }
     }
 
-    public bool WaitAndClaim(int file, TimeSpan patience, CancellationToken cancellationToken)
+    public bool WaitAndClaim(PrefetchBlock block, TimeSpan patience, CancellationToken cancellationToken)
     {
-        // flock cannot be both blocking and cancellable: poll. The wait is for another process's whole file, so 50 ms is small.
-        var deadline = System.Diagnostics.Stopwatch.StartNew();
-        while (!TryClaim(file))
+        // A lock that waits (F_OFD_SETLKW) cannot be cancelled: poll.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!TryClaim(block))
         {
-            var left = patience - deadline.Elapsed;
+            var left = patience - clock.Elapsed;
             if (left <= TimeSpan.Zero || cancellationToken.WaitHandle.WaitOne(left < PollInterval ? left : PollInterval))
             {
                 return false;
@@ -122,19 +125,18 @@ internal sealed class NodePrefetchClaims : IPrefetchClaims
 
         if (cancellationToken.IsCancellationRequested)
         {
-            Release(file); // claimed, but too late to use: a false claim must not keep the lock held
+            Release(block); // claimed, but too late to use: a false claim must not keep the range held
             return false;
         }
 
         return true;
     }
 
-    public bool IsWarm(int file)
+    public bool IsWarm(PrefetchBlock block)
     {
         try
         {
-            var residency = _pageCache.GetResidency(_paths[file]);
-            return residency.CachedBytes is { } cached && cached >= residency.SizeBytes * LoadPlanner.CachedEnough;
+            return _pageCache.GetCachedBytes(_paths[block.File], block.Offset, block.Length) is { } cached && cached >= block.Length * LoadPlanner.CachedEnough;
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
@@ -142,8 +144,9 @@ internal sealed class NodePrefetchClaims : IPrefetchClaims
         }
     }
 
-    public string DescribeHolder(int file)
+    public string DescribeHolder(PrefetchBlock block, bool nameProcess)
     {
+        string lockFile;
         lock (_lock)
         {
             if (_directory is null || _disposed)
@@ -151,11 +154,18 @@ internal sealed class NodePrefetchClaims : IPrefetchClaims
                 return "its prefetch lock is held by another process";
             }
 
-            var lockFile = NodeFileLock.PathOf(_directory, _identities[file]);
-            return NodeFileLock.DescribeHolder(_directory, _identities[file]) is { } holder
-                ? $"{lockFile} is held by {holder}"
-                : $"{lockFile} is held by a process whose pid is not visible here";
+            lockFile = NodeRangeLock.PathOf(_directory, _identities[block.File]);
         }
+
+        if (!nameProcess)
+        {
+            return $"{lockFile} is locked by another process on this node";
+        }
+
+        // Outside the lock: naming the holder may read a file per descriptor on the node, and the workers must not wait for that.
+        return NodeLockHolder.Describe(lockFile, block.Offset, block.Length) is { } holder
+            ? $"{lockFile} is locked by {holder}"
+            : $"{lockFile} was locked by another process on this node, which has let go since";
     }
 
     public void Dispose()
@@ -163,13 +173,12 @@ internal sealed class NodePrefetchClaims : IPrefetchClaims
         lock (_lock)
         {
             _disposed = true;
-            for (var file = 0; file < _held.Length; file++)
+            foreach (var ranges in _locks)
             {
-                _held[file]?.Dispose();
-                _held[file] = null;
+                ranges?.Dispose();
             }
 
-            // After the locks: releasing one deletes its file through this folder's descriptor.
+            // After the locks: letting go of the last range deletes the lock file through this folder's descriptor.
             _directory?.Dispose();
         }
     }

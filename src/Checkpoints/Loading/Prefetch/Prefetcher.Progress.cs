@@ -21,7 +21,7 @@ internal sealed partial class Prefetcher
     /// <summary>Reports the progress of the whole prefetch, and of <paramref name="file"/>, the file it just worked on.</summary>
     private void Report(int file)
     {
-        // A file passed over for another process and then found warm can count some skipped blocks twice: cap at the total.
+        // Each block counts once (read, skipped, or found cached by another process): the cap is only a guard.
         var done = Math.Min(BytesRead + BytesSkipped, TotalBytes);
         var seconds = Math.Max(_clock.Elapsed.TotalSeconds, 1e-9);
         if (_progress is not null && Volatile.Read(ref _progressFailed) == 0)

@@ -10,18 +10,15 @@ namespace Checkpoints.Loading.Prefetch;
 /// Warms the page cache in the background: a pool of workers reads the files in blocks, in the order the
 /// consumer will read them, and throws the data away. Big files are split across workers. A window keeps the
 /// workers at most a budget ahead of the consumer; blocks the consumer has already passed are skipped. Read
-/// errors are logged once per file and never fail the load: the consumer's own reads decide. A file another process on
-/// the node is warming (see <see cref="IPrefetchClaims"/>) is passed over, and come back to once that process is done:
-/// then it is read only if it is still not cached (the other process crashed, or its pages were evicted).
+/// errors are logged once per file and never fail the load: the consumer's own reads decide. Each block is claimed
+/// among the processes of the node before it is read (see <see cref="IPrefetchClaims"/>): a block another process is
+/// warming is passed over, and come back to once that process is done with it: then it is read only if it is still not
+/// cached (the other process crashed, or its pages were evicted). Processes that need different bytes of a file never
+/// wait for each other.
 /// </summary>
 internal sealed partial class Prefetcher : IDisposable, IAsyncDisposable
 {
     private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(5);
-
-    // What this process knows of each file's claim (see IsClaimed).
-    private const int Unclaimed = 0;
-    private const int ClaimedHere = 1;
-    private const int ClaimedElsewhere = 2;
 
     private readonly IReadOnlyList<PrefetchBlock> _blocks;
     private readonly IBlockReader _reader;
@@ -34,13 +31,12 @@ internal sealed partial class Prefetcher : IDisposable, IAsyncDisposable
     private readonly Thread[] _workers;
     private readonly int[] _failedFiles;
     private readonly IPrefetchClaims _claims;
-    private readonly int[] _claimStates;
-    private readonly int[] _blocksLeft;
     private readonly long[] _fileBytes;
     private readonly long[] _heldSince;
+    private readonly int[] _heldWarned;
     private readonly long[] _fileBytesHandled;
     private readonly int[] _fileStarted;
-    private readonly System.Collections.Concurrent.ConcurrentQueue<int> _deferredFiles = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<int> _deferredBlocks = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Stopwatch _clock = new();
     private int _next;
@@ -58,7 +54,7 @@ internal sealed partial class Prefetcher : IDisposable, IAsyncDisposable
     /// <param name="blocks">The blocks, in consumer order (see <see cref="PrefetchBlock.Split"/>).</param>
     /// <param name="fileCount">How many files the blocks refer to.</param>
     /// <param name="reader">Reads the files.</param>
-    /// <param name="claims">Which files this process warms, among the processes of the node.</param>
+    /// <param name="claims">Which blocks this process warms, among the processes of the node.</param>
     /// <param name="window">The consumer's position and how far ahead of it reading may go.</param>
     /// <param name="threads">Workers.</param>
     /// <param name="blockSize">The largest block, for the workers' buffers.</param>
@@ -72,15 +68,13 @@ internal sealed partial class Prefetcher : IDisposable, IAsyncDisposable
         _blocks = blocks;
         _reader = reader;
         _claims = claims;
-        _claimStates = new int[fileCount];
-        _blocksLeft = new int[fileCount];
         _fileBytes = new long[fileCount];
-        _heldSince = new long[fileCount];
+        _heldSince = new long[blocks.Count];
+        _heldWarned = new int[fileCount];
         _fileBytesHandled = new long[fileCount];
         _fileStarted = new int[fileCount];
         foreach (var block in blocks)
         {
-            _blocksLeft[block.File]++;
             _fileBytes[block.File] += block.Length;
         }
 
@@ -103,9 +97,9 @@ internal sealed partial class Prefetcher : IDisposable, IAsyncDisposable
     public long TotalBytes { get; }
 
     /// <summary>
-    /// How long to wait for another process to finish warming a file before reading it anyway, counted from when the file
-    /// was found taken: every file's wait runs at once, so the whole prefetch waits about this long at most, however
-    /// many files are held (see <see cref="NodePrefetchClaims.DefaultPatience"/>).
+    /// How long to wait for another process to finish warming a block before reading it anyway, counted from when the
+    /// block was found held: every block's wait runs at once, so the whole prefetch waits about this long at most, however
+    /// many blocks are held (see <see cref="NodePrefetchClaims.DefaultPatience"/>).
     /// </summary>
     internal TimeSpan ClaimPatience { get; init; } = NodePrefetchClaims.DefaultPatience;
 
@@ -116,7 +110,7 @@ internal sealed partial class Prefetcher : IDisposable, IAsyncDisposable
 
     public long BytesSkipped => Interlocked.Read(ref _bytesSkipped);
 
-    /// <summary>The bytes of files another process held that were found in the page cache already, and not read (part of <see cref="BytesSkipped"/>).</summary>
+    /// <summary>The bytes of blocks another process held that were found in the page cache already, and not read (part of <see cref="BytesSkipped"/>).</summary>
     public long BytesFoundCached => Interlocked.Read(ref _bytesFoundCached);
 
     /// <summary>Completes when every worker has stopped, for whatever reason. Never faults.</summary>
@@ -213,15 +207,23 @@ internal sealed partial class Prefetcher : IDisposable, IAsyncDisposable
             var buffer = GC.AllocateUninitializedArray<byte>(_blockSize);
             while (NextBlock() is { } block)
             {
-                ReadBlock(block, buffer);
+                try
+                {
+                    ReadBlock(block, buffer);
+                }
+                finally
+                {
+                    _claims.Release(block);
+                }
+
                 FileHandled(block.File, block.Length);
-                BlockDone(block.File);
                 Report(block.File);
             }
 
-            while (!_stop.IsCancellationRequested && Volatile.Read(ref _windowReached) == 0 && _deferredFiles.TryDequeue(out var file))
+            // Every worker comes here after its last block, so a block deferred by any of them is come back to.
+            while (!_stop.IsCancellationRequested && Volatile.Read(ref _windowReached) == 0 && _deferredBlocks.TryDequeue(out var index))
             {
-                WarmDeferred(file, buffer);
+                WarmDeferred(index, buffer);
             }
         }
         catch (Exception exception) when (!_stop.IsCancellationRequested)
@@ -257,19 +259,18 @@ internal sealed partial class Prefetcher : IDisposable, IAsyncDisposable
             var block = _blocks[index];
             if (SkipIfNotNeeded(block))
             {
-                BlockDone(block.File);
                 continue;
             }
 
-            if (!IsClaimed(block.File))
-            {
-                // Another process warms this file; it is counted when it is come back to (WarmDeferred).
-                continue;
-            }
-
+            // The window first: a claim held while waiting for the consumer would keep other processes waiting for nothing.
             if (!WaitForWindow(block))
             {
                 return null;
+            }
+
+            if (!ClaimOrPassOver(index, block))
+            {
+                continue; // Another process warms it: counted when found cached, or when come back to (WarmDeferred).
             }
 
             ReportStartOf(block.File);

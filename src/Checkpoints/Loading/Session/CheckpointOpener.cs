@@ -50,15 +50,15 @@ internal static class CheckpointOpener
         try
         {
             var probeOptions = StorageProbeOptions.FromEnvironment(options.NetworkFileSystems);
-            var opened = ShardOpening.ReadAll(layout.ShardPaths, readPool, options.ReadTimeout,
-                probeOptions.MeasureResidency ? new PageCache(probeOptions.ProcRoot) : null, cancellationToken);
+            var pageCache = probeOptions.MeasureResidency ? new PageCache(probeOptions.ProcRoot) : null;
+            var opened = ShardOpening.ReadAll(layout.ShardPaths, readPool, options.ReadTimeout, pageCache, cancellationToken);
             var headers = opened.Select(static shard => shard.Header).ToArray();
             var catalog = CheckpointCatalog.Build(layout.ShardPaths, layout.Index, headers);
             var selection = ResolvedSelection.Resolve(catalog, options.Selection, new RangeCoalescing(options.CoalesceGapBytes, options.WholeShardFraction));
             // The residencies were measured through the handles the headers were read with: no second open of every shard.
             var facts = StorageProbe.Probe(layout.ShardPaths, probeOptions,
                 probeOptions.MeasureResidency ? opened.Select(static shard => shard.Residency!).ToArray() : null, cancellationToken);
-            var plan = Plan(facts, options, selection);
+            var plan = Plan(facts, options, selection, pageCache);
             activity?.SetTag("checkpoint.shards", headers.Length);
             activity?.SetTag("checkpoint.bytes", headers.Sum(static header => header.FileLength));
             activity?.SetTag("checkpoint.file_system.types", string.Join(",", facts.Files.Select(static file => file.FileSystem.FileSystemType).Distinct(StringComparer.Ordinal)));
@@ -73,12 +73,12 @@ internal static class CheckpointOpener
         }
     }
 
-    private static LoadPlan Plan(StorageFacts facts, LoadOptions options, ResolvedSelection selection)
+    private static LoadPlan Plan(StorageFacts facts, LoadOptions options, ResolvedSelection selection, PageCache? pageCache)
     {
         using var activity = LoadTelemetry.Source.StartActivity("checkpoints.plan");
         var plan = selection.IsAll
             ? LoadPlanner.Plan(facts, options, ReadAccessMemory.Bytes)
-            : LoadPlanner.Plan(facts, options, ReadAccessMemory.Bytes, selection.Shards, [.. facts.Files.Select((file, i) => SelectedResidency.CachedBytes(file, selection.Shards[i]))]);
+            : LoadPlanner.Plan(facts, options, ReadAccessMemory.Bytes, selection.Shards, [.. facts.Files.Select((file, i) => SelectedResidency.CachedBytes(file, selection.Shards[i], pageCache))]);
         activity?.SetTag("plan.selected_bytes", plan.SelectedBytes);
         activity?.SetTag("plan.requested", plan.Requested.ToString().ToLowerInvariant());
         activity?.SetTag("plan.summary", plan.Summary);

@@ -30,9 +30,9 @@ internal static class LoadTelemetry
     public static readonly Counter<long> PrefetchedBytes = Meter.CreateCounter<long>(
         "checkpoints.prefetch.bytes", "By", "Bytes the prefetcher read into the page cache.");
 
-    /// <summary>Waits for another process on the node that was warming the same file.</summary>
+    /// <summary>Waits for another process on the node that was warming the same bytes.</summary>
     public static readonly Histogram<double> PrefetchWaitDuration = Meter.CreateHistogram<double>(
-        "checkpoints.prefetch.wait.duration", "s", "Time the prefetch waited for another process warming the same file.");
+        "checkpoints.prefetch.wait.duration", "s", "Time the prefetch waited for another process warming the same bytes.");
 
     /// <summary>Errors, by kind: the format rule broken, or the exception's type.</summary>
     public static readonly Counter<long> Errors = Meter.CreateCounter<long>(

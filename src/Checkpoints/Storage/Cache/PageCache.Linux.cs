@@ -26,7 +26,7 @@ internal sealed partial class PageCache
         string? fallback = null;
         if (allowCachestat && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64)
         {
-            var (cached, errno) = Cachestat(handle);
+            var (cached, errno) = Cachestat(handle, 0, 0);
             if (cached is { } pages)
             {
                 return new FileResidency(path, size, Math.Min(size, pages * Environment.SystemPageSize), ResidencyMethod.Cachestat, null);
@@ -48,17 +48,49 @@ internal sealed partial class PageCache
                 "this process neither owns the file nor may write it, so mincore would report every page resident (Linux 5.2+)");
         }
 
-        var resident = Mincore(handle, path, size, cancellationToken);
+        var resident = Mincore(handle, path, 0, size, cancellationToken);
         return new FileResidency(path, size, resident, ResidencyMethod.Mincore, fallback);
     }
 
-    private static unsafe (long? Pages, int Errno) Cachestat(SafeFileHandle handle)
+    /// <summary>The bytes of a range of a file in the page cache, by the same rules as <see cref="GetResidencyLinux"/>; null when unknown.</summary>
+    private long? GetCachedBytesLinux(SafeFileHandle handle, string path, long offset, long length, bool allowCachestat)
+    {
+        // Only the part of the range inside the file can be cached (a file that shrank since its blocks were planned).
+        var size = RandomAccess.GetLength(handle);
+        var end = offset >= size ? offset : offset + Math.Min(length, size - offset);
+        if (end == offset)
+        {
+            return 0;
+        }
+
+        if (allowCachestat && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64)
+        {
+            var (cached, errno) = Cachestat(handle, offset, end - offset);
+            if (cached is { } pages)
+            {
+                // Pages the range only starts or ends in count whole: at most the range.
+                return Math.Min(end - offset, pages * Environment.SystemPageSize);
+            }
+
+            if (errno == EPerm)
+            {
+                return null; // See GetResidencyLinux: mincore would only lie.
+            }
+        }
+
+        return MincoreIsTruthful(CallerOwns(path), CallerHasCapability(CapFowner), CallerCanWrite(path))
+            ? Mincore(handle, path, offset, end - offset, CancellationToken.None)
+            : null;
+    }
+
+    /// <summary>Pages of [<paramref name="offset"/>, <paramref name="offset"/> + <paramref name="length"/>) in the page cache; a length of 0 means to the end of the file.</summary>
+    private static unsafe (long? Pages, int Errno) Cachestat(SafeFileHandle handle, long offset, long length)
     {
         var added = false;
         try
         {
             handle.DangerousAddRef(ref added);
-            var range = new Libc.CachestatRange { Offset = 0, Length = 0 };
+            var range = new Libc.CachestatRange { Offset = (ulong)offset, Length = (ulong)length };
             Libc.CachestatResult result;
             var rc = Libc.Cachestat(Libc.SysCachestat, (uint)handle.DangerousGetHandle(), &range, &result, 0);
             return rc == 0 ? ((long)result.Cache, 0) : (null, Marshal.GetLastPInvokeError());
@@ -72,15 +104,21 @@ internal sealed partial class PageCache
         }
     }
 
-    private static unsafe long Mincore(SafeFileHandle handle, string path, long size, CancellationToken cancellationToken)
+    /// <summary>
+    /// Bytes of [<paramref name="start"/>, <paramref name="start"/> + <paramref name="count"/>) in the page cache, from
+    /// a mapping of just that range (from the page it starts in: a mapping's offset must be page-aligned), in whole pages.
+    /// </summary>
+    private static unsafe long Mincore(SafeFileHandle handle, string path, long start, long count, CancellationToken cancellationToken)
     {
         var pageSize = Environment.SystemPageSize;
+        var mapStart = start - (start % pageSize);
+        var size = start + count - mapStart;
         var added = false;
         var address = Libc.MapFailed;
         try
         {
             handle.DangerousAddRef(ref added);
-            address = Libc.MMap(0, (nuint)size, Libc.ProtRead, Libc.MapShared, (int)handle.DangerousGetHandle(), 0);
+            address = Libc.MMap(0, (nuint)size, Libc.ProtRead, Libc.MapShared, (int)handle.DangerousGetHandle(), mapStart);
             if (address == Libc.MapFailed)
             {
                 throw new IOException($"Cannot map '{path}' to measure its page cache residency: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}.");
@@ -107,7 +145,7 @@ internal sealed partial class PageCache
                 }
             }
 
-            return Math.Min(size, residentPages * pageSize);
+            return Math.Min(count, residentPages * pageSize);
         }
         finally
         {

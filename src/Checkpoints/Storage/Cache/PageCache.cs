@@ -52,6 +52,53 @@ internal sealed partial class PageCache
     }
 
     /// <summary>
+    /// How many bytes of [<paramref name="offset"/>, <paramref name="offset"/> + <paramref name="length"/>) of
+    /// <paramref name="path"/> are in the page cache, counted in whole pages and at most the part of the range inside the
+    /// file; <see langword="null"/> when unknown (not Linux, or the kernel hides the file's page cache from this process).
+    /// </summary>
+    /// <remarks>For one block of a file, so a prefetch passed over by another process can tell whether that one left it cached.</remarks>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="IOException">The file cannot be opened or examined.</exception>
+    internal long? GetCachedBytes(string path, long offset, long length) => GetCachedBytes(path, offset, length, allowCachestat: true);
+
+    /// <summary>The cached bytes of every range of <paramref name="ranges"/> together, with one open of the file; null when unknown.</summary>
+    internal long? GetCachedBytes(string path, IEnumerable<(long Offset, long Length)> ranges)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        using var handle = OpenFileLimit.OpenRead(path, FileShare.ReadWrite | FileShare.Delete);
+        long total = 0;
+        foreach (var (offset, length) in ranges)
+        {
+            if (GetCachedBytesLinux(handle, path, offset, length, allowCachestat: true) is not { } cached)
+            {
+                return null;
+            }
+
+            total += cached;
+        }
+
+        return total;
+    }
+
+    /// <summary>As <see cref="GetCachedBytes(string, long, long)"/>; <paramref name="allowCachestat"/> false measures with mincore (tests cover both paths on one kernel).</summary>
+    internal long? GetCachedBytes(string path, long offset, long length, bool allowCachestat)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        using var handle = OpenFileLimit.OpenRead(path, FileShare.ReadWrite | FileShare.Delete);
+        return GetCachedBytesLinux(handle, path, offset, length, allowCachestat);
+    }
+
+    /// <summary>
     /// Drops the file from the page cache (<c>POSIX_FADV_DONTNEED</c>; no root needed). Dirty pages cannot be dropped,
     /// so the file's data is written back first: a file just written (a fresh download, <c>ckpt synth</c>) is evicted too.
     /// </summary>

@@ -7,7 +7,7 @@ using Microsoft.Win32.SafeHandles;
 namespace Checkpoints.Storage.Locks;
 
 /// <summary>
-/// The folder of the node-wide prefetch lock files (see <see cref="NodeFileLock"/>), opened once and checked. By
+/// The folder of the node-wide prefetch lock files (see <see cref="NodeRangeLock"/>), opened once and checked. By
 /// default it is <c>{temp}/ckpt-{uid}/prefetch-locks</c>: in a temp folder every user can write to, so both levels are
 /// created 0700 and refused when they are a symbolic link or belong to another user, who could otherwise hold (or
 /// delete) this user's locks and make its prefetches wait. <c>CKPT_LOCK_DIR</c> chooses another folder (shared by
@@ -23,14 +23,21 @@ internal sealed class NodeLockDirectory : IDisposable
     private const uint PrivateMode = 0x1C0; // 0700
     private const uint OthersBits = 0x3F; // 0077
 
-    private NodeLockDirectory(string path, SafeFileHandle handle)
+    private NodeLockDirectory(string path, SafeFileHandle handle, bool isPrivate)
     {
         Path = path;
         Handle = handle;
+        IsPrivate = isPrivate;
     }
 
     /// <summary>The folder, for messages.</summary>
     public string Path { get; }
+
+    /// <summary>
+    /// Whether the folder is this user's alone (the per-user default); otherwise it is a folder chosen with
+    /// <see cref="DirectoryVariable"/>, which other users may share, so its lock files must be writable by them.
+    /// </summary>
+    public bool IsPrivate { get; }
 
     /// <summary>The open folder, for <c>openat</c> and <c>unlinkat</c>.</summary>
     internal SafeFileHandle Handle { get; }
@@ -113,7 +120,7 @@ internal sealed class NodeLockDirectory : IDisposable
                 throw new IOException($"{path}: cannot make the prefetch lock folder private (0700): {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
             }
 
-            return new NodeLockDirectory(path, handle);
+            return new NodeLockDirectory(path, handle, privateToUser);
         }
         catch
         {
@@ -126,7 +133,7 @@ internal sealed class NodeLockDirectory : IDisposable
     {
         if (!OperatingSystem.IsLinux())
         {
-            throw new PlatformNotSupportedException("Node-wide prefetch locks use Linux open and flock.");
+            throw new PlatformNotSupportedException("Node-wide prefetch locks use Linux open file description locks.");
         }
     }
 }

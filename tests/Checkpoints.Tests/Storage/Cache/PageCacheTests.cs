@@ -111,6 +111,42 @@ public sealed class PageCacheTests : IDisposable
         Assert.True(PageCache.Advise(handle, FilePath, 0, 0, CacheAdvice.Sequential));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void GetCachedBytes_MeasuresOnlyTheRangeAsked_OfAFilePartlyInTheCache(bool allowCachestat)
+    {
+        const int MiB = 1 << 20;
+        var cache = PageCache.CreateDefault();
+        Assert.True(PageCache.Evict(FilePath));
+        using (var handle = File.OpenHandle(FilePath))
+        {
+            var buffer = new byte[2 * MiB];
+            Assert.Equal(buffer.Length, RandomAccess.Read(handle, buffer, 2 * MiB));
+        }
+
+        // Read-ahead may have brought in some of what follows the read; nothing before it.
+        Assert.InRange(cache.GetCachedBytes(FilePath, 0, 2 * MiB, allowCachestat)!.Value, 0, MiB / 16);
+        Assert.Equal(2 * MiB, cache.GetCachedBytes(FilePath, 2 * MiB, 2 * MiB, allowCachestat));
+        // A range that starts and ends inside pages: those count whole, but never more than the range.
+        Assert.Equal(MiB + 7, cache.GetCachedBytes(FilePath, (2 * MiB) + 100, MiB + 7, allowCachestat));
+        Assert.Equal(1, cache.GetCachedBytes(FilePath, (3 * MiB) + 5, 1, allowCachestat));
+        // Only what is inside the file can be cached.
+        Assert.Equal(0, cache.GetCachedBytes(FilePath, Size, MiB, allowCachestat));
+        Assert.InRange(cache.GetCachedBytes(FilePath, Size - MiB, 10 * MiB, allowCachestat)!.Value, 0, MiB);
+        Assert.Equal(0, cache.GetCachedBytes(FilePath, MiB, 0, allowCachestat));
+    }
+
+    [Fact]
+    public void GetCachedBytes_OfAWholeFile_AgreesWithItsResidency()
+    {
+        var cache = PageCache.CreateDefault();
+        Assert.True(PageCache.Evict(FilePath));
+        ReadAll(FilePath);
+
+        Assert.Equal(cache.GetResidency(FilePath).CachedBytes, cache.GetCachedBytes(FilePath, 0, Size));
+    }
+
     [Fact]
     public void GetResidency_Throws_ForMissingFile()
     {
