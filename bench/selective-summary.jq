@@ -60,7 +60,7 @@ def goal($what; $value; $limit): {what: $what, value: $value, limit: $limit, met
 | ($cases | map(
     if .case == "full" then
       .goals = [goal("fetched / checkpoint bytes"; ratio(.storage_bytes; $checkpointBytes); 1.1)]
-    elif .case == "pp" then
+    elif .case == "pp" or .case == "pp-alone" then
       .nodes |= map(.fetched_over_selected = ratio(.storage_bytes; .selected_bytes)
         | .load_over_full = ratio(.load_seconds; $full.load_seconds) | .wall_over_full = ratio(.wall_seconds; $full.wall_seconds))
       | .goals = [.nodes[] | goal("node \(.node): fetched / selected bytes"; .fetched_over_selected; 1.1),
@@ -83,7 +83,7 @@ def goal($what; $value; $limit): {what: $what, value: $value, limit: $limit, met
       work: $work
     },
     full: $full,
-    cases: ($cases | sort_by({"full": 0, "pp": 1, "tp": 2, "2x2-selection": 3, "2x2-global": 4}[.case] // 9)),
+    cases: ($cases | sort_by({"full": 0, "pp": 1, "pp-alone": 2, "tp": 3, "2x2-selection": 4, "2x2-global": 5}[.case] // 9)),
     goals: [$cases[] | .case as $c | .goals[] | {case: $c} + .],
     digest_mismatches: [
       $runs | map(.processes[] | select(.exit_status == 0 and .digest != null)) | group_by(.selection)[]

@@ -12,6 +12,8 @@
 # server->client bytes, a snapshot before and after each run). Scenarios:
 #   full  node 0, one process: ckpt load MNT0 --json. T_full and the bytes of a whole load.
 #   pp    nodes 0-3 at once, one process each: ckpt load MNTi --json --pp-size 4 --pp-rank i
+#   pp-alone  the same four stages one after another, each cold and alone on its node: what a stage's load takes on
+#         a node of its own (at once, four emulated nodes share this machine's cores with four proxies and clients)
 #   tp    node 0, 4 processes at once: ckpt load MNT0 --json --tp-size 4 --tp-rank r --rank r --world-size 4
 #   2x2   TP 2 within a node x PP 2 across nodes 0-1 (global rank g = pp*2 + tp, node = pp), in two set-ups:
 #         selection: ckpt load MNTpp --json --tp-size 2 --tp-rank tp --pp-size 2 --pp-rank pp --rank tp --world-size 2
@@ -33,7 +35,7 @@ readonly SHM_EXPORT=/dev/shm/ckpt-selective-export
 readonly MOUNT_PREFIX="$WORK/mnt-selective-"
 readonly LOCK_ROOT="$WORK/selective-locks"
 readonly PACKAGES=(sshfs socat openssh-sftp-server fuse3 jq)
-readonly ALL_SCENARIOS=(full pp tp 2x2)
+readonly ALL_SCENARIOS=(full pp pp-alone tp 2x2)
 
 log() { printf '[selective-bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() {
@@ -145,7 +147,7 @@ ranks_of() {
   local i p t
   case "$1" in
     full) echo "0 0 1 0 1 0 0 1" ;;
-    pp) for i in 0 1 2 3; do echo "$i $i 1 0 4 $i 0 1"; done ;;
+    pp | pp-alone) for i in 0 1 2 3; do echo "$i $i 1 0 4 $i 0 1"; done ;;
     tp) for i in 0 1 2 3; do echo "$i 0 4 $i 1 0 $i 4"; done ;;
     2x2-selection | 2x2-global)
       for p in 0 1; do for t in 0 1; do echo "$((p * 2 + t)) $p 2 $t 2 $p $t 2"; done; done
@@ -261,11 +263,23 @@ measure_case() {
   for node in "${nodes[@]}"; do before[$node]="$("$NETFS" stats "$MOUNT_PREFIX$node")"; done
   RANK_PIDS=()
   t0="$(date +%s%N)"
+  local alone=0 started=0
+  [[ "$case_name" == *-alone ]] && alone=1
   for spec in "${specs[@]}"; do
+    if ((alone && started)); then
+      # One at a time, each cold: wait for the one before, drop the cache again, and time this one from its own launch.
+      wait "${RANK_PIDS[-1]}" || status=1
+      stop_group "${RANK_PIDS[-1]}"
+      cold
+    fi
+    started=1
     # shellcheck disable=SC2086 # the spec is eight words on purpose
     launch_rank "$case_name" $spec
+    date +%s%N >"$RUN_DIR/rank-${spec%% *}/start"
   done
-  for pid in "${RANK_PIDS[@]}"; do
+  local waiting=("${RANK_PIDS[@]}")
+  ((alone)) && waiting=("${RANK_PIDS[-1]}") # the others were waited for above
+  for pid in "${waiting[@]}"; do
     wait "$pid" || status=1
     stop_group "$pid" # forgets it; ends anything the rank left in its group
   done
@@ -281,9 +295,9 @@ measure_case() {
       }')")
   done
   for dir in "$RUN_DIR"/rank-*; do
-    process_records+=("$(jq -nc --argjson t0 "$t0" --argjson selection "$HAS_SELECTION" \
+    process_records+=("$(jq -nc --argjson t0 "$t0" --argjson selection "$HAS_SELECTION" --arg caseName "$case_name" \
       --slurpfile meta "$dir/meta.json" \
-      --rawfile endText "$dir/end" --rawfile statusText "$dir/status" \
+      --rawfile endText "$dir/end" --rawfile statusText "$dir/status" --rawfile startText "$dir/start" \
       --rawfile prefetchedText <(cat -- "$dir/prefetched" 2>/dev/null || true) \
       --rawfile loadText <(cat -- "$dir/load.json" 2>/dev/null || true) \
       --rawfile prefetchText <(cat -- "$dir/prefetch.json" 2>/dev/null || true) \
@@ -291,7 +305,7 @@ measure_case() {
       def json: try fromjson catch null;
       ($loadText | json) as $l | ($prefetchText | json) as $p | ($statusText | tonumber) as $s | $meta[0] + {
         exit_status: $s,
-        wall_seconds: ((($endText | tonumber) - $t0) / 1e9),
+        wall_seconds: ((($endText | tonumber) - (if $caseName | endswith("-alone") then $startText | tonumber else $t0 end)) / 1e9),
         prefetch_wall_seconds: (if $prefetchedText == "" then null else (($prefetchedText | tonumber) - $t0) / 1e9 end),
         load_seconds: $l.seconds,
         selected_bytes: ($l.selectedBytes // $l.plan.selectedBytes // $meta[0].plan_selected_bytes
@@ -365,7 +379,7 @@ main() {
   for scenario in "${SCENARIOS[@]}"; do
     read -r -a more <<<"$(cases_of "$scenario")"
     cases+=("${more[@]}")
-    case "$scenario" in pp) nodes_needed=4 ;; 2x2) ((nodes_needed >= 2)) || nodes_needed=2 ;; esac
+    case "$scenario" in pp | pp-alone) nodes_needed=4 ;; 2x2) ((nodes_needed >= 2)) || nodes_needed=2 ;; esac
   done
   # Every selection's bytes from the plan, before anything is timed.
   for case_name in "${cases[@]}"; do

@@ -23,6 +23,6 @@ public sealed class WarmReport
     /// <summary>Bytes this process was to warm: its share of the shards (see <see cref="LoadOptions.Rank"/>).</summary>
     public long BytesPlanned { get; }
 
-    /// <summary>Bytes of files another process on this node was warming that were found in the page cache already, and not read again.</summary>
+    /// <summary>Bytes another process on this node was warming that were found in the page cache already, and not read again.</summary>
     public long BytesFoundCached { get; }
 }

@@ -11,7 +11,7 @@ internal static class PrefetchSummary
 
     // Not read here, yet cached: said apart, so "warmed less than planned" is not mistaken for a shortfall.
     public static string? AlreadyCached(long alreadyCached) => alreadyCached > 0
-        ? $"{ByteSize.Format(alreadyCached)} not read: files another process on this node was warming were already in the page cache"
+        ? $"{ByteSize.Format(alreadyCached)} not read: bytes another process on this node was warming were already in the page cache"
         : null;
 
     public static (string Headline, string Advice)? StoppedAtBudget(WarmReport report)

@@ -62,7 +62,7 @@ public sealed class PrefetchLockTests : IDisposable
         Assert.Contains($" of {_shards[0]}: not read: another process on this node is warming them ({LockFileOf(_shards[0])} is locked by pid {holder.Id} (perl)), and they are already in the page cache",
             Line(error, " not read: another process on this node is warming them"), StringComparison.Ordinal);
         Assert.DoesNotContain(_shards[1], error, StringComparison.Ordinal);
-        Assert.Contains("not read: files another process on this node was warming were already in the page cache", output, StringComparison.Ordinal);
+        Assert.Contains("not read: bytes another process on this node was warming were already in the page cache", output, StringComparison.Ordinal);
     }
 
     [Fact]
