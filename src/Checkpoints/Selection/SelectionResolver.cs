@@ -44,7 +44,7 @@ internal sealed class ResolvedSelection
             if (takes(entry.Name))
             {
                 var slice = selection.Slices.FirstOrDefault(rule => rule.Pattern.Matches(entry.Name))?.Slice ?? TensorSlice.Whole;
-                geometries[i] = SliceGeometry.Of(entry, shards[shard].DataStart + entry.DataBegin, slice);
+                geometries[i] = SliceGeometry.Of(entry, shards[shard].DataStart + entry.DataBegin, slice, coalescing.GapBytes);
             }
         }
 

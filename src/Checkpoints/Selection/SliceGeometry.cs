@@ -10,8 +10,9 @@ namespace Checkpoints.Selection;
 /// </summary>
 internal sealed class SliceGeometry
 {
-    private SliceGeometry(TensorSlice slice, long[] shape, long fileOffset, long pieceBytes, long stride, long pieces)
+    private SliceGeometry(TensorSlice slice, long[] shape, long fileOffset, long pieceBytes, long stride, long pieces, long readThroughGap)
     {
+        GapsAreRead = pieces > 1 && stride - pieceBytes <= readThroughGap;
         Slice = slice;
         Shape = shape;
         FileOffset = fileOffset;
@@ -36,17 +37,27 @@ internal sealed class SliceGeometry
 
     public long ByteLength => PieceBytes * Pieces;
 
+    /// <summary>
+    /// Whether the load reads the gaps between the pieces too (they are narrower than the gap it reads through): then the
+    /// pieces are copied out of spans that cover many of them, rather than asked for one by one.
+    /// </summary>
+    public bool GapsAreRead { get; }
+
     /// <summary>Whether the slice is one run of bytes (a whole tensor, rows, or an empty slice).</summary>
     public bool IsContiguous => Pieces <= 1;
 
     /// <summary>The slice <paramref name="slice"/> of <paramref name="tensor"/>, whose data starts at <paramref name="fileOffset"/>.</summary>
+    /// <param name="tensor">The tensor.</param>
+    /// <param name="fileOffset">Where its data starts in its file.</param>
+    /// <param name="slice">What is taken of it.</param>
+    /// <param name="readThroughGap">The widest gap between selected bytes the load reads rather than skips.</param>
     /// <exception cref="ArgumentException">The slice lies outside the tensor, cuts a scalar, or splits a byte of a sub-byte type.</exception>
-    public static SliceGeometry Of(TensorEntry tensor, long fileOffset, TensorSlice slice)
+    public static SliceGeometry Of(TensorEntry tensor, long fileOffset, TensorSlice slice, long readThroughGap = 0)
     {
         var shape = tensor.Shape;
         if (slice.IsWhole)
         {
-            return new SliceGeometry(slice, shape, fileOffset, tensor.ByteLength, tensor.ByteLength, 1);
+            return new SliceGeometry(slice, shape, fileOffset, tensor.ByteLength, tensor.ByteLength, 1, readThroughGap);
         }
 
         if (shape.Length == 0)
@@ -83,8 +94,8 @@ internal sealed class SliceGeometry
         var stride = extent * inner * bits / 8;
         var first = fileOffset + (start * inner * bits / 8);
         return outer <= 1 || count == 0 || count == extent
-            ? new SliceGeometry(slice, sliced, count == 0 ? fileOffset : first, pieceBytes * outer, stride * outer, count == 0 ? 0 : 1)
-            : new SliceGeometry(slice, sliced, first, pieceBytes, stride, outer);
+            ? new SliceGeometry(slice, sliced, count == 0 ? fileOffset : first, pieceBytes * outer, stride * outer, count == 0 ? 0 : 1, readThroughGap)
+            : new SliceGeometry(slice, sliced, first, pieceBytes, stride, outer, readThroughGap);
     }
 
     /// <summary>The pieces as ranges, merging those closer than <paramref name="gap"/> (a strided slice with small gaps is one range).</summary>

@@ -96,7 +96,7 @@ internal static class LoadPlanner
             warnings.Add($"eager was forced, but the largest shard ({ByteSize.Format(largest)}) exceeds the memory budget of {ByteSize.Format(limit)}: the process may be killed for lack of memory");
         }
 
-        var riskyMaps = decisions.Where(static shard => shard.Access == ShardAccess.Map && shard.FileSystem.Class is FileSystemClass.Network or FileSystemClass.Unknown).ToList();
+        var riskyMaps = decisions.Where(static shard => !shard.IsSkipped && shard.Access == ShardAccess.Map && shard.FileSystem.Class is FileSystemClass.Network or FileSystemClass.Unknown).ToList();
         if (riskyMaps.Count > 0)
         {
             warnings.Add(string.Create(CultureInfo.InvariantCulture,

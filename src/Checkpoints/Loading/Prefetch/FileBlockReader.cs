@@ -16,9 +16,11 @@ namespace Checkpoints.Loading.Prefetch;
 /// <param name="touchAfterFill">Per file, whether a mapped fill also reads a byte of every page (see <see cref="CacheFill"/>);
 /// null for none. Only for files on local storage: elsewhere a page can vanish between the fill and the touch.</param>
 /// <param name="fillByMapping">Bring blocks in through a mapping where possible (tests turn it off to exercise the reads).</param>
-/// <param name="exact">Read each block and nothing around it (a selection's ranges: the bytes around them are another
-/// process's), at the cost of the large folios the faults' own read-ahead would bring.</param>
-internal sealed class FileBlockReader(IReadOnlyList<string> paths, IReadOnlyList<bool>? touchAfterFill = null, bool fillByMapping = true, bool exact = false) : IBlockReader
+/// <param name="exact">Per file, whether to read each block and nothing around it (a selection's ranges on a local disk,
+/// whose read-ahead can be megabytes), at the cost of the large folios the faults' own read-ahead would bring; null for
+/// none. Over FUSE that costs half the speed (measured over sshfs: 1.4 s where 0.7 s), and its read-ahead is small.</param>
+internal sealed class FileBlockReader(IReadOnlyList<string> paths, IReadOnlyList<bool>? touchAfterFill = null, bool fillByMapping = true,
+    IReadOnlyList<bool>? exact = null) : IBlockReader
 {
     /// <summary>
     /// Handles kept open. The workers read in file order, so the files in use are the few at the front (at most one per
@@ -38,7 +40,7 @@ internal sealed class FileBlockReader(IReadOnlyList<string> paths, IReadOnlyList
         var open = Acquire(file);
         try
         {
-            if (open.Mappable && CacheFill.TryFill(open.Handle, paths[file], offset, buffer.Length, touchAfterFill?[file] ?? false, exact))
+            if (open.Mappable && CacheFill.TryFill(open.Handle, paths[file], offset, buffer.Length, touchAfterFill?[file] ?? false, exact?[file] ?? false))
             {
                 return buffer.Length;
             }

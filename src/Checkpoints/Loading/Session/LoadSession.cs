@@ -270,7 +270,8 @@ internal sealed class LoadSession : IShardBytes, IDisposable, IAsyncDisposable
         var shards = Enumerable.Range(0, _plan.Shards.Count).Where(i => _plan.Shards[i].PrefetchedHere).ToArray();
         var blocks = PrefetchBlock.SplitRanges([.. shards.Select(_order.PlacedReadsOf)], _plan.BlockSize);
         var paths = shards.Select(i => _catalog.Shards[i].FilePath).ToArray();
-        var reader = new FileBlockReader(paths, [.. shards.Select(i => _plan.Shards[i].FileSystem.Class == FileSystemClass.Local)], exact: !_options.Selection.IsAll);
+        var local = shards.Select(i => _plan.Shards[i].FileSystem.Class == FileSystemClass.Local).ToArray();
+        var reader = new FileBlockReader(paths, local, exact: _options.Selection.IsAll ? null : local);
         var claims = new NodePrefetchClaims(paths, [.. shards.Select(i => _identities[i])], NodeLockDirectory.OpenDefault, _logger);
         return new Prefetcher(blocks, shards.Length, reader, claims, _window, _plan.Threads, _plan.BlockSize, stopAtWindow, _options.Progress, _logger, cancellationToken)
         {
