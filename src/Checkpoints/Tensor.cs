@@ -161,7 +161,8 @@ public sealed class Tensor
     /// </summary>
     private int CopyPiecesThroughOneSpan(SliceGeometry selected, long piece, long within, Span<byte> destination)
     {
-        var pieces = (int)Math.Min(GatherSpanBytes / selected.Stride, selected.Pieces - piece);
+        var needed = (within + destination.Length + selected.PieceBytes - 1) / selected.PieceBytes;
+        var pieces = (int)Math.Min(Math.Min(GatherSpanBytes / selected.Stride, selected.Pieces - piece), needed);
         var first = selected.FileOffset + (piece * selected.Stride);
         var covered = ((pieces - 1) * selected.Stride) + selected.PieceBytes;
         var span = _bytes.GetSpan(ShardIndex, first, (int)covered);

@@ -170,6 +170,11 @@ public sealed class TensorSelection
             }
 
             var (first, last, withFirst, withLast) = stage(layers);
+            if (last >= layers)
+            {
+                throw new ArgumentException($"The checkpoint has {layers} layer(s), 0 to {layers - 1}: {description} asks for layer {last}.");
+            }
+
             var lastStage = layout.LastStageTensors.Select(NamePattern.Parse).ToArray();
             return name => layerOf(name) is { } layer
                 ? layer >= first && layer <= last
