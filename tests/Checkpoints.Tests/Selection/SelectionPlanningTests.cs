@@ -97,6 +97,9 @@ public sealed class SelectionPlanningTests
 
         Assert.All(selective.Shards, static shard => Assert.True(shard.PrefetchedHere));
         Assert.Equal([false, true], full.Shards.Select(static shard => shard.PrefetchedHere));
+        // The node's readers are shared out among its ranks.
+        Assert.Equal(LoadOptions.DefaultThreads / 2, selective.Threads);
+        Assert.Equal(LoadOptions.DefaultThreads, full.Threads);
     }
 
     [Fact]

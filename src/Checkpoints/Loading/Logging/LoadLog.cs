@@ -142,10 +142,13 @@ internal static partial class LoadLog
         Message = "Bytes [{Start}, {End}) of {Path}: not read: another process on this node is warming them ({Holder}), and they are already in the page cache")]
     private static partial void PrefetchHeldButCachedMessage(ILogger logger, LogLevel level, long start, long end, string path, string holder);
 
-    /// <summary>A warning the first time for a file, then debug (see <see cref="PrefetchElsewhere"/>).</summary>
+    /// <summary>
+    /// Information the first time for a file, then debug (see <see cref="PrefetchElsewhere"/>): nothing is wrong, and
+    /// processes of a node that need the same bytes (local ranks sharing replicated tensors) meet this as a matter of course.
+    /// </summary>
     public static void PrefetchHeldButCached(ILogger logger, bool firstOfFile, long start, long end, Func<string> path, Func<string> holder)
     {
-        var level = firstOfFile ? LogLevel.Warning : LogLevel.Debug;
+        var level = firstOfFile ? LogLevel.Information : LogLevel.Debug;
         if (logger.IsEnabled(level))
         {
             PrefetchHeldButCachedMessage(logger, level, start, end, path(), holder());

@@ -107,7 +107,10 @@ internal static class LoadPlanner
             .Select(static shard => shard.FileSystem.FileSystemType).Distinct(StringComparer.Ordinal)
             .Select(static type => $"file system '{type}' is not in the table; if it is a network file system add it to {StorageProbeOptions.NetworkFileSystemsVariable}"));
 
-        return new LoadPlan(options.Strategy, decisions, facts.Memory, budget, budgetReason, prefetchBytes, window, options.Threads, options.BlockSize, warnings,
+        // Local ranks with a selection each warm their own ranges from the node's one storage: with a full set of readers
+        // each, the node would keep WorldSize times the reads in flight, and the ranks' readers would queue behind each other.
+        var threads = options.Selection.IsAll || options.WorldSize == 1 ? options.Threads : Math.Max(2, options.Threads / options.WorldSize);
+        return new LoadPlan(options.Strategy, decisions, facts.Memory, budget, budgetReason, prefetchBytes, window, threads, options.BlockSize, warnings,
             options.Selection.ToString());
     }
 

@@ -40,6 +40,13 @@ internal sealed class FileBlockReader(IReadOnlyList<string> paths, IReadOnlyList
         var open = Acquire(file);
         try
         {
+            if (PageCache.IsCached(open.Handle, offset, buffer.Length))
+            {
+                // Another process read it meanwhile (local ranks reading the same bytes, one after the other): filling it
+                // again would only map and unmap pages that are there.
+                return buffer.Length;
+            }
+
             if (open.Mappable && CacheFill.TryFill(open.Handle, paths[file], offset, buffer.Length, touchAfterFill?[file] ?? false, exact?[file] ?? false))
             {
                 return buffer.Length;
