@@ -79,7 +79,7 @@ require_size --size "$size"
 require_count --shards "$shards"
 require_count --runs "$runs"
 require_settle "$settle"
-[[ "$rtt" =~ ^[0-9]+(\.[0-9]+)?(us|ms|s)$ ]] || usage_error "--rtt takes a duration such as 2ms or 500us, not '$rtt'"
+require_duration --rtt "$rtt"
 IFS=, read -r -a SCENARIOS <<<"$scenarios"
 ((${#SCENARIOS[@]} > 0)) || usage_error "--scenarios names none"
 for scenario in "${SCENARIOS[@]}"; do

@@ -5,6 +5,7 @@
 #   require_value "$@"           in an option loop: the option in $1 has a value in $2, else a usage error
 #   require_count FLAG VALUE     VALUE is a positive whole number, else a usage error naming FLAG
 #   require_size FLAG VALUE      VALUE is a size such as 4GiB, 512MiB or 1073741824
+#   require_duration FLAG VALUE  VALUE is a duration such as 2ms, 500us or 1.5s (an RTT)
 #   require_settle VALUE         VALUE is empty (the default) or whole seconds (--settle)
 #   require_root WHY             exit 1 unless root
 #   commit_label                 the short commit of REPO_ROOT, +dirty when the tree has changes
@@ -30,6 +31,10 @@ require_count() {
 
 require_size() {
   [[ "$2" =~ ^[1-9][0-9]*([KMGT]i?B?|B)?$ ]] || usage_error "$1 takes a size such as 4GiB or 512MiB, not '$2'"
+}
+
+require_duration() {
+  [[ "$2" =~ ^[0-9]+(\.[0-9]+)?(us|ms|s)$ ]] || usage_error "$1 takes a duration such as 2ms or 500us, not '$2'"
 }
 
 require_settle() {
