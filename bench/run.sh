@@ -535,18 +535,24 @@ main() {
 # Writes OUT/benchmarks.json and OUT/BENCHMARKS.md from the runs so far: after every scenario (so an
 # interrupted run still leaves its results) and at the end.
 write_results() {
-  local started="$1" scenarios_done="$2" complete="$3" machine_json diagnosis_json
-  machine_json="$(machine_description "$started" "$(date +%s)")"
-  diagnosis_json="$(diagnosis_texts)"
-  jq -s --argjson machine "$machine_json" --argjson diagnosis "$diagnosis_json" \
+  local started="$1" scenarios_done="$2" complete="$3" parts
+  # Through files, not arguments: the diagnosis (strace and perf output) and the summary outgrow what one argument of
+  # a command may hold (128 KiB) once a few scenarios are done.
+  parts="$(mktemp -d)"
+  machine_description "$started" "$(date +%s)" >"$parts/machine.json"
+  diagnosis_texts >"$parts/diagnosis.json"
+  config_json >"$parts/config.json"
+  jq -s '.' "$RUNS_FILE" | summarize "$rtt" >"$parts/summary.json"
+  jq -s --slurpfile machine "$parts/machine.json" --slurpfile diagnosis "$parts/diagnosis.json" \
     --arg command "bench/run.sh ${original_args[*]}" --arg mismatch "$DIGEST_MISMATCH" \
     --argjson complete "$complete" --arg scenariosDone "$scenarios_done" \
-    --argjson config "$(config_json)" --argjson summary "$(jq -s '.' "$RUNS_FILE" | summarize "$rtt")" '{
+    --slurpfile config "$parts/config.json" --slurpfile summary "$parts/summary.json" '{
       schema: 1, command: $command, complete: $complete,
-      scenariosDone: (if $complete then null else $scenariosDone end), config: $config, machine: $machine,
+      scenariosDone: (if $complete then null else $scenariosDone end), config: $config[0], machine: $machine[0],
       digestMismatch: (if $mismatch == "" then null else $mismatch end),
-      summary: $summary, diagnosis: $diagnosis, runs: .
+      summary: $summary[0], diagnosis: $diagnosis[0], runs: .
     }' "$RUNS_FILE" >"$out_dir/benchmarks.json.tmp"
+  rm -rf -- "$parts"
   mv -- "$out_dir/benchmarks.json.tmp" "$out_dir/benchmarks.json"
   log "wrote $out_dir/benchmarks.json ($(wc -l <"$RUNS_FILE") runs)"
   write_report "$out_dir"
