@@ -28,4 +28,14 @@ internal static class IntegerOption
                 return defaultValue;
             },
         };
+
+    /// <summary>
+    /// The value of <paramref name="option"/> as typed, for a check across options in a command validator: such a
+    /// validator runs even when an option failed to parse, and reading that value throws. <paramref name="absent"/> when the
+    /// option was not given; null when its token is not a number (it has its own error already).
+    /// </summary>
+    public static int? Given(System.CommandLine.Parsing.CommandResult result, Option<int> option, int absent) =>
+        result.GetResult(option) is { Tokens: [var token] }
+            ? int.TryParse(token.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : null
+            : absent;
 }

@@ -107,7 +107,7 @@ internal sealed class LoadOptionsBinding
         _selection.AddTo(command);
         _readWholeAt.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<string?>() is { } text && Percent(text) is null)
+            if (result.GetValueOrDefault<string?>() is { } text && WholeShardShare(text) is null)
             {
                 result.AddError($"--read-whole-at: '{text}' is not a percentage between 0% and 100%");
             }
@@ -117,17 +117,12 @@ internal sealed class LoadOptionsBinding
         {
             // Read the tokens, not the values: a command validator runs even when an option failed to parse, and
             // reading such a value throws. A value that did not parse has its own error already.
-            if (Given(result, _rank, 0) is { } rank && Given(result, _worldSize, 1) is >= 1 and var worldSize && rank >= worldSize)
+            if (IntegerOption.Given(result, _rank, 0) is { } rank && IntegerOption.Given(result, _worldSize, 1) is >= 1 and var worldSize && rank >= worldSize)
             {
                 result.AddError($"--rank must be below --world-size: rank {rank}, world size {worldSize} (ranks count from 0)");
             }
         });
     }
-
-    private static int? Given(System.CommandLine.Parsing.CommandResult result, Option<int> option, int defaultValue) =>
-        result.GetResult(option) is { Tokens: [var token] }
-            ? int.TryParse(token.Value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : null
-            : defaultValue;
 
     /// <summary>The options as given, on top of the environment's strategy unless <paramref name="strategyMatters"/> is false.</summary>
     public LoadOptions Bind(ParseResult result, bool strategyMatters = true)
@@ -163,7 +158,7 @@ internal sealed class LoadOptionsBinding
             NetworkFileSystems = result.GetValue(_networkFs) ?? [],
             Selection = _selection.Bind(result),
             CoalesceGapBytes = result.GetValue(_coalesceGap).Bytes,
-            WholeShardFraction = result.GetValue(_readWholeAt) is { } share ? Percent(share)!.Value : LoadOptions.DefaultWholeShardFraction,
+            WholeShardFraction = result.GetValue(_readWholeAt) is { } share ? WholeShardShare(share)!.Value : LoadOptions.DefaultWholeShardFraction,
         };
     }
 
@@ -185,11 +180,15 @@ internal sealed class LoadOptionsBinding
         }
     }
 
-    private static double? Percent(string text) =>
+    /// <summary>"N%" as the share N / 100, any number; null for anything else.</summary>
+    private static double? Percentage(string text) =>
         text.Trim() is var trimmed && trimmed.EndsWith('%')
-        && double.TryParse(trimmed[..^1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var percent) && percent is >= 0 and <= 100
+        && double.TryParse(trimmed[..^1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var percent)
             ? percent / 100
             : null;
+
+    /// <summary>--read-whole-at: 0% to 100%.</summary>
+    private static double? WholeShardShare(string text) => Percentage(text) is >= 0 and <= 1 and var share ? share : null;
 
     private static ShardAccess? Access(string text) => text.Trim().ToLowerInvariant() switch
     {
@@ -233,9 +232,7 @@ internal sealed class LoadOptionsBinding
         var trimmed = text.Trim();
         if (trimmed.EndsWith('%'))
         {
-            return double.TryParse(trimmed[..^1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var percent) && percent is > 0 and <= 100
-                ? (null, percent / 100)
-                : null;
+            return Percentage(trimmed) is > 0 and <= 1 and var fraction ? (null, fraction) : null;
         }
 
         return ByteSize.TryParse(trimmed, out var bytes) && bytes > 0 ? (bytes, null) : null;

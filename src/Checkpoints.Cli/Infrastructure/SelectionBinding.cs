@@ -94,13 +94,10 @@ internal sealed class SelectionBinding
 
     private static void CheckRank(System.CommandLine.Parsing.CommandResult result, Option<int> rank, Option<int> size, string rankName, string sizeName)
     {
-        if (result.GetResult(rank) is { Tokens: [var given] } && int.TryParse(given.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+        // A rank not given is checked when it is bound (it may come from RANK); a size not given is 1.
+        if (IntegerOption.Given(result, rank, -1) is >= 0 and var value && IntegerOption.Given(result, size, 1) is >= 1 and var limit && value >= limit)
         {
-            var limit = result.GetResult(size) is { Tokens: [var sizeToken] } && int.TryParse(sizeToken.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) ? parsed : 1;
-            if (value >= limit)
-            {
-                result.AddError($"{rankName} must be below {sizeName}: {value} of {limit} (ranks count from 0)");
-            }
+            result.AddError($"{rankName} must be below {sizeName}: {value} of {limit} (ranks count from 0)");
         }
     }
 
