@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Runtime.Versioning;
 using System.Text.Json;
 using Checkpoints.Cli.Tests.TestSupport;
-using Checkpoints.Format;
-using Checkpoints.Synthesis;
 
 namespace Checkpoints.Cli.Tests.Commands;
 
@@ -17,21 +15,12 @@ public sealed class BackgroundPrefetchTests : IDisposable
 {
     private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(60);
 
-    private readonly string _directory = Directory.CreateTempSubdirectory("ckpt-background-test-").FullName;
-    private readonly string _checkpoint;
-    private readonly IReadOnlyList<string> _shards;
+    private readonly ModelFolder _model = new("ckpt-background-test-", 4L << 20);
     private readonly List<int> _detached = [];
 
-    public BackgroundPrefetchTests()
-    {
-        _checkpoint = Path.Combine(_directory, "model");
-        Directory.CreateDirectory(_checkpoint);
-        _shards = [.. SyntheticCheckpoint.Write(_checkpoint, 4L << 20, 2, DType.BF16).Where(static file => file.EndsWith(".safetensors", StringComparison.Ordinal))];
-    }
+    private string Status => _model.File("status.json");
 
-    private string Status => Path.Combine(_directory, "status.json");
-
-    private string Locks => Path.Combine(_directory, "locks");
+    private string Locks => _model.File("locks");
 
     public void Dispose()
     {
@@ -41,18 +30,18 @@ public sealed class BackgroundPrefetchTests : IDisposable
             KillAndWait(pid);
         }
 
-        Directory.Delete(_directory, recursive: true);
+        _model.Dispose();
     }
 
     [Fact]
     public async Task Background_ThenWait_Succeeds()
     {
-        var pid = await StartAsync(new Dictionary<string, string> { ["CKPT_LOCK_DIR"] = Locks }, _checkpoint);
+        var pid = await StartAsync(new Dictionary<string, string> { ["CKPT_LOCK_DIR"] = Locks }, _model.Checkpoint);
 
         var (exitCode, output, error) = await CkptProcess.RunAsync(HangGuard, [], new Dictionary<string, string>(), "wait", Status, "--timeout", "50s");
 
         Assert.True(exitCode == 0, error);
-        Assert.StartsWith($"prefetch of {_checkpoint} succeeded: warmed ", output, StringComparison.Ordinal);
+        Assert.StartsWith($"prefetch of {_model.Checkpoint} succeeded: warmed ", output, StringComparison.Ordinal);
         using var status = JsonDocument.Parse(File.ReadAllText(Status));
         Assert.Equal("succeeded", status.RootElement.GetProperty("state").GetString());
         Assert.Equal(pid, status.RootElement.GetProperty("pid").GetInt32());
@@ -60,13 +49,13 @@ public sealed class BackgroundPrefetchTests : IDisposable
         Assert.Equal(status.RootElement.GetProperty("bytesPlanned").GetInt64(), status.RootElement.GetProperty("bytes").GetInt64());
         Assert.StartsWith("warmed ", File.ReadAllText(Status + ".log"), StringComparison.Ordinal);
         // Nothing but the status and its log: the temporary file of each write was renamed over the status.
-        Assert.Equal(["model", "status.json", "status.json.log"], Directory.GetFileSystemEntries(_directory).Select(Path.GetFileName).Where(static name => name != "locks").Order(StringComparer.Ordinal));
+        Assert.Equal(["model", "status.json", "status.json.log"], Directory.GetFileSystemEntries(_model.Directory).Select(Path.GetFileName).Where(static name => name != "locks").Order(StringComparer.Ordinal));
     }
 
     [Fact]
     public async Task Background_ThenWait_Fails_WhenThePrefetchFails()
     {
-        var missing = Path.Combine(_directory, "no-model");
+        var missing = _model.File("no-model");
         await StartAsync(new Dictionary<string, string>(), missing);
 
         var (exitCode, output, error) = await CkptProcess.RunAsync(HangGuard, [], new Dictionary<string, string>(), "wait", Status);
@@ -80,7 +69,7 @@ public sealed class BackgroundPrefetchTests : IDisposable
     public async Task Wait_Is124_AtItsTimeout_WhileThePrefetchStillRuns()
     {
         using var holder = HoldEveryShard();
-        var pid = await StartAsync(new Dictionary<string, string> { ["CKPT_LOCK_DIR"] = Locks, ["CKPT_LOCK_PATIENCE"] = "3600" }, _checkpoint);
+        var pid = await StartAsync(new Dictionary<string, string> { ["CKPT_LOCK_DIR"] = Locks, ["CKPT_LOCK_PATIENCE"] = "3600" }, _model.Checkpoint);
 
         var (exitCode, _, error) = await CkptProcess.RunAsync(HangGuard, [], new Dictionary<string, string>(), "wait", Status, "--timeout", "1s");
 
@@ -92,7 +81,7 @@ public sealed class BackgroundPrefetchTests : IDisposable
     public async Task Wait_Fails_WhenThePrefetchIsKilledWithoutAFinalStatus()
     {
         using var holder = HoldEveryShard();
-        var pid = await StartAsync(new Dictionary<string, string> { ["CKPT_LOCK_DIR"] = Locks, ["CKPT_LOCK_PATIENCE"] = "3600" }, _checkpoint);
+        var pid = await StartAsync(new Dictionary<string, string> { ["CKPT_LOCK_DIR"] = Locks, ["CKPT_LOCK_PATIENCE"] = "3600" }, _model.Checkpoint);
         KillAndWait(pid); // SIGKILL: no chance to write a final status.
 
         var (exitCode, _, error) = await CkptProcess.RunAsync(HangGuard, [], new Dictionary<string, string>(), "wait", Status, "--timeout", "50s");
@@ -105,7 +94,7 @@ public sealed class BackgroundPrefetchTests : IDisposable
     public async Task Background_StatusSaysFailed_WhenThePrefetchIsTerminated()
     {
         using var holder = HoldEveryShard();
-        var pid = await StartAsync(new Dictionary<string, string> { ["CKPT_LOCK_DIR"] = Locks, ["CKPT_LOCK_PATIENCE"] = "3600" }, _checkpoint);
+        var pid = await StartAsync(new Dictionary<string, string> { ["CKPT_LOCK_DIR"] = Locks, ["CKPT_LOCK_PATIENCE"] = "3600" }, _model.Checkpoint);
         Assert.True(Kill(pid, CkptChild.SigTerm) == 0);
 
         var (exitCode, _, error) = await CkptProcess.RunAsync(HangGuard, [], new Dictionary<string, string>(), "wait", Status, "--timeout", "50s");
@@ -126,12 +115,12 @@ public sealed class BackgroundPrefetchTests : IDisposable
     /// <summary>Evicts every shard and holds its prefetch lock: a prefetch then waits (a CKPT_LOCK_PATIENCE long) for another process.</summary>
     private CompositeHolder HoldEveryShard()
     {
-        foreach (var shard in _shards)
+        foreach (var shard in _model.Shards)
         {
             Assert.True(Checkpoints.Storage.Cache.PageCache.Evict(shard), $"{shard} could not be evicted");
         }
 
-        return new CompositeHolder([.. _shards.Select(shard => PrefetchLockHolder.Hold(Locks, shard))]);
+        return new CompositeHolder([.. _model.Shards.Select(shard => PrefetchLockHolder.Hold(Locks, shard))]);
     }
 
     private sealed class CompositeHolder(PrefetchLockHolder[] holders) : IDisposable

@@ -1,7 +1,5 @@
 using System.Runtime.Versioning;
 using Checkpoints.Cli.Tests.TestSupport;
-using Checkpoints.Format;
-using Checkpoints.Synthesis;
 
 namespace Checkpoints.Cli.Tests.Commands;
 
@@ -15,17 +13,9 @@ public sealed class ExecCommandTests : IDisposable
 {
     private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(60);
 
-    private readonly string _directory = Directory.CreateTempSubdirectory("ckpt-exec-test-").FullName;
-    private readonly string _checkpoint;
+    private readonly ModelFolder _model = new("ckpt-exec-test-", 4L << 20);
 
-    public ExecCommandTests()
-    {
-        _checkpoint = Path.Combine(_directory, "model");
-        Directory.CreateDirectory(_checkpoint);
-        SyntheticCheckpoint.Write(_checkpoint, 4L << 20, 2, DType.BF16);
-    }
-
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    public void Dispose() => _model.Dispose();
 
     [Theory]
     [InlineData("exit 0", 0)]
@@ -80,7 +70,7 @@ public sealed class ExecCommandTests : IDisposable
     [Fact]
     public async Task Exec_Is127_WhenAPathToTheCommandDoesNotExist()
     {
-        var missing = Path.Combine(_directory, "missing-server");
+        var missing = _model.File("missing-server");
 
         var (exitCode, _, error) = await ExecAsync(missing);
 
@@ -91,7 +81,7 @@ public sealed class ExecCommandTests : IDisposable
     [Fact]
     public async Task Exec_Is126_WhenTheCommandIsNotExecutable()
     {
-        var script = Path.Combine(_directory, "server.sh");
+        var script = _model.File("server.sh");
         File.WriteAllText(script, "#!/bin/sh\necho never\n");
         File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
@@ -105,23 +95,23 @@ public sealed class ExecCommandTests : IDisposable
     [Fact]
     public async Task Exec_Is126_WhenTheCommandIsADirectory()
     {
-        var (exitCode, _, error) = await ExecAsync(_directory);
+        var (exitCode, _, error) = await ExecAsync(_model.Directory);
 
         Assert.Equal(126, exitCode);
-        Assert.Equal($"ckpt: error: {_directory}: is a directory\n", error);
+        Assert.Equal($"ckpt: error: {_model.Directory}: is a directory\n", error);
     }
 
     [Fact]
     public async Task Exec_FindsTheCommandOnPath()
     {
-        var bin = Path.Combine(_directory, "bin");
+        var bin = _model.File("bin");
         Directory.CreateDirectory(bin);
         var server = Path.Combine(bin, "ckpt-test-server");
         File.WriteAllText(server, "#!/bin/sh\necho from-path\n");
         File.SetUnixFileMode(server, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
         var (exitCode, output, error) = await CkptProcess.RunAsync(HangGuard, [], new Dictionary<string, string> { ["PATH"] = $"{bin}:/usr/bin:/bin" },
-            "exec", _checkpoint, "--", "ckpt-test-server");
+            "exec", _model.Checkpoint, "--", "ckpt-test-server");
 
         Assert.True(exitCode == 0, error);
         Assert.Equal("from-path\n", output);
@@ -132,7 +122,7 @@ public sealed class ExecCommandTests : IDisposable
     [InlineData("--")]
     public async Task Exec_IsAUsageError_WithoutADoubleDashOrACommand(params string[] rest)
     {
-        var (exitCode, output, error) = await CkptProcess.RunAsync(HangGuard, [], new Dictionary<string, string>(), ["exec", _checkpoint, .. rest]);
+        var (exitCode, output, error) = await CkptProcess.RunAsync(HangGuard, [], new Dictionary<string, string>(), ["exec", _model.Checkpoint, .. rest]);
 
         Assert.Equal(2, exitCode);
         Assert.Empty(output);
@@ -142,7 +132,7 @@ public sealed class ExecCommandTests : IDisposable
     [Fact]
     public async Task Exec_RunsTheCommand_WhenThePrefetchFails()
     {
-        var missing = Path.Combine(_directory, "no-model");
+        var missing = _model.File("no-model");
 
         var (exitCode, output, error) = await CkptProcess.RunAsync(HangGuard, [], new Dictionary<string, string>(), "exec", missing, "--", "sh", "-c", "echo served; exit 3");
 
@@ -154,10 +144,10 @@ public sealed class ExecCommandTests : IDisposable
     [Fact]
     public async Task Exec_WritesItsLinesToTheLog_WhenGivenOne()
     {
-        var log = Path.Combine(_directory, "ckpt.log");
+        var log = _model.File("ckpt.log");
 
         var (exitCode, output, error) = await CkptProcess.RunAsync(HangGuard, [], new Dictionary<string, string>(),
-            "exec", _checkpoint, "--log", log, "--progress", "json", "--", "sh", "-c", "sleep 1; echo served");
+            "exec", _model.Checkpoint, "--log", log, "--progress", "json", "--", "sh", "-c", "sleep 1; echo served");
 
         Assert.True(exitCode == 0, error);
         Assert.Equal("served\n", output);
@@ -167,5 +157,5 @@ public sealed class ExecCommandTests : IDisposable
     }
 
     private Task<(int ExitCode, string Output, string Error)> ExecAsync(params string[] command) =>
-        CkptProcess.RunAsync(HangGuard, [], new Dictionary<string, string>(), ["exec", _checkpoint, "--", .. command]);
+        CkptProcess.RunAsync(HangGuard, [], new Dictionary<string, string>(), ["exec", _model.Checkpoint, "--", .. command]);
 }

@@ -2,9 +2,7 @@ using System.Globalization;
 using System.Runtime.Versioning;
 using System.Text.Json;
 using Checkpoints.Cli.Tests.TestSupport;
-using Checkpoints.Format;
 using Checkpoints.Storage.Cache;
-using Checkpoints.Synthesis;
 
 namespace Checkpoints.Cli.Tests.Commands;
 
@@ -18,22 +16,13 @@ public sealed class ExecPrefetchTests : IDisposable
 {
     private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(90);
 
-    private readonly string _directory = Directory.CreateTempSubdirectory("ckpt-exec-prefetch-test-").FullName;
-    private readonly string _checkpoint;
-    private readonly IReadOnlyList<string> _shards;
+    private readonly ModelFolder _model = new("ckpt-exec-prefetch-test-", 8L << 20);
 
-    public ExecPrefetchTests()
-    {
-        _checkpoint = Path.Combine(_directory, "model");
-        Directory.CreateDirectory(_checkpoint);
-        _shards = [.. SyntheticCheckpoint.Write(_checkpoint, 8L << 20, 2, DType.BF16).Where(static file => file.EndsWith(".safetensors", StringComparison.Ordinal))];
-    }
+    private string Locks => _model.File("locks");
 
-    private string Locks => Path.Combine(_directory, "locks");
+    private string Log => _model.File("ckpt.log");
 
-    private string Log => Path.Combine(_directory, "ckpt.log");
-
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    public void Dispose() => _model.Dispose();
 
     [Fact]
     public async Task Exec_PrefetchRunsToTheEnd_WhileTheCommandRuns()
@@ -50,8 +39,8 @@ public sealed class ExecPrefetchTests : IDisposable
         var names = ProgressEventLines.Names(events);
         Assert.Equal("plan", names[0]);
         Assert.Equal(["prefetch-done", "result"], names[^2..]);
-        Assert.Equal(_shards.Count, names.Count(static name => name == "file-start"));
-        Assert.Equal(_shards.Count, names.Count(static name => name == "file-done"));
+        Assert.Equal(_model.Shards.Count, names.Count(static name => name == "file-start"));
+        Assert.Equal(_model.Shards.Count, names.Count(static name => name == "file-done"));
         var done = ProgressEventLines.Single(events, "prefetch-done");
         Assert.Equal("done", done.GetProperty("state").GetString());
         Assert.Equal(done.GetProperty("bytesPlanned").GetInt64(), done.GetProperty("bytes").GetInt64());
@@ -66,7 +55,7 @@ public sealed class ExecPrefetchTests : IDisposable
     public async Task Exec_StopsThePrefetchPromptly_WhenTheCommandExitsFirst()
     {
         Evict();
-        var holders = _shards.Select(shard => PrefetchLockHolder.Hold(Locks, shard)).ToArray();
+        var holders = _model.Shards.Select(shard => PrefetchLockHolder.Hold(Locks, shard)).ToArray();
         try
         {
             // The command ends once the prefetch waits for held bytes (which it would do for an hour).
@@ -102,7 +91,7 @@ public sealed class ExecPrefetchTests : IDisposable
     private Task<(int ExitCode, string Output, string Error)> ExecAsync(Dictionary<string, string> environment, string script)
     {
         environment["CKPT_LOCK_DIR"] = Locks;
-        return CkptProcess.RunAsync(HangGuard, [], environment, "exec", _checkpoint, "--progress", "json", "--log", Log, "--", "sh", "-c", script);
+        return CkptProcess.RunAsync(HangGuard, [], environment, "exec", _model.Checkpoint, "--progress", "json", "--log", Log, "--", "sh", "-c", script);
     }
 
     private static DateTime Time(JsonElement e) =>
@@ -110,7 +99,7 @@ public sealed class ExecPrefetchTests : IDisposable
 
     private void Evict()
     {
-        foreach (var shard in _shards)
+        foreach (var shard in _model.Shards)
         {
             Assert.True(PageCache.Evict(shard), $"{shard} could not be evicted");
         }

@@ -1,7 +1,5 @@
 using System.Runtime.Versioning;
 using Checkpoints.Cli.Tests.TestSupport;
-using Checkpoints.Format;
-using Checkpoints.Synthesis;
 
 namespace Checkpoints.Cli.Tests.Commands;
 
@@ -15,17 +13,9 @@ public sealed class ExecSignalTests : IDisposable
     private const int SigHup = 1;
     private static readonly TimeSpan AfterSignal = TimeSpan.FromSeconds(15);
 
-    private readonly string _directory = Directory.CreateTempSubdirectory("ckpt-exec-signal-test-").FullName;
-    private readonly string _checkpoint;
+    private readonly ModelFolder _model = new("ckpt-exec-signal-test-", 4L << 20);
 
-    public ExecSignalTests()
-    {
-        _checkpoint = Path.Combine(_directory, "model");
-        Directory.CreateDirectory(_checkpoint);
-        SyntheticCheckpoint.Write(_checkpoint, 4L << 20, 2, DType.BF16);
-    }
-
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    public void Dispose() => _model.Dispose();
 
     [Theory]
     [InlineData(CkptChild.SigTerm, "TERM", 42)]
@@ -33,7 +23,7 @@ public sealed class ExecSignalTests : IDisposable
     [InlineData(SigHup, "HUP", 9)]
     public async Task Exec_ForwardsTheSignal_AndExitsWithTheCommandsCode(int signal, string name, int commandExitCode)
     {
-        var ready = Path.Combine(_directory, "ready");
+        var ready = _model.File("ready");
         var script = $"trap 'echo got-{name}; exit {commandExitCode}' {name}; touch '{ready}'; while :; do sleep 0.05; done";
         using var child = StartExec("sh", "-c", script);
 
@@ -49,7 +39,7 @@ public sealed class ExecSignalTests : IDisposable
     [Fact]
     public async Task Exec_Exits143_WhenTheForwardedSigtermKillsTheCommand()
     {
-        var ready = Path.Combine(_directory, "ready");
+        var ready = _model.File("ready");
         // No trap: the shell dies of the signal, as a server without a handler would.
         using var child = StartExec("sh", "-c", $"touch '{ready}'; while :; do sleep 0.05; done");
 
@@ -65,7 +55,7 @@ public sealed class ExecSignalTests : IDisposable
     /// foreground, where ckpt leaves Ctrl-C to the terminal and does not forward SIGINT; without a terminal, every signal is forwarded.
     /// </summary>
     private CkptChild StartExec(params string[] command) =>
-        CkptChild.Start(["setsid"], new Dictionary<string, string>(), ["exec", _checkpoint, "--", .. command]);
+        CkptChild.Start(["setsid"], new Dictionary<string, string>(), ["exec", _model.Checkpoint, "--", .. command]);
 
     private static async Task WaitForFileAsync(string path)
     {

@@ -4,11 +4,9 @@ using System.Runtime.Versioning;
 using System.Text.Json;
 using Checkpoints.Cli.Tests.TestSupport;
 using Checkpoints.Files;
-using Checkpoints.Format;
 using Checkpoints.Interop;
 using Checkpoints.Storage.Cache;
 using Checkpoints.Storage.Locks;
-using Checkpoints.Synthesis;
 
 namespace Checkpoints.Cli.Tests.Commands;
 
@@ -24,19 +22,10 @@ public sealed class PrefetchLockTests : IDisposable
     private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(60);
     private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
-    private readonly string _directory = Directory.CreateTempSubdirectory("ckpt-prefetch-locks-").FullName;
-    private readonly string _checkpoint;
-    private readonly IReadOnlyList<string> _shards;
+    private readonly ModelFolder _model = new("ckpt-prefetch-locks-", 8L << 20);
     private readonly List<PrefetchLockHolder> _holders = [];
 
-    public PrefetchLockTests()
-    {
-        _checkpoint = Path.Combine(_directory, "model");
-        Directory.CreateDirectory(_checkpoint);
-        _shards = SyntheticCheckpoint.Write(_checkpoint, 8L << 20, 2, DType.BF16);
-    }
-
-    private string Locks => Path.Combine(_directory, "locks");
+    private string Locks => _model.File("locks");
 
     public void Dispose()
     {
@@ -45,14 +34,14 @@ public sealed class PrefetchLockTests : IDisposable
             holder.Dispose();
         }
 
-        Directory.Delete(_directory, recursive: true);
+        _model.Dispose();
     }
 
     [Fact]
     public async Task Prefetch_SkipsCachedFile_HeldByAnotherProcess()
     {
-        var holder = HoldLock(_shards[0]);
-        Warm(_shards[0]);
+        var holder = HoldLock(_model.Written[0]);
+        Warm(_model.Written[0]);
 
         // An hour of patience: only skipping the held file lets the command end before the hang guard. Found cached, the
         // held bytes are news, not a warning: -v shows it.
@@ -60,9 +49,9 @@ public sealed class PrefetchLockTests : IDisposable
 
         Assert.True(exitCode == 0, error);
         // One message for the file, whichever of its blocks was met first.
-        Assert.Contains($" of {_shards[0]}: not read: another process on this node is warming them ({LockFileOf(_shards[0])} is locked by pid {holder.Id} (perl)), and they are already in the page cache",
+        Assert.Contains($" of {_model.Written[0]}: not read: another process on this node is warming them ({LockFileOf(_model.Written[0])} is locked by pid {holder.Id} (perl)), and they are already in the page cache",
             Line(error, " not read: another process on this node is warming them"), StringComparison.Ordinal);
-        Assert.DoesNotContain(_shards[1], error, StringComparison.Ordinal);
+        Assert.DoesNotContain(_model.Written[1], error, StringComparison.Ordinal);
         Assert.Contains("not read: bytes another process on this node was warming were already in the page cache", output, StringComparison.Ordinal);
     }
 
@@ -70,16 +59,16 @@ public sealed class PrefetchLockTests : IDisposable
     public async Task Prefetch_WarnsAtOnce_ThenReadsAColdHeldFileAfterThePatience()
     {
         const int patience = 3;
-        var holder = HoldLock(_shards[0]);
+        var holder = HoldLock(_model.Written[0]);
         Evict();
 
         var (exitCode, output, error) = await PrefetchAsync(new() { ["CKPT_LOCK_DIR"] = Locks, ["CKPT_LOCK_PATIENCE"] = patience.ToString(CultureInfo.InvariantCulture) }, "--json");
 
         Assert.True(exitCode == 0, error);
-        var holderText = $"{LockFileOf(_shards[0])} is locked by pid {holder.Id} (perl)";
+        var holderText = $"{LockFileOf(_model.Written[0])} is locked by pid {holder.Id} (perl)";
         // One warning of each kind for the file, whichever of its blocks was met first; the others' are debug messages.
-        var waiting = Line(error, $" of {_shards[0]}: another process on this node is warming them ({holderText}); moving on, and back to them when that process is done, or after {patience} s at most");
-        var gaveUp = Line(error, $" of {_shards[0]}: gave up waiting after {patience} s ({holderText}); reading them without the lock, so they may be read twice");
+        var waiting = Line(error, $" of {_model.Written[0]}: another process on this node is warming them ({holderText}); moving on, and back to them when that process is done, or after {patience} s at most");
+        var gaveUp = Line(error, $" of {_model.Written[0]}: gave up waiting after {patience} s ({holderText}); reading them without the lock, so they may be read twice");
         // The first warning is written when the wait starts, not when it ends: a patience apart (less a margin for rounding).
         Assert.True(Timestamp(gaveUp) - Timestamp(waiting) >= TimeSpan.FromSeconds(patience - 0.5), error);
         using var json = JsonDocument.Parse(output);
@@ -106,7 +95,7 @@ public sealed class PrefetchLockTests : IDisposable
     [Fact]
     public async Task Prefetch_RefusesALockFolderThatIsASymlink()
     {
-        var target = Path.Combine(_directory, "target");
+        var target = _model.File("target");
         Directory.CreateDirectory(target);
         File.CreateSymbolicLink(Locks, target);
         Evict();
@@ -136,7 +125,7 @@ public sealed class PrefetchLockTests : IDisposable
     [Fact]
     public async Task Prefetch_CreatesTheDefaultLockFolder_PrivateToTheUser()
     {
-        var temp = Path.Combine(_directory, "tmp");
+        var temp = _model.File("tmp");
         Directory.CreateDirectory(temp);
         Evict();
 
@@ -150,7 +139,7 @@ public sealed class PrefetchLockTests : IDisposable
     }
 
     private Task<(int ExitCode, string Output, string Error)> PrefetchAsync(Dictionary<string, string> environment, params string[] options) =>
-        CkptProcess.RunAsync(HangGuard, [], environment, ["prefetch", _checkpoint, .. options]);
+        CkptProcess.RunAsync(HangGuard, [], environment, ["prefetch", _model.Checkpoint, .. options]);
 
     /// <summary>Starts a process that holds all of <paramref name="shard"/>'s bytes in its lock file, and waits until it holds them.</summary>
     private Process HoldLock(string shard)
@@ -174,7 +163,7 @@ public sealed class PrefetchLockTests : IDisposable
 
     private void Evict()
     {
-        foreach (var shard in _shards)
+        foreach (var shard in _model.Written)
         {
             Assert.True(PageCache.Evict(shard), $"{shard} could not be evicted");
         }
