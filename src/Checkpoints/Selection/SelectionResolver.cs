@@ -61,7 +61,7 @@ internal sealed class ResolvedSelection
         var perShard = new ShardSelection[shards.Count];
         for (var shard = 0; shard < shards.Count; shard++)
         {
-            var pieces = byShard[shard].OrderBy(static geometry => geometry.FileOffset).SelectMany(geometry => geometry.Ranges(coalescing.GapBytes)).ToArray();
+            var pieces = byShard[shard].OrderBy(static geometry => geometry.FileOffset).SelectMany(static geometry => geometry.Ranges()).ToArray();
             perShard[shard] = new ShardSelection(shards[shard].FileLength, byShard[shard].Sum(static geometry => geometry.ByteLength), pieces,
                 coalescing.Reads(pieces, shards[shard].FileLength));
         }

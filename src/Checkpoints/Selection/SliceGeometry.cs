@@ -98,15 +98,15 @@ internal sealed class SliceGeometry
             : new SliceGeometry(slice, sliced, first, pieceBytes, stride, outer, readThroughGap);
     }
 
-    /// <summary>The pieces as ranges, merging those closer than <paramref name="gap"/> (a strided slice with small gaps is one range).</summary>
-    public IEnumerable<ByteRange> Ranges(long gap)
+    /// <summary>The pieces as ranges: one range over all of them when their gaps are read (<see cref="GapsAreRead"/>).</summary>
+    public IEnumerable<ByteRange> Ranges()
     {
         if (Pieces == 0 || PieceBytes == 0)
         {
             yield break;
         }
 
-        if (Pieces == 1 || Stride - PieceBytes <= gap)
+        if (Pieces == 1 || GapsAreRead)
         {
             yield return new ByteRange(FileOffset, ((Pieces - 1) * Stride) + PieceBytes);
             yield break;

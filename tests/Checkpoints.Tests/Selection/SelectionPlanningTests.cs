@@ -133,6 +133,6 @@ public sealed class SelectionPlanningTests
         var order = new LoadOrder([Ranges(100 * MiB, (0, 10), (100, 10), (50 * MiB, 10))], coalesceGap: MiB);
 
         Assert.Equal(90, order.LargestSkip);
-        Assert.Equal(2, order.ReadsOf(0).Count);
+        Assert.Equal(2, order.PlacedReadsOf(0).Count);
     }
 }

@@ -17,20 +17,23 @@ public sealed class SliceGeometryTests
         var geometry = SliceGeometry.Of(Tensor(DType.BF16, 8, 16), 1000, TensorSlice.Rows(2, 3));
 
         Assert.Equal([3L, 16], geometry.Shape);
-        Assert.Equal([new ByteRange(1000 + (2 * 32), 3 * 32)], geometry.Ranges(0).ToArray());
+        Assert.Equal([new ByteRange(1000 + (2 * 32), 3 * 32)], geometry.Ranges().ToArray());
         Assert.True(geometry.IsContiguous);
     }
 
     [Fact]
     public void Columns_AreOneRangePerRow_OrOneSpanWhenTheGapsAreSmall()
     {
-        var geometry = SliceGeometry.Of(Tensor(DType.F32, 4, 10), 0, TensorSlice.Columns(2, 3));
+        var geometry = SliceGeometry.Of(Tensor(DType.F32, 4, 10), 0, TensorSlice.Columns(2, 3), readThroughGap: 27);
+        var readThrough = SliceGeometry.Of(Tensor(DType.F32, 4, 10), 0, TensorSlice.Columns(2, 3), readThroughGap: 28);
 
         Assert.Equal([4L, 3], geometry.Shape);
         Assert.False(geometry.IsContiguous);
         Assert.Equal(48, geometry.ByteLength);
-        Assert.Equal([new ByteRange(8, 12), new ByteRange(48, 12), new ByteRange(88, 12), new ByteRange(128, 12)], geometry.Ranges(27).ToArray());
-        Assert.Equal([new ByteRange(8, 132)], geometry.Ranges(28).ToArray());
+        Assert.False(geometry.GapsAreRead);
+        Assert.Equal([new ByteRange(8, 12), new ByteRange(48, 12), new ByteRange(88, 12), new ByteRange(128, 12)], geometry.Ranges().ToArray());
+        Assert.True(readThrough.GapsAreRead);
+        Assert.Equal([new ByteRange(8, 132)], readThrough.Ranges().ToArray());
     }
 
     [Fact]
@@ -40,8 +43,8 @@ public sealed class SliceGeometryTests
 
         Assert.Equal([2L, 3, 2], geometry.Shape);
         Assert.Equal(6, geometry.Pieces);
-        Assert.Equal(new ByteRange(2, 2), geometry.Ranges(0).First());
-        Assert.Equal(new ByteRange(22, 2), geometry.Ranges(0).Last());
+        Assert.Equal(new ByteRange(2, 2), geometry.Ranges().First());
+        Assert.Equal(new ByteRange(22, 2), geometry.Ranges().Last());
     }
 
     [Theory]
@@ -59,7 +62,7 @@ public sealed class SliceGeometryTests
     {
         var geometry = SliceGeometry.Of(Tensor(DType.F16, 8), 0, TensorSlice.Split(SliceDimension.Last, 1, 4));
 
-        Assert.Equal([new ByteRange(4, 4)], geometry.Ranges(0).ToArray());
+        Assert.Equal([new ByteRange(4, 4)], geometry.Ranges().ToArray());
     }
 
     [Fact]
@@ -68,7 +71,7 @@ public sealed class SliceGeometryTests
         var geometry = SliceGeometry.Of(Tensor(DType.F32, 2, 2), 0, TensorSlice.Split(SliceDimension.First, 3, 4));
 
         Assert.Equal(0, geometry.ByteLength);
-        Assert.Empty(geometry.Ranges(0));
+        Assert.Empty(geometry.Ranges());
         Assert.Equal([0L, 2], geometry.Shape);
     }
 
@@ -88,6 +91,6 @@ public sealed class SliceGeometryTests
     {
         var geometry = SliceGeometry.Of(Tensor(DType.F4, 4, 4), 0, TensorSlice.Rows(1, 2));
 
-        Assert.Equal([new ByteRange(2, 4)], geometry.Ranges(0).ToArray());
+        Assert.Equal([new ByteRange(2, 4)], geometry.Ranges().ToArray());
     }
 }

@@ -41,9 +41,6 @@ internal sealed class LoadOrder
     /// <summary>Bytes read over all shards.</summary>
     public long Total { get; }
 
-    /// <summary>The reads of <paramref name="shard"/>.</summary>
-    public IReadOnlyList<ByteRange> ReadsOf(int shard) => _reads[shard];
-
     /// <summary>The reads of <paramref name="shard"/>, each with where it starts in the load's order (what the prefetch cuts into blocks).</summary>
     public IReadOnlyList<(long Offset, long Length, long Position)> PlacedReadsOf(int shard) =>
         [.. _reads[shard].Select((read, i) => (read.Start, read.Length, _positions[shard][i]))];
