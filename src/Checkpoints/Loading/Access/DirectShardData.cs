@@ -27,8 +27,8 @@ internal sealed unsafe class DirectShardData : ShardData
     /// <summary>Bytes per read: fio reaches this machine's device limit with 4 MiB blocks.</summary>
     public const int ChunkBytes = 4 << 20;
 
-    /// <summary>The alignment direct I/O asks of addresses, lengths and offsets: the logical block size of any common device.</summary>
-    public const int Alignment = 4096;
+    /// <summary>The alignment direct I/O asks of addresses, lengths and offsets.</summary>
+    public const int Alignment = PageAlignedArray.Alignment;
 
     private readonly ShardHeader _header;
     private readonly FileIdentity _opened;
@@ -214,27 +214,18 @@ internal sealed unsafe class DirectShardData : ShardData
     private SafeFileHandle Open()
     {
         var path = _header.FilePath;
-        if (OpenFileLimit.TryOpenReadDirect(path) is not { } direct)
+        if (DirectOpen.TryOpenUnchanged(path, _opened) is { } direct)
         {
-            if (!_refusalLogged)
-            {
-                _refusalLogged = true;
-                LoadLog.DirectReadRefused(_logger, path);
-            }
-
-            return ShardChanged.OpenUnchanged(path, _opened);
-        }
-
-        try
-        {
-            ShardChanged.ThrowIfDiffers(path, _opened, FileIdentity.Of(direct, path));
             return direct;
         }
-        catch
+
+        if (!_refusalLogged)
         {
-            direct.Dispose();
-            throw;
+            _refusalLogged = true;
+            LoadLog.DirectReadRefused(_logger, path);
         }
+
+        return ShardChanged.OpenUnchanged(path, _opened);
     }
 
     /// <summary>Pinned memory the consumer gave: a span cannot travel through the pool's wait.</summary>

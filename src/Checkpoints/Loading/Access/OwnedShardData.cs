@@ -6,6 +6,7 @@ using Checkpoints.Loading.Reading;
 using Checkpoints.Storage.Cache;
 using Checkpoints.Units;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Win32.SafeHandles;
 
 namespace Checkpoints.Loading.Access;
@@ -21,6 +22,10 @@ namespace Checkpoints.Loading.Access;
 /// span handed out keeps its array alive, so dropping a segment can never leave a reader on freed memory.
 /// Eager loading reads every segment up front and keeps them; read access loads a segment when it is first asked
 /// for and keeps only the most recent ones, so memory stays at a few segments however large the shard.
+/// Eager loading can read past the page cache (<c>O_DIRECT</c>, see <see cref="PageAlignedArray"/>): the device's reads
+/// land in the segments themselves, with no page cache to fill on the way (on a virtual machine whose freed memory went
+/// back to the host, each fresh page costs a host fault: a buffered eager load pays for two per byte, the cache's and the
+/// copy's), and the segments' pages are first touched by the read threads in parallel.
 /// </remarks>
 internal sealed class OwnedShardData : ShardData
 {
@@ -30,22 +35,27 @@ internal sealed class OwnedShardData : ShardData
     private readonly ShardHeader _header;
     private readonly FileIdentity _opened;
     private readonly ShardSegments _segments;
-    private readonly byte[]?[] _loaded;
+    private readonly ArraySegment<byte>[] _loaded;
     private readonly Queue<int> _recent = new();
     private readonly bool _keepAll;
+    private readonly bool _direct;
+    private readonly ILogger _logger;
     private readonly ReadSettings _settings;
     private readonly Lock _lock = new();
     private SafeFileHandle? _handle;
+    private bool _handleIsDirect;
     private int _disposed;
 
-    private OwnedShardData(ShardHeader header, FileIdentity opened, ShardSegments segments, bool keepAll, ReadSettings settings)
+    private OwnedShardData(ShardHeader header, FileIdentity opened, ShardSegments segments, bool keepAll, bool direct, ReadSettings settings, ILogger logger)
     {
         _header = header;
         _opened = opened;
         _segments = segments;
-        _loaded = new byte[]?[segments.Count];
+        _loaded = new ArraySegment<byte>[segments.Count];
         _keepAll = keepAll;
+        _direct = direct;
         _settings = settings;
+        _logger = logger;
     }
 
     public override long Length => _header.FileLength;
@@ -57,21 +67,26 @@ internal sealed class OwnedShardData : ShardData
         {
             lock (_lock)
             {
-                return _loaded.Count(static segment => segment is not null);
+                return _loaded.Count(static segment => segment.Array is not null);
             }
         }
     }
 
     /// <summary>Reads the whole data section now, with parallel block reads; the file is let go when done.</summary>
+    /// <param name="header">The shard.</param>
+    /// <param name="opened">The file as it was when its header was read.</param>
+    /// <param name="settings">The read pool, the timeout and the load's cancellation.</param>
+    /// <param name="direct">Read past the page cache where the file system allows it (told once to <paramref name="logger"/> where not).</param>
+    /// <param name="logger">The time it took, and a refusal of direct I/O.</param>
     /// <exception cref="IOException">A read failed or stalled, or the file changed since it was opened.</exception>
-    public static OwnedShardData LoadEager(ShardHeader header, FileIdentity opened, ReadSettings settings, ILogger logger) =>
-        LoadEager(header, opened, settings, ShardSegments.Plan(header, ShardSegments.EagerGroupBytes, ShardSegments.ChunkBytes), logger);
+    public static OwnedShardData LoadEager(ShardHeader header, FileIdentity opened, ReadSettings settings, bool direct, ILogger logger) =>
+        LoadEager(header, opened, settings, ShardSegments.Plan(header, ShardSegments.EagerGroupBytes, ShardSegments.ChunkBytes), direct, logger);
 
-    /// <summary>As <see cref="LoadEager(ShardHeader, FileIdentity, ReadSettings, ILogger)"/>, with the segments given (tests use small ones).</summary>
-    internal static OwnedShardData LoadEager(ShardHeader header, FileIdentity opened, ReadSettings settings, ShardSegments segments, ILogger logger)
+    /// <summary>As <see cref="LoadEager(ShardHeader, FileIdentity, ReadSettings, bool, ILogger)"/>, with the segments given (a selection's, or small ones in tests).</summary>
+    internal static OwnedShardData LoadEager(ShardHeader header, FileIdentity opened, ReadSettings settings, ShardSegments segments, bool direct, ILogger logger)
     {
         var stopwatch = Stopwatch.StartNew();
-        var data = new OwnedShardData(header, opened, segments, keepAll: true, settings);
+        var data = new OwnedShardData(header, opened, segments, keepAll: true, direct, settings, logger);
         try
         {
             data.Load([.. Enumerable.Range(0, segments.Count)]);
@@ -91,7 +106,7 @@ internal sealed class OwnedShardData : ShardData
 
     /// <summary>As <see cref="ForReads(ShardHeader, FileIdentity, ReadSettings)"/>, with the segments given (tests use small ones).</summary>
     internal static OwnedShardData ForReads(ShardHeader header, FileIdentity opened, ReadSettings settings, ShardSegments segments) =>
-        new(header, opened, segments, keepAll: false, settings);
+        new(header, opened, segments, keepAll: false, direct: false, settings, NullLogger.Instance);
 
     public override ReadOnlySpan<byte> GetSpan(long offset, int length)
     {
@@ -118,9 +133,14 @@ internal sealed class OwnedShardData : ShardData
         return copy;
     }
 
-    /// <summary>Array data is 8-byte aligned on 64-bit runtimes, and every segment starts at a tensor boundary.</summary>
+    /// <summary>
+    /// Array data is 8-byte aligned on 64-bit runtimes, and every segment starts at a tensor boundary; a segment read
+    /// directly keeps the file's offsets modulo the page size.
+    /// </summary>
     public override bool IsAligned(long offset, int alignment) =>
-        alignment <= 8 && (offset - _segments[_segments.Find(offset)].Start) % alignment == 0;
+        _direct && _handleIsDirect && alignment <= PageAlignedArray.Alignment
+            ? offset % alignment == 0
+            : alignment <= 8 && (offset - _segments[_segments.Find(offset)].Start) % alignment == 0;
 
     /// <summary>The pages the consumer has passed are dropped from the page cache (they were copied out).</summary>
     public override void ReleaseBehind(long offset, long length)
@@ -179,7 +199,7 @@ internal sealed class OwnedShardData : ShardData
         }
     }
 
-    private byte[][] Arrays(int first, int last)
+    private ArraySegment<byte>[] Arrays(int first, int last)
     {
         lock (_lock)
         {
@@ -187,7 +207,7 @@ internal sealed class OwnedShardData : ShardData
 
             // Taken before loading the missing ones: making room for those must not drop one this call needs.
             var arrays = Enumerable.Range(first, last - first + 1).Select(index => _loaded[index]).ToArray();
-            var missing = Enumerable.Range(first, last - first + 1).Where(index => _loaded[index] is null).ToArray();
+            var missing = Enumerable.Range(first, last - first + 1).Where(index => _loaded[index].Array is null).ToArray();
             if (!_keepAll)
             {
                 foreach (var hit in Enumerable.Range(first, last - first + 1).Except(missing))
@@ -203,10 +223,13 @@ internal sealed class OwnedShardData : ShardData
 
             for (var i = 0; i < arrays.Length; i++)
             {
-                arrays[i] ??= _loaded[first + i];
+                if (arrays[i].Array is null)
+                {
+                    arrays[i] = _loaded[first + i];
+                }
             }
 
-            return arrays!;
+            return arrays;
         }
     }
 
@@ -239,20 +262,26 @@ internal sealed class OwnedShardData : ShardData
         var arrays = _settings.Wait(path, $"{what} were being read", abandon =>
         {
             var handle = _handle ??= _settings.OpenOnPool($"{path}: opening it to read {what}", first, OpenChecked, abandon);
-            var filled = indexes.Select(index => GC.AllocateUninitializedArray<byte>((int)_segments[index].Length)).ToArray();
-            var reads = new List<(ReadPool.Pending<int> Read, int Length)>();
+            var filled = new ArraySegment<byte>[indexes.Length];
+            var reads = new List<(ReadPool.Pending<int> Read, long Needed)>();
             for (var i = 0; i < indexes.Length; i++)
             {
                 var segment = _segments[indexes[i]];
-                for (long start = 0; start < segment.Length; start += _settings.BlockSize)
+                var target = _handleIsDirect ? PageAlignedArray.For(segment.Start, segment.End) : Unaligned(segment);
+                filled[i] = new ArraySegment<byte>(target.Array, target.DataOffset, (int)segment.Length);
+                // Direct reads cover whole pages; a block size off the page grid would break that at every block.
+                var blockSize = _handleIsDirect ? Math.Max(PageAlignedArray.Alignment, _settings.BlockSize / PageAlignedArray.Alignment * PageAlignedArray.Alignment) : _settings.BlockSize;
+                for (var at = target.ReadStart; at < target.ReadEnd; at += blockSize)
                 {
-                    var length = (int)Math.Min(_settings.BlockSize, segment.Length - start);
-                    reads.Add((_settings.Pool.Read(handle, path, filled[i].AsMemory((int)start, length), segment.Start + start, abandon.Token), length));
+                    var length = (int)Math.Min(blockSize, target.ReadEnd - at);
+                    // What the segment needs of this read: a direct read of the last page stops short at the end of the file.
+                    var needed = Math.Min(length, segment.End - at);
+                    reads.Add((_settings.Pool.Read(handle, path, target.ReadTarget(at, length), at, abandon.Token), needed));
                 }
             }
 
             ReadPool.WaitAll([.. reads.Select(static read => read.Read)], _settings.Timeout, abandon, _settings.CancellationToken);
-            long? shortReadEnd = reads.FirstOrDefault(static read => read.Read.Task.Result < read.Length) is ({ } shortRead, _)
+            long? shortReadEnd = reads.FirstOrDefault(static read => read.Read.Task.Result < read.Needed) is ({ } shortRead, _)
                 ? shortRead.Offset + shortRead.Task.Result
                 : null;
 
@@ -290,12 +319,16 @@ internal sealed class OwnedShardData : ShardData
 
     private void Drop(int index)
     {
-        if (_loaded[index] is { } array)
+        if (_loaded[index].Array is { } array)
         {
-            _loaded[index] = null;
+            _loaded[index] = default;
             ReleasedBuffers.Add(array.Length);
         }
     }
+
+    /// <summary>A plain array for a segment read through the page cache: reads start at the segment's first byte.</summary>
+    private static PageAlignedArray Unaligned(ShardSegments.Segment segment) =>
+        new(GC.AllocateUninitializedArray<byte>((int)segment.Length), segment.Start, segment.End, ReadOffset: 0, DataOffset: 0);
 
     /// <summary>
     /// Throws unless the open file is still the one whose header was validated. A read that ended before the file does
@@ -326,5 +359,22 @@ internal sealed class OwnedShardData : ShardData
         return true;
     }
 
-    private SafeFileHandle OpenChecked() => ShardChanged.OpenUnchanged(_header.FilePath, _opened);
+    /// <summary>The file, checked to be the one opened; past the page cache when that was asked for and the file system allows it.</summary>
+    private SafeFileHandle OpenChecked()
+    {
+        var path = _header.FilePath;
+        if (_direct && DirectOpen.TryOpenUnchanged(path, _opened) is { } direct)
+        {
+            _handleIsDirect = true;
+            return direct;
+        }
+
+        if (_direct)
+        {
+            LoadLog.DirectReadRefused(_logger, path);
+        }
+
+        _handleIsDirect = false;
+        return ShardChanged.OpenUnchanged(path, _opened);
+    }
 }

@@ -16,8 +16,12 @@ internal sealed class ShardSegments
     /// <summary>Read access loads this much at a time: a few of them are what it holds.</summary>
     public const long ReadGroupBytes = 64L << 20;
 
-    /// <summary>A tensor too large for one array is cut into arrays of this size (a multiple of the page size), from the tensor's start.</summary>
-    public static readonly long ChunkBytes = Array.MaxLength & ~4095L;
+    /// <summary>
+    /// A tensor too large for one array is cut into arrays of this size (a multiple of the page size), from the tensor's
+    /// start. Three pages short of the largest array: direct reads widen a segment to page boundaries and align it (see
+    /// <see cref="PageAlignedArray"/>).
+    /// </summary>
+    public static readonly long ChunkBytes = (Array.MaxLength - 3 * PageAlignedArray.Alignment) & ~(PageAlignedArray.Alignment - 1L);
 
     private readonly (long Start, long End)[] _ranges;
 

@@ -202,7 +202,7 @@ internal static class LoadPlanner
 
         if (shard.Strategy == LoadStrategy.Eager)
         {
-            return shard.WithAccess(ShardAccess.Read, shard.Reason);
+            return EagerAccess(shard, options);
         }
 
         if (shard.Access == ShardAccess.Direct)
@@ -224,6 +224,25 @@ internal static class LoadPlanner
             _ when canFail => shard.WithAccess(ShardAccess.Read, shard.Reason + "; its bytes are read into memory, not mapped, so a storage error is an exception rather than a crash" +
                     (canPopulate ? " (a map's pages could be evicted before use: the prefetch does not fit the memory budget)" : string.Empty)),
             _ => shard,
+        };
+    }
+
+    /// <summary>
+    /// An eager shard is read into memory the loader owns. From a cold local shard that read goes past the page cache
+    /// (direct reads at the device's queue depth into the load's own arrays): through the cache, each byte would fill a
+    /// cache page first and be copied from it, two fresh pages where one does (measured cold, 4 GiB here: 11.7 s buffered;
+    /// docs/BENCHMARKS.md). A cached shard is copied from the cache, at memory speed; network and unknown file systems,
+    /// whose direct I/O is uncached request by request, read through it.
+    /// </summary>
+    private static ShardPlan EagerAccess(ShardPlan shard, LoadOptions options)
+    {
+        var coldLocal = shard.FileSystem.Class == FileSystemClass.Local && !IsCached(shard.CachedBytes, shard.Selection.ReadBytes);
+        return options.Access switch
+        {
+            ShardAccess.Direct => shard.WithAccess(ShardAccess.Direct, shard.Reason + "; read past the page cache (asked for)"),
+            ShardAccess.Auto when coldLocal => shard.WithAccess(ShardAccess.Direct,
+                shard.Reason + "; read past the page cache into the load's own memory: a cold local shard comes at the device's speed, with no cache pages to fill"),
+            _ => shard.WithAccess(ShardAccess.Read, shard.Reason),
         };
     }
 

@@ -300,11 +300,12 @@ internal sealed class LoadSession : IShardBytes, IDisposable, IAsyncDisposable
         var pieces = plan.Selection.Pieces;
         switch (plan.Strategy, plan.Access)
         {
-            case (LoadStrategy.Eager, _):
+            case (LoadStrategy.Eager, var access):
                 ReleaseEarlierEagerShards(shard);
+                var direct = access == ShardAccess.Direct;
                 return pieces.Count == 0
-                    ? OwnedShardData.LoadEager(header, identity, settings, _logger)
-                    : OwnedShardData.LoadEager(header, identity, settings, ShardSegments.Plan(pieces, ShardSegments.EagerGroupBytes, ShardSegments.ChunkBytes, _options.CoalesceGapBytes), _logger);
+                    ? OwnedShardData.LoadEager(header, identity, settings, direct, _logger)
+                    : OwnedShardData.LoadEager(header, identity, settings, ShardSegments.Plan(pieces, ShardSegments.EagerGroupBytes, ShardSegments.ChunkBytes, _options.CoalesceGapBytes), direct, _logger);
             case (_, ShardAccess.Direct):
                 return new DirectShardData(header, identity, settings, _directBuffers.Value, _logger);
             case (_, ShardAccess.Read):

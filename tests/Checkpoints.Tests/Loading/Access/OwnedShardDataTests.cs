@@ -2,6 +2,7 @@ using Checkpoints.Format;
 using Checkpoints.Loading.Access;
 using Checkpoints.Loading.Reading;
 using Checkpoints.Loading.Session;
+using Checkpoints.Storage.Cache;
 using Checkpoints.Tests.TestSupport;
 using Checkpoints.Units;
 using Checkpoints.Writing;
@@ -37,24 +38,26 @@ public sealed class OwnedShardDataTests : IDisposable
         return (ShardOpening.Read(path), File.ReadAllBytes(path));
     }
 
-    private OwnedShardData Open(OpenedShard shard, bool eager, long groupBytes = 1_000, long chunkBytes = 1_000)
+    private OwnedShardData Open(OpenedShard shard, bool eager, long groupBytes = 1_000, long chunkBytes = 1_000, bool direct = false, int blockSize = 64)
     {
         var segments = ShardSegments.Plan(shard.Header, groupBytes, chunkBytes);
         return eager
-            ? OwnedShardData.LoadEager(shard.Header, shard.Identity, Settings(), segments, NullLogger.Instance)
-            : OwnedShardData.ForReads(shard.Header, shard.Identity, Settings(), segments);
+            ? OwnedShardData.LoadEager(shard.Header, shard.Identity, Settings(blockSize), segments, direct, NullLogger.Instance)
+            : OwnedShardData.ForReads(shard.Header, shard.Identity, Settings(blockSize), segments);
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void HoldsTheSameBytesAsTheFile_AcrossGroupsAndChunks(bool eager)
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    [InlineData(false, false)]
+    public void HoldsTheSameBytesAsTheFile_AcrossGroupsAndChunks(bool eager, bool direct)
     {
-        // Group arrays of 1,000 bytes, a 2,500-byte tensor cut in chunks of 1,000, zero-size tensors in between.
+        // Group arrays of 1,000 bytes, a 2,500-byte tensor cut in chunks of 1,000, zero-size tensors in between. Direct:
+        // segments start and end off the page grid, and the file ends inside a page.
         var (shard, file) = Write(300, 400, 0, 500, 2_500, 0, 10, 990);
         var header = shard.Header;
 
-        using var data = Open(shard, eager);
+        using var data = Open(shard, eager, direct: direct);
 
         foreach (var tensor in header.Tensors)
         {
@@ -204,5 +207,36 @@ public sealed class OwnedShardDataTests : IDisposable
         data.Dispose();
 
         Assert.Throws<ObjectDisposedException>(() => data.GetSpan(shard.Header.DataStart, 900).ToArray());
+    }
+
+    [Fact]
+    public void EagerDirect_ReadsPastThePageCache_IntoPageAlignedSegments()
+    {
+        // Tensors of odd sizes over several megabytes, read in blocks of 64 KiB into segments of about 1 MiB.
+        var (shard, file) = Write(1_000_003, 700_001, 2_000_000, 333, 1_500_000);
+        var header = shard.Header;
+        Assert.True(PageCache.Evict(header.FilePath));
+
+        using var data = Open(shard, eager: true, groupBytes: 1 << 20, chunkBytes: 1 << 20, direct: true, blockSize: 64 << 10);
+
+        // Nothing came through the page cache (this folder is on a local disk, which takes direct reads).
+        Assert.Equal(0, PageCache.CreateDefault().GetCachedBytes(header.FilePath, 0, new FileInfo(header.FilePath).Length));
+        foreach (var tensor in header.Tensors)
+        {
+            var start = header.DataStart + tensor.DataBegin;
+            Assert.Equal(file.AsSpan((int)start, (int)tensor.ByteLength).ToArray(), data.GetSpan(start, (int)tensor.ByteLength).ToArray());
+        }
+
+        // Each byte sits at an address that keeps its file offset modulo the page size.
+        var page = ((header.DataStart + header.Tensors[2].DataBegin) / 4096 + 1) * 4096;
+        Assert.True(data.IsAligned(page, 4096));
+        Assert.False(data.IsAligned(page + 8, 4096));
+        unsafe
+        {
+            fixed (byte* address = data.GetSpan(page, 1))
+            {
+                Assert.Equal(0, (nint)address % 4096);
+            }
+        }
     }
 }

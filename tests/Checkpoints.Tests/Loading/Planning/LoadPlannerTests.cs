@@ -372,8 +372,33 @@ public sealed class LoadPlannerTests
         var eager = Plan(new LoadOptions { ConsumerCopies = true, Strategy = LoadStrategy.Eager }, 100 * GiB, local);
         var mapped = Plan(new LoadOptions { ConsumerCopies = true, Access = ShardAccess.Map }, 100 * GiB, local);
 
-        Assert.Equal((LoadStrategy.Eager, ShardAccess.Read), (eager.Shards[0].Strategy, eager.Shards[0].Access));
+        // Eager stays eager (its cold local shard read direct, as for any eager load); a map stays a map.
+        Assert.Equal((LoadStrategy.Eager, ShardAccess.Direct), (eager.Shards[0].Strategy, eager.Shards[0].Access));
         Assert.Equal((LoadStrategy.Prefetch, ShardAccess.Map), (mapped.Shards[0].Strategy, mapped.Shards[0].Access));
+    }
+
+    [Fact]
+    public void Eager_ReadsColdLocalShardsPastThePageCache_AndTheRestThroughIt()
+    {
+        var plan = Plan(new LoadOptions { Strategy = LoadStrategy.Eager }, 100 * GiB,
+            File("cold-local", "ext4", FileSystemClass.Local, GiB, 0), File("warm-local", "xfs", FileSystemClass.Local, GiB, GiB),
+            Nfs("network", GiB), File("memory", "tmpfs", FileSystemClass.Memory, GiB, GiB));
+
+        Assert.All(plan.Shards, shard => Assert.Equal(LoadStrategy.Eager, shard.Strategy));
+        Assert.Equal([ShardAccess.Direct, ShardAccess.Read, ShardAccess.Read, ShardAccess.Read], plan.Shards.Select(static shard => shard.Access));
+        Assert.EndsWith("read past the page cache into the load's own memory: a cold local shard comes at the device's speed, with no cache pages to fill",
+            plan.Shards[0].Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(ShardAccess.Read, ShardAccess.Read)]
+    [InlineData(ShardAccess.Direct, ShardAccess.Direct)]
+    public void Eager_FollowsTheAccessAskedFor(ShardAccess asked, ShardAccess planned)
+    {
+        var plan = Plan(new LoadOptions { Strategy = LoadStrategy.Eager, Access = asked }, 100 * GiB,
+            File("cold-local", "ext4", FileSystemClass.Local, GiB, 0), Nfs("network", GiB));
+
+        Assert.All(plan.Shards, shard => Assert.Equal((LoadStrategy.Eager, planned), (shard.Strategy, shard.Access)));
     }
 
     [Fact]
