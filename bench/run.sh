@@ -4,7 +4,7 @@
 #   bench/run.sh [--size 4GiB] [--shards 4] [--runs 3] [--rtt 2ms] [--rtts 0.2ms,2ms,10ms]
 #                [--scenarios local-cold,local-warm,netfs-cold,netfs-cgroup,netfs-capped,netfs-many]
 #                [--par 1,2,4,8,16] [--bandwidth 200MB/s] [--many-shards 64]
-#                [--contenders fio,proxy,cat,par,vmtouch,lazy,eager,prefetch,auto] [--export shm|disk] [--out DIR]
+#                [--contenders fio,memory,proxy,cat,par,vmtouch,lazy,eager,prefetch,auto] [--export shm|disk] [--out DIR]
 #                [--settle SECONDS] [--no-diagnose] [--quick]
 #   bench/run.sh --report-only [DIR]      # rewrite DIR/BENCHMARKS.md from DIR/benchmarks.json
 #
@@ -14,7 +14,9 @@
 # FS at --rtt inside a memory cgroup limited to half the checkpoint; page cache included), netfs-capped (at
 # --rtt through a link capped at --bandwidth), netfs-many (the same bytes in --many-shards shards, at --rtt).
 # Contenders, interleaved within each run: fio (local-cold only: direct reads at queue depth 16, 4 MiB blocks,
-# one job per shard, read-only: the device's limit); proxy (network scenarios: the files streamed through the
+# one job per shard, read-only: the device's limit); memory (local-cold only: as many fresh pages filled as the
+# checkpoint holds, bench/fresh-memory.sh: what any load that ends with the bytes in memory pays for its pages on this
+# machine, and fio does not); proxy (network scenarios: the files streamed through the
 # latency proxy alone, bench/proxy-ceiling.sh: the emulated link's limit); cat FILES; par-N (N parallel
 # sequential 16 MiB readers, bench/par-read.sh, N from --par); vmtouch -t FILES then ckpt load --strategy lazy
 # (timed together); ckpt load --strategy lazy|eager|prefetch|auto --json. Every run starts cold (drop_caches)
@@ -244,6 +246,8 @@ contender_command() {
       local file index=0
       for file in "${TARGET_FILES[@]}"; do CMD+=("--name=shard$((index++))" "--filename=$file"); done
       ;;
+    # Fresh memory: new pages for as many bytes as the checkpoint, filled by one writer per shard.
+    memory) CMD=("$BENCH_DIR/fresh-memory.sh" "${TARGET_FILES[@]}") ;;
     # The emulated link alone: the exported files through a fresh proxy at this RTT, no file system.
     proxy) CMD=(env "CEILING_BANDWIDTH=$LINK_BANDWIDTH" "$BENCH_DIR/proxy-ceiling.sh" "$RTT_LABEL" "${NETFS_EXPORT_FILES[@]}") ;;
     par-*) CMD=("$PAR_READ" "${contender#par-}" "${TARGET_FILES[@]}") ;;
@@ -275,7 +279,7 @@ stderr_excerpt() {
   fi | cut -c1-300
 }
 
-# Keeps only the contenders --contenders names (proxy, cat, par, vmtouch, lazy, eager, prefetch, auto); all by default.
+# Keeps only the contenders --contenders names (fio, memory, proxy, cat, par, vmtouch, lazy, eager, prefetch, auto); all by default.
 select_contenders() {
   [[ -n "$contenders" ]] || return 0
   local kept=() contender name
@@ -467,7 +471,7 @@ main() {
       local-cold | local-warm)
         STORAGE=local TARGET_DIR="$DATA_DIR" TARGET_FILES=("${DATA_FILES[@]}")
         CONTENDERS=(cat "${par_contenders[@]}" "${CKPT_CONTENDERS[@]}")
-        if [[ "$scenario" == local-cold ]]; then CONTENDERS=(fio "${CONTENDERS[@]}"); fi
+        if [[ "$scenario" == local-cold ]]; then CONTENDERS=(fio memory "${CONTENDERS[@]}"); fi
         if [[ "$scenario" == local-warm ]]; then
           COLD=0
           log "local-warm: warm-up round (not recorded)"

@@ -230,9 +230,10 @@ internal static class LoadPlanner
     /// <summary>
     /// An eager shard is read into memory the loader owns. From a cold local shard that read goes past the page cache
     /// (direct reads at the device's queue depth into the load's own arrays): through the cache, each byte would fill a
-    /// cache page first and be copied from it, two fresh pages where one does (measured cold, 4 GiB here: 11.7 s buffered;
-    /// docs/BENCHMARKS.md). A cached shard is copied from the cache, at memory speed; network and unknown file systems,
-    /// whose direct I/O is uncached request by request, read through it.
+    /// cache page first and be copied from it, two fresh pages where one does (cold 4 GiB on this project's benchmark
+    /// machine, medians of 5: 10.3 s and 18.5 CPU-s buffered, 6.5 s and 9.8 CPU-s direct). A cached shard is copied from
+    /// the cache, at memory speed; network and unknown file systems, whose direct I/O goes uncached request by request to
+    /// the server, read through it.
     /// </summary>
     private static ShardPlan EagerAccess(ShardPlan shard, LoadOptions options)
     {
