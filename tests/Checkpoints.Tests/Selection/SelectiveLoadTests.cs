@@ -156,7 +156,9 @@ public sealed class SelectiveLoadTests
         // Read through the page cache (an eager load of a cold local shard would read past it), to cache exactly the layer.
         using (var warm = Checkpoint.Open(directory.Path, new LoadOptions
         {
-            Selection = TensorSelection.Names("model.layers.3.*"), Strategy = LoadStrategy.Eager, Access = ShardAccess.Read,
+            Selection = TensorSelection.Names("model.layers.3.*"),
+            Strategy = LoadStrategy.Eager,
+            Access = ShardAccess.Read,
         }))
         {
             ContentDigest.Compute(warm);
