@@ -28,7 +28,7 @@ internal sealed unsafe class DirectShardData : ShardData
     public const int ChunkBytes = 4 << 20;
 
     /// <summary>The alignment direct I/O asks of addresses, lengths and offsets.</summary>
-    public const int Alignment = PageAlignedArray.Alignment;
+    public const int Alignment = SegmentArray.DirectAlignment;
 
     private readonly ShardHeader _header;
     private readonly FileIdentity _opened;

@@ -22,7 +22,7 @@ namespace Checkpoints.Loading.Access;
 /// span handed out keeps its array alive, so dropping a segment can never leave a reader on freed memory.
 /// Eager loading reads every segment up front and keeps them; read access loads a segment when it is first asked
 /// for and keeps only the most recent ones, so memory stays at a few segments however large the shard.
-/// Eager loading can read past the page cache (<c>O_DIRECT</c>, see <see cref="PageAlignedArray"/>): the device's reads
+/// Eager loading can read past the page cache (<c>O_DIRECT</c>, see <see cref="SegmentArray"/>): the device's reads
 /// land in the segments themselves, with no page cache to fill on the way (on a virtual machine whose freed memory went
 /// back to the host, each fresh page costs a host fault: a buffered eager load pays for two per byte, the cache's and the
 /// copy's), and the segments' pages are first touched by the read threads in parallel.
@@ -43,6 +43,7 @@ internal sealed class OwnedShardData : ShardData
     private readonly ReadSettings _settings;
     private readonly Lock _lock = new();
     private SafeFileHandle? _handle;
+    // Whether the handle, and so every segment read through it, goes past the page cache (asked for and allowed).
     private bool _handleIsDirect;
     private int _disposed;
 
@@ -138,7 +139,7 @@ internal sealed class OwnedShardData : ShardData
     /// directly keeps the file's offsets modulo the page size.
     /// </summary>
     public override bool IsAligned(long offset, int alignment) =>
-        _direct && _handleIsDirect && alignment <= PageAlignedArray.Alignment
+        _handleIsDirect && alignment <= SegmentArray.DirectAlignment
             ? offset % alignment == 0
             : alignment <= 8 && (offset - _segments[_segments.Find(offset)].Start) % alignment == 0;
 
@@ -267,10 +268,10 @@ internal sealed class OwnedShardData : ShardData
             for (var i = 0; i < indexes.Length; i++)
             {
                 var segment = _segments[indexes[i]];
-                var target = _handleIsDirect ? PageAlignedArray.For(segment.Start, segment.End) : Unaligned(segment);
+                var target = _handleIsDirect ? SegmentArray.ForDirectReads(segment.Start, segment.End) : SegmentArray.ForReads(segment.Start, segment.End);
                 filled[i] = new ArraySegment<byte>(target.Array, target.DataOffset, (int)segment.Length);
                 // Direct reads cover whole pages; a block size off the page grid would break that at every block.
-                var blockSize = _handleIsDirect ? Math.Max(PageAlignedArray.Alignment, _settings.BlockSize / PageAlignedArray.Alignment * PageAlignedArray.Alignment) : _settings.BlockSize;
+                var blockSize = _handleIsDirect ? Math.Max(SegmentArray.DirectAlignment, _settings.BlockSize / SegmentArray.DirectAlignment * SegmentArray.DirectAlignment) : _settings.BlockSize;
                 for (var at = target.ReadStart; at < target.ReadEnd; at += blockSize)
                 {
                     var length = (int)Math.Min(blockSize, target.ReadEnd - at);
@@ -325,10 +326,6 @@ internal sealed class OwnedShardData : ShardData
             ReleasedBuffers.Add(array.Length);
         }
     }
-
-    /// <summary>A plain array for a segment read through the page cache: reads start at the segment's first byte.</summary>
-    private static PageAlignedArray Unaligned(ShardSegments.Segment segment) =>
-        new(GC.AllocateUninitializedArray<byte>((int)segment.Length), segment.Start, segment.End, ReadOffset: 0, DataOffset: 0);
 
     /// <summary>
     /// Throws unless the open file is still the one whose header was validated. A read that ended before the file does

@@ -19,9 +19,9 @@ internal sealed class ShardSegments
     /// <summary>
     /// A tensor too large for one array is cut into arrays of this size (a multiple of the page size), from the tensor's
     /// start. Three pages short of the largest array: direct reads widen a segment to page boundaries and align it (see
-    /// <see cref="PageAlignedArray"/>).
+    /// <see cref="SegmentArray.ForDirectReads"/>).
     /// </summary>
-    public static readonly long ChunkBytes = (Array.MaxLength - 3 * PageAlignedArray.Alignment) & ~(PageAlignedArray.Alignment - 1L);
+    public static readonly long ChunkBytes = (Array.MaxLength - 3 * SegmentArray.DirectAlignment) & ~(SegmentArray.DirectAlignment - 1L);
 
     private readonly (long Start, long End)[] _ranges;
 
