@@ -12,7 +12,8 @@ def describe($limit):
     "netfs-cold": "Emulated network file system (sshfs through the latency proxy on loopback, bench/netfs.sh), client page cache dropped before every run.",
     "netfs-cgroup": "As netfs-cold, each run inside its own memory cgroup limited to \($limit | gib | fmt(2)) GiB (half the checkpoint); the limit includes the page cache the run brings in.",
     "netfs-capped": "As netfs-cold, through a link the proxy caps at the configured bandwidth (both directions): the link, not the CPU, is the limit.",
-    "netfs-many": "As netfs-cold, with the same bytes cut into many shards: opens, header reads and maps per shard count."
+    "netfs-many": "As netfs-cold, with the same bytes cut into many shards: opens, header reads and maps per shard count.",
+    "netfs-tiny": "As netfs-cold, with a checkpoint of hundreds of shards of about 4 KiB (bench/tiny-shards.py): only the per-shard costs (opens, header reads, probes, maps) count."
   }[.scenario] // "";
 def contender_name:
   if . == "proxy" then "emulated link alone (one TCP stream through the proxy, no file system)"

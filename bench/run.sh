@@ -2,8 +2,8 @@
 # The benchmark runner: every loading strategy against the storage's limit, cold, side by side.
 #
 #   bench/run.sh [--size 4GiB] [--shards 4] [--runs 3] [--rtt 2ms] [--rtts 0.2ms,2ms,10ms]
-#                [--scenarios local-cold,local-warm,netfs-cold,netfs-cgroup,netfs-capped,netfs-many]
-#                [--par 1,2,4,8,16] [--bandwidth 200MB/s] [--many-shards 64]
+#                [--scenarios local-cold,local-warm,netfs-cold,netfs-cgroup,netfs-capped,netfs-many,netfs-tiny]
+#                [--par 1,2,4,8,16] [--bandwidth 200MB/s] [--many-shards 64] [--tiny-shards 500]
 #                [--contenders fio,memory,proxy,cat,par,vmtouch,lazy,eager,prefetch,auto] [--export shm|disk] [--out DIR]
 #                [--settle SECONDS] [--no-diagnose] [--quick]
 #   bench/run.sh --report-only [DIR]      # rewrite DIR/BENCHMARKS.md from DIR/benchmarks.json
@@ -12,7 +12,8 @@
 # netfs-cold (sshfs through the latency proxy, bench/netfs.sh; one mount per RTT of --rtts; every contender
 # at --rtt, the limit, the plain parallel readers of 4 or more and auto at the others), netfs-cgroup (network
 # FS at --rtt inside a memory cgroup limited to half the checkpoint; page cache included), netfs-capped (at
-# --rtt through a link capped at --bandwidth), netfs-many (the same bytes in --many-shards shards, at --rtt).
+# --rtt through a link capped at --bandwidth), netfs-many (the same bytes in --many-shards shards, at --rtt),
+# netfs-tiny (a checkpoint of --tiny-shards shards of about 4 KiB each, bench/tiny-shards.py, at --rtt: per-shard costs).
 # Contenders, interleaved within each run: fio (local-cold only: direct reads at queue depth 16, 4 MiB blocks,
 # one job per shard, read-only: the device's limit); memory (local-cold only: as many fresh pages filled as the
 # checkpoint holds, bench/fresh-memory.sh: what any load that ends with the bytes in memory pays for its pages on this
@@ -35,7 +36,7 @@ readonly PAR_READ="$BENCH_DIR/par-read.sh"
 readonly WORK="$BENCH_DIR/out"
 readonly CKPT="$WORK/ckpt/ckpt"
 readonly MOUNTPOINT="$WORK/mnt"
-readonly PACKAGES=(sshfs socat openssh-sftp-server fuse3 vmtouch fio time jq)
+readonly PACKAGES=(sshfs socat openssh-sftp-server fuse3 vmtouch fio time jq python3)
 readonly STRATEGIES=(lazy eager prefetch auto)
 readonly TIME_FORMAT='%e %U %S %M'
 # shellcheck source=bench/lib/options.sh
@@ -55,7 +56,7 @@ die() {
 
 # ---------------------------------------------------------------------------------------------- options
 size="" shards="" runs="" rtt="" rtts="" scenarios="" par="" export_mode=shm out_dir="" diagnose=1 quick=0 contenders="" settle=""
-bandwidth="" many_shards=""
+bandwidth="" many_shards="" tiny_shards=""
 report_only=""
 original_args=("$@")
 while (($# > 0)); do
@@ -69,6 +70,7 @@ while (($# > 0)); do
     --par) require_value "$@"; par="$2"; shift 2 ;;
     --bandwidth) require_value "$@"; bandwidth="$2"; shift 2 ;;
     --many-shards) require_value "$@"; many_shards="$2"; shift 2 ;;
+    --tiny-shards) require_value "$@"; tiny_shards="$2"; shift 2 ;;
     --contenders) require_value "$@"; contenders="$2"; shift 2 ;;
     --export) require_value "$@"; export_mode="$2"; shift 2 ;;
     --out) require_value "$@"; out_dir="$2"; shift 2 ;;
@@ -87,12 +89,13 @@ done
 if ((quick)); then
   : "${size:=512MiB}" "${runs:=1}" "${scenarios:=local-cold,netfs-cold}" "${out_dir:=$WORK/quick}" "${rtt:=2ms}" "${rtts:=$rtt}"
 fi
-: "${size:=4GiB}" "${shards:=4}" "${runs:=3}" "${rtt:=2ms}" "${rtts:=0.2ms,$rtt,10ms}" "${bandwidth:=200MB/s}" "${many_shards:=64}"
-: "${scenarios:=local-cold,local-warm,netfs-cold,netfs-cgroup,netfs-capped,netfs-many}" "${par:=1,2,4,8,16}" "${out_dir:=$REPO_ROOT/docs}"
+: "${size:=4GiB}" "${shards:=4}" "${runs:=3}" "${rtt:=2ms}" "${rtts:=0.2ms,$rtt,10ms}" "${bandwidth:=200MB/s}" "${many_shards:=64}" "${tiny_shards:=500}"
+: "${scenarios:=local-cold,local-warm,netfs-cold,netfs-cgroup,netfs-capped,netfs-many,netfs-tiny}" "${par:=1,2,4,8,16}" "${out_dir:=$REPO_ROOT/docs}"
 require_size --size "$size"
 require_count --runs "$runs"
 require_count --shards "$shards"
 require_count --many-shards "$many_shards"
+require_count --tiny-shards "$tiny_shards"
 [[ "$bandwidth" =~ ^[0-9]+(\.[0-9]+)?[KMG]?B/s$ ]] || usage_error "--bandwidth takes a rate such as 200MB/s, not '$bandwidth'"
 [[ "$export_mode" == shm || "$export_mode" == disk ]] || usage_error "--export is shm or disk, not '$export_mode'"
 IFS=, read -r -a SCENARIOS <<<"$scenarios"
@@ -100,7 +103,7 @@ IFS=, read -r -a RTTS <<<"$rtts"
 IFS=, read -r -a PARS <<<"$par"
 for scenario in "${SCENARIOS[@]}"; do
   case "$scenario" in
-    local-cold | local-warm | netfs-cold | netfs-cgroup | netfs-capped | netfs-many) ;;
+    local-cold | local-warm | netfs-cold | netfs-cgroup | netfs-capped | netfs-many | netfs-tiny) ;;
     *) usage_error "unknown scenario '$scenario'" ;;
   esac
 done
@@ -166,6 +169,7 @@ build() {
 # The checkpoint is written once per size and shard count and reused (bench/lib/checkpoint.sh). Sets DATA_DIR,
 # DATA_FILES and TOTAL_BYTES for the given shard count (default --shards).
 prepare_data() { prepare_checkpoint "$CKPT" "$WORK/data" "$size" "${1:-$shards}"; }
+prepare_tiny_data() { prepare_tiny_checkpoint "$BENCH_DIR/tiny-shards.py" "$WORK/data" "$tiny_shards"; }
 
 # `ckpt load --help` falls back to the root help when there is no such command: look at the command list.
 have_load() { "$CKPT" --help 2>/dev/null | grep -qE '^[[:space:]]+load([[:space:]]|$)'; }
@@ -328,7 +332,11 @@ measure() {
   time_line="$(grep -E '^[0-9.]+ [0-9.]+ [0-9.]+ [0-9]+$' "$time_file" | tail -n1 || true)"
   [[ -n "$time_line" ]] || time_line="null null null null"
   if ((CAPTURE)); then
-    ckpt_json="$(jq -c 'select(type == "object")' "$stdout_file" 2>/dev/null | tail -n1 || true)"
+    # A plan lists every shard: of hundreds, only their count is kept (each run's record would otherwise hold
+    # hundreds of KB, more than one command-line argument may).
+    ckpt_json="$(jq -c 'select(type == "object")
+      | if (.plan.shards | type) == "array" and (.plan.shards | length) > 64
+        then .plan.shards = {count: (.plan.shards | length), listed: false} else . end' "$stdout_file" 2>/dev/null | tail -n1 || true)"
     [[ -n "$ckpt_json" ]] || ckpt_json=null
   fi
   if ((status != 0)); then
@@ -340,7 +348,7 @@ measure() {
   line="$(jq -nc \
     --arg scenario "$SCENARIO" --arg storage "$STORAGE" --arg rtt "$RTT_LABEL" \
     --arg contender "$contender" --argjson run "$run" --argjson status "$status" \
-    --argjson wallNs "$((end - start))" --argjson bytes "$TOTAL_BYTES" \
+    --argjson wallNs "$((end - start))" --argjson bytes "$TOTAL_BYTES" --argjson shards "${#TARGET_FILES[@]}" \
     --argjson cgroupLimit "$limit_json" --argjson cgroup "$cgroup_json" --argjson ckpt "$ckpt_json" \
     --arg command "${CMD[*]}" --arg stderrTail "$(stderr_excerpt "$stderr_file")" \
     --args '$ARGS.positional as [$e, $u, $s, $m] | {
@@ -350,7 +358,7 @@ measure() {
       userSeconds: ($u | tonumber? // null), sysSeconds: ($s | tonumber? // null),
       cpuSeconds: ((($u | tonumber? // null) // 0) + (($s | tonumber? // null) // 0)),
       peakRssBytes: (($m | tonumber? // null) | if . == null then null else . * 1024 end),
-      bytes: $bytes, megabytesPerSecond: ($bytes / ($wallNs / 1e9) / 1e6),
+      bytes: $bytes, shards: $shards, megabytesPerSecond: ($bytes / ($wallNs / 1e9) / 1e6),
       cgroupLimitBytes: $cgroupLimit, cgroup: $cgroup,
       oomKilled: (($cgroup.oomKills // 0) > 0 or $status == 137),
       ckpt: $ckpt, command: $command,
@@ -484,12 +492,13 @@ main() {
         run_contenders || { failed=1; break; }
         maybe_diagnose "$scenario"
         ;;
-      netfs-cold | netfs-cgroup | netfs-capped | netfs-many)
+      netfs-cold | netfs-cgroup | netfs-capped | netfs-many | netfs-tiny)
         local rtt_list=("${RTTS[@]}")
         if [[ "$scenario" != netfs-cold ]]; then rtt_list=("$rtt"); fi
         LINK_BANDWIDTH=""
         if [[ "$scenario" == netfs-capped ]]; then LINK_BANDWIDTH="$bandwidth"; fi
         if [[ "$scenario" == netfs-many ]]; then prepare_data "$many_shards"; fi
+        if [[ "$scenario" == netfs-tiny ]]; then prepare_tiny_data; fi
         for rtt_value in "${rtt_list[@]}"; do
           STORAGE=netfs RTT_LABEL="$rtt_value"
           mount_netfs "$rtt_value" "$LINK_BANDWIDTH"
@@ -510,6 +519,10 @@ main() {
             CONTENDERS=(proxy cat "${par_contenders[@]}" "${CKPT_CONTENDERS[@]}")
           elif [[ "$scenario" == netfs-many ]]; then
             CONTENDERS=(proxy "${wide_pars[@]}" "${CKPT_LAZY_AUTO[@]}")
+          elif [[ "$scenario" == netfs-tiny ]]; then
+            # A few MB in hundreds of files: the link and parallel readers of 16 MiB ranges say nothing here; one
+            # reader opening the files one after another does.
+            CONTENDERS=(cat "${CKPT_LAZY_AUTO[@]}")
           else
             # Away from the primary RTT, and on the capped link: the limit, the plain readers that can use the link
             # and auto (one reader at 10 ms would take minutes per run and says nothing new).
@@ -520,7 +533,7 @@ main() {
           netfs_down "$MOUNTPOINT"
           if ((failed)); then break; fi
         done
-        if [[ "$scenario" == netfs-many ]]; then prepare_data; fi
+        if [[ "$scenario" == netfs-many || "$scenario" == netfs-tiny ]]; then prepare_data; fi
         ;;
     esac
     if ((failed)); then break; fi
@@ -586,10 +599,10 @@ config_json() {
   jq -nc --arg size "$size" --argjson shards "$shards" --argjson runs "$runs" --arg rtt "$rtt" \
     --arg rtts "$rtts" --arg scenarios "$scenarios" --arg par "$par" --arg export "$export_mode" \
     --argjson bytes "$TOTAL_BYTES" --arg dataDir "$DATA_DIR" --argjson quick "$quick" \
-    --arg bandwidth "$bandwidth" --argjson manyShards "$many_shards" \
+    --arg bandwidth "$bandwidth" --argjson manyShards "$many_shards" --argjson tinyShards "$tiny_shards" \
     --argjson hasLoad "$(have_load && echo true || echo false)" '{
       size: $size, shards: $shards, runs: $runs, rtt: $rtt, rtts: ($rtts | split(",")),
-      cappedBandwidth: $bandwidth, manyShards: $manyShards,
+      cappedBandwidth: $bandwidth, manyShards: $manyShards, tinyShards: $tinyShards,
       scenarios: ($scenarios | split(",")), par: ($par | split(",") | map(tonumber)),
       netfsExport: $export, checkpointBytes: $bytes, dataDir: $dataDir, quick: ($quick == 1),
       ckptLoadAvailable: $hasLoad, cgroupVersion: '"${CGROUP_VERSION:-null}"', settleSeconds: '"$SETTLE_SECONDS"'

@@ -55,7 +55,7 @@ def contender_stats:
     | ($contenders | map(select(.name == "fio" or .name == "proxy")) | .[0] // null) as $limit
     | {
         scenario: $k.scenario, rtt: $k.rtt, storage: $these[0].storage,
-        bytes: $these[0].bytes, cgroupLimitBytes: $these[0].cgroupLimitBytes,
+        bytes: $these[0].bytes, shardCount: $these[0].shards, cgroupLimitBytes: $these[0].cgroupLimitBytes,
         bestParallel: ($best.name // null), limit: ($limit.name // null),
         contenders: [ $contenders[]
           | .vsCat = div($cat.wallSeconds; .wallSeconds)
@@ -80,6 +80,7 @@ def contender_stats:
 | (find("local-cold"; null)) as $local
 | (find("netfs-cgroup"; $primaryRtt)) as $mem
 | (find("local-warm"; null)) as $warm
+| (find("netfs-tiny"; $primaryRtt)) as $tiny
 | (c($net; "ckpt-auto")) as $netAuto
 | (c($mem; "ckpt-auto")) as $memAuto
 | (c($warm; "ckpt-auto")) as $warmAuto
@@ -120,6 +121,9 @@ def contender_stats:
         (if $warmAuto == null then null
          elif $warmAuto.checksumBytesPerSecond == null then "ckpt load reports no in-memory checksum speed; for scale, the BenchmarkDotNet digest benchmark (bench/Checkpoints.Benchmarks/RESULTS.md) hashes a warm 256 MiB map at ~33 GB/s on this machine"
          else "whole load, open included (\(($warmAuto.loadSeconds // 0) * 1000 | round) ms, of which open is planning, headers and residency): \(div($warmAuto.loadBytesPerSecond; $warmAuto.checksumBytesPerSecond) // 0 | . * 100 | round / 100)" end)),
+      target("netfs-tiny-auto"; $tiny; "network FS cold, hundreds of tiny shards: auto's wall time in seconds, process start included";
+        c($tiny; "ckpt-auto").wallSeconds; "<="; 2;
+        (if c($tiny; "ckpt-auto") then "\($tiny.shardCount) shards of \(div($tiny.bytes; $tiny.shardCount) // 0 | round) bytes on average; the load's own time (open to last byte) \(c($tiny; "ckpt-auto").loadSeconds // 0 | . * 100 | round / 100) s; cat \(c($tiny; "cat").wallSeconds // 0 | . * 100 | round / 100) s" else null end)),
       target("warm-whole-load"; $warm; "warm: whole load, open included / in-memory checksum speed";
         div($warmAuto.loadBytesPerSecond; $warmAuto.checksumBytesPerSecond); ">="; 0.8;
         (if $warmAuto then "load \(($warmAuto.loadSeconds // 0) * 1000 | round) ms including the open" else null end))

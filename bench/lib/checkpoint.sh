@@ -3,13 +3,15 @@
 #   prepare_checkpoint CKPT ROOT SIZE SHARDS   writes `ckpt synth --dtype bf16` to ROOT/SIZE-SHARDSshards once and
 #                                              reuses it while its stamp matches; sets DATA_DIR, DATA_FILES (the shards,
 #                                              in order) and TOTAL_BYTES (their sizes added up)
+#   prepare_tiny_checkpoint WRITER ROOT SHARDS  writes WRITER's (bench/tiny-shards.py) checkpoint of SHARDS tiny shards to
+#                                              ROOT/tiny-SHARDSshards once, sets the same variables
 #   copy_checkpoint DATA_DIR EXPORT            EXPORT made afresh, holding the shards and the index (for a tmpfs export:
 #                                              the emulated server then never waits for the local disk)
 # bench/run.sh, bench/torchsharp.sh, bench/server.sh and bench/selective.sh use the same folder and stamp, so each
 # reuses the checkpoint another wrote.
 
 prepare_checkpoint() {
-  local ckpt="$1" root="$2" size="$3" shards="$4" stamp expected count=0 file
+  local ckpt="$1" root="$2" size="$3" shards="$4" stamp expected count=0
   DATA_DIR="$root/${size}-${shards}shards"
   stamp="$DATA_DIR/.bench-stamp"
   expected="size=$size shards=$shards dtype=bf16"
@@ -25,10 +27,33 @@ prepare_checkpoint() {
   else
     log "reusing the checkpoint in $DATA_DIR"
   fi
+  list_checkpoint "$shards"
+}
+
+prepare_tiny_checkpoint() {
+  local writer="$1" root="$2" shards="$3" stamp expected
+  DATA_DIR="$root/tiny-${shards}shards"
+  stamp="$DATA_DIR/.bench-stamp"
+  expected="tiny shards=$shards"
+  if [[ ! -f "$stamp" || "$(cat -- "$stamp")" != "$expected" ]]; then
+    log "writing the tiny-shard checkpoint ($shards shards) to $DATA_DIR"
+    rm -rf -- "$DATA_DIR"
+    python3 "$writer" "$DATA_DIR" --shards "$shards" >&2
+    printf '%s\n' "$expected" >"$stamp"
+  else
+    log "reusing the checkpoint in $DATA_DIR"
+  fi
+  list_checkpoint "$shards"
+}
+
+# Sets DATA_FILES (DATA_DIR's shards, in order) and TOTAL_BYTES, and checks that there are $1 shards.
+list_checkpoint() {
+  local shards="$1" sizes
   mapfile -t DATA_FILES < <(find "$DATA_DIR" -maxdepth 1 -name '*.safetensors' | sort -V)
   ((${#DATA_FILES[@]} == shards)) || die "expected $shards shards in $DATA_DIR, found ${#DATA_FILES[@]}"
-  TOTAL_BYTES=0
-  for file in "${DATA_FILES[@]}"; do TOTAL_BYTES=$((TOTAL_BYTES + $(stat -c %s -- "$file"))); done
+  # One stat for all: a checkpoint can have hundreds of shards.
+  sizes="$(stat -c %s -- "${DATA_FILES[@]}")"
+  TOTAL_BYTES=$(($(paste -sd+ <<<"$sizes")))
 }
 
 copy_checkpoint() {
