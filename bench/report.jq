@@ -19,6 +19,7 @@ def contender_name:
   if . == "proxy" then "emulated link alone (one TCP stream through the proxy, no file system)"
   elif . == "fio" then "fio, direct reads, 16 × 4 MiB in flight per shard (the device's limit)"
   elif . == "memory" then "fresh memory: the checkpoint's bytes of new pages filled, one writer per shard (the memory's limit)"
+  elif . == "memory-anon" then "fresh anonymous memory: the same bytes of new anonymous pages, one writer per shard (eager's memory limit)"
   elif . == "cat" then "`cat` (1 sequential reader)"
   elif startswith("par-") then "plain parallel read, \(ltrimstr("par-")) readers"
   elif . == "vmtouch+lazy" then "`vmtouch -t` + `ckpt load --strategy lazy`"
