@@ -11,34 +11,32 @@
 # reuses the checkpoint another wrote.
 
 prepare_checkpoint() {
-  local ckpt="$1" root="$2" size="$3" shards="$4" stamp expected count=0
+  local ckpt="$1" root="$2" size="$3" shards="$4"
   DATA_DIR="$root/${size}-${shards}shards"
-  stamp="$DATA_DIR/.bench-stamp"
-  expected="size=$size shards=$shards dtype=bf16"
-  if [[ -d "$DATA_DIR" ]]; then
-    count="$(find "$DATA_DIR" -maxdepth 1 -name '*.safetensors' | wc -l)"
-  fi
-  # The stamp is written after synth finishes: without it (or with another) the folder is incomplete or another one.
-  if [[ ! -f "$stamp" || "$(cat -- "$stamp")" != "$expected" || "$count" != "$shards" ]]; then
-    log "writing the synthetic checkpoint ($size, $shards shards) to $DATA_DIR"
-    rm -rf -- "$DATA_DIR"
-    "$ckpt" synth "$DATA_DIR" --size "$size" --shards "$shards" --dtype bf16 >&2
-    printf '%s\n' "$expected" >"$stamp"
-  else
-    log "reusing the checkpoint in $DATA_DIR"
-  fi
-  list_checkpoint "$shards"
+  write_once "size=$size shards=$shards dtype=bf16" "$shards" "the synthetic checkpoint ($size, $shards shards)" \
+    "$ckpt" synth "$DATA_DIR" --size "$size" --shards "$shards" --dtype bf16
 }
 
 prepare_tiny_checkpoint() {
-  local writer="$1" root="$2" shards="$3" stamp expected
+  local writer="$1" root="$2" shards="$3"
   DATA_DIR="$root/tiny-${shards}shards"
-  stamp="$DATA_DIR/.bench-stamp"
-  expected="tiny shards=$shards"
-  if [[ ! -f "$stamp" || "$(cat -- "$stamp")" != "$expected" ]]; then
-    log "writing the tiny-shard checkpoint ($shards shards) to $DATA_DIR"
+  write_once "tiny shards=$shards" "$shards" "the tiny-shard checkpoint ($shards shards)" \
+    python3 "$writer" "$DATA_DIR" --shards "$shards"
+}
+
+# write_once STAMP SHARDS WHAT COMMAND...: runs COMMAND (which writes DATA_DIR) unless DATA_DIR holds SHARDS shards and
+# a stamp file saying STAMP, then stamps it and lists it (list_checkpoint).
+write_once() {
+  local expected="$1" shards="$2" what="$3" stamp="$DATA_DIR/.bench-stamp" count=0
+  shift 3
+  if [[ -d "$DATA_DIR" ]]; then
+    count="$(find "$DATA_DIR" -maxdepth 1 -name '*.safetensors' | wc -l)"
+  fi
+  # The stamp is written after the writer finishes: without it (or with another) the folder is incomplete or another one.
+  if [[ ! -f "$stamp" || "$(cat -- "$stamp")" != "$expected" || "$count" != "$shards" ]]; then
+    log "writing $what to $DATA_DIR"
     rm -rf -- "$DATA_DIR"
-    python3 "$writer" "$DATA_DIR" --shards "$shards" >&2
+    "$@" >&2
     printf '%s\n' "$expected" >"$stamp"
   else
     log "reusing the checkpoint in $DATA_DIR"
