@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Checkpoints.Format;
+using Checkpoints.Loading.Access;
 using Checkpoints.Loading.Session;
 using Checkpoints.Selection;
 using Checkpoints.Units;
@@ -15,9 +16,6 @@ public sealed class Tensor
 {
     /// <summary>Copies and conversions go through spans of at most this many bytes (a multiple of every element size).</summary>
     private const int SliceBytes = 1 << 30;
-
-    /// <summary>A strided slice is gathered through spans of the file of at most this many bytes (one or more rows each).</summary>
-    private const long GatherSpanBytes = 64L << 20;
 
     private readonly IShardBytes _bytes;
     private readonly long[] _shape;
@@ -138,8 +136,9 @@ public sealed class Tensor
         {
             var piece = start / selected.PieceBytes;
             var within = start % selected.PieceBytes;
-            var copied = selected.GapsAreRead && selected.Stride <= GatherSpanBytes
-                ? CopyPiecesThroughOneSpan(selected, piece, within, destination)
+            // Pieces whose gaps the load reads anyway are gathered many rows at a time; wide apart, each is asked for alone.
+            var copied = selected.GapsAreRead && selected.Stride <= ShardData.GatherSpanBytes
+                ? _bytes.Gather(ShardIndex, selected, start, destination)
                 : CopyPiece(selected, piece, within, destination);
             destination = destination[copied..];
             start += copied;
@@ -152,30 +151,6 @@ public sealed class Tensor
         var count = (int)Math.Min(destination.Length, selected.PieceBytes - within);
         _bytes.CopyTo(ShardIndex, selected.FileOffset + (piece * selected.Stride) + within, destination[..count]);
         return count;
-    }
-
-    /// <summary>
-    /// As many pieces as fit <see cref="GatherSpanBytes"/> of the file, copied out of one span that covers them and the
-    /// gaps between (which the load reads anyway): one request to the shard's data instead of one per row, each of
-    /// which may check the file on the read pool.
-    /// </summary>
-    private int CopyPiecesThroughOneSpan(SliceGeometry selected, long piece, long within, Span<byte> destination)
-    {
-        var needed = (within + destination.Length + selected.PieceBytes - 1) / selected.PieceBytes;
-        var pieces = (int)Math.Min(Math.Min(GatherSpanBytes / selected.Stride, selected.Pieces - piece), needed);
-        var first = selected.FileOffset + (piece * selected.Stride);
-        var covered = ((pieces - 1) * selected.Stride) + selected.PieceBytes;
-        var span = _bytes.GetSpan(ShardIndex, first, (int)covered);
-        var copied = 0;
-        for (var i = 0; i < pieces && copied < destination.Length; i++)
-        {
-            var from = (i * selected.Stride) + (i == 0 ? within : 0);
-            var count = (int)Math.Min(destination.Length - copied, selected.PieceBytes - (i == 0 ? within : 0));
-            span.Slice((int)from, count).CopyTo(destination[copied..]);
-            copied += count;
-        }
-
-        return copied;
     }
 
     /// <summary>A copy of the selected slice's elements as <typeparamref name="T"/>, which must have the dtype's element size.</summary>

@@ -46,6 +46,20 @@ internal sealed class SliceGeometry
     /// <summary>Whether the slice is one run of bytes (a whole tensor, rows, or an empty slice).</summary>
     public bool IsContiguous => Pieces <= 1;
 
+    /// <summary>
+    /// The pieces a copy of the slice's bytes [<paramref name="start"/>, + <paramref name="length"/>) touches, as many
+    /// as lie within <paramref name="spanBytes"/> of the file (at least one, whose stride must fit it).
+    /// </summary>
+    public (long First, int Count) PiecesOf(long start, long length, long spanBytes)
+    {
+        var first = start / PieceBytes;
+        var needed = ((start % PieceBytes) + length + PieceBytes - 1) / PieceBytes;
+        return (first, (int)Math.Min(Math.Min(spanBytes / Stride, Pieces - first), needed));
+    }
+
+    /// <summary>The file's bytes from the start of piece <paramref name="first"/> to the end of <paramref name="count"/> pieces on: the pieces and the gaps between.</summary>
+    public ByteRange Covering(long first, long count) => new(FileOffset + (first * Stride), ((count - 1) * Stride) + PieceBytes);
+
     /// <summary>The slice <paramref name="slice"/> of <paramref name="tensor"/>, whose data starts at <paramref name="fileOffset"/>.</summary>
     /// <param name="tensor">The tensor.</param>
     /// <param name="fileOffset">Where its data starts in its file.</param>

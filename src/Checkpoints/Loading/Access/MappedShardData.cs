@@ -5,6 +5,7 @@ using Checkpoints.Format;
 using Checkpoints.Interop;
 using Checkpoints.Loading.Planning;
 using Checkpoints.Loading.Reading;
+using Checkpoints.Selection;
 using Checkpoints.Storage.Cache;
 using Checkpoints.Units;
 
@@ -28,6 +29,7 @@ internal sealed unsafe class MappedShardData : ShardData
     private readonly MemoryMappedFile? _windowsFile;
     private readonly MemoryMappedViewAccessor? _windowsView;
     private MapPopulation? _population;
+    private StridedReads? _stridedReads;
     private int _disposed;
 
     private MappedShardData(string path, FileIdentity opened, byte* address, MemoryMappedFile? windowsFile, MemoryMappedViewAccessor? windowsView)
@@ -98,6 +100,7 @@ internal sealed unsafe class MappedShardData : ShardData
     {
         // Before any span is handed out: the consumer takes the map only after this returns.
         _population = new MapPopulation(header, _opened, (nint)_base, settings, segments);
+        _stridedReads = new StridedReads(_path, _opened, settings);
         return this;
     }
 
@@ -133,6 +136,19 @@ internal sealed unsafe class MappedShardData : ShardData
             AdviseWholePages(offset, destination.Length, Libc.MadvDontNeed);
         }
     }
+
+    /// <summary>
+    /// A guarded map gathers strided slices by reads (<see cref="StridedReads"/>): mapping the span that covers the
+    /// pieces would map every page of the gaps too. An unguarded map copies from the map as any span.
+    /// </summary>
+    public override int Gather(SliceGeometry slice, long start, Span<byte> destination)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return _stridedReads is { } reads ? reads.Gather(slice, start, destination) : base.Gather(slice, start, destination);
+    }
+
+    /// <summary>Lets go of the descriptor strided reads hold; the map stays.</summary>
+    public override void Park() => _stridedReads?.Park();
 
     /// <summary>
     /// Pages the range out of this process and out of the page cache (<c>MADV_PAGEOUT</c>). Pages the consumer has read
@@ -184,6 +200,8 @@ internal sealed unsafe class MappedShardData : ShardData
         {
             _ = Libc.MUnmap((nint)_base, (nuint)_opened.Length);
         }
+
+        _stridedReads?.Dispose();
     }
 
     /// <summary>Maps the handle that was just checked (so the file mapped is the one checked); the mapping keeps the file, the handle may close.</summary>

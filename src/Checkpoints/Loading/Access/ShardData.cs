@@ -1,3 +1,5 @@
+using Checkpoints.Selection;
+
 namespace Checkpoints.Loading.Access;
 
 /// <summary>
@@ -6,6 +8,9 @@ namespace Checkpoints.Loading.Access;
 /// </summary>
 internal abstract class ShardData : IDisposable
 {
+    /// <summary>A strided slice is gathered through spans of the file of at most this many bytes (one or more rows each).</summary>
+    public const long GatherSpanBytes = 64L << 20;
+
     public abstract long Length { get; }
 
     /// <summary>The bytes [<paramref name="offset"/>, offset + length) of the file. Bounds are the caller's duty.</summary>
@@ -16,6 +21,30 @@ internal abstract class ShardData : IDisposable
     /// Bounds are the caller's duty.
     /// </summary>
     public virtual void CopyTo(long offset, Span<byte> destination) => GetSpan(offset, destination.Length).CopyTo(destination);
+
+    /// <summary>
+    /// Copies the bytes of <paramref name="slice"/> (a slice of one run per row, whose gaps the load reads) from its byte
+    /// <paramref name="start"/>, in its own row-major order, into <paramref name="destination"/>: as many pieces as lie
+    /// within <see cref="GatherSpanBytes"/> of the file (<see cref="SliceGeometry.PiecesOf"/>). Returns the bytes copied.
+    /// By default the pieces are copied out of one span that covers them: one request for many rows, not one per row.
+    /// </summary>
+    public virtual int Gather(SliceGeometry slice, long start, Span<byte> destination)
+    {
+        var (first, count) = slice.PiecesOf(start, destination.Length, GatherSpanBytes);
+        var covered = slice.Covering(first, count);
+        var span = GetSpan(covered.Start, (int)covered.Length);
+        var within = start % slice.PieceBytes;
+        var copied = 0;
+        for (var i = 0; i < count && copied < destination.Length; i++)
+        {
+            var from = (i * slice.Stride) + (i == 0 ? within : 0);
+            var length = (int)Math.Min(destination.Length - copied, slice.PieceBytes - (i == 0 ? within : 0));
+            span.Slice((int)from, length).CopyTo(destination[copied..]);
+            copied += length;
+        }
+
+        return copied;
+    }
 
     /// <summary>Whether the byte at <paramref name="offset"/> sits at an address that is a multiple of <paramref name="alignment"/>.</summary>
     public abstract bool IsAligned(long offset, int alignment);

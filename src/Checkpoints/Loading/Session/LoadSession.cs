@@ -5,6 +5,7 @@ using Checkpoints.Loading.Planning;
 using Checkpoints.Loading.Prefetch;
 using Checkpoints.Loading.Reading;
 using Checkpoints.Loading.Telemetry;
+using Checkpoints.Selection;
 using Checkpoints.Storage.FileSystems;
 using Checkpoints.Storage.Locks;
 using Microsoft.Extensions.Logging;
@@ -131,6 +132,19 @@ internal sealed class LoadSession : IShardBytes, IDisposable, IAsyncDisposable
         {
             LoadTelemetry.LoadedBytes.Add(destination.Length, _shardTags[shard]);
         }
+    }
+
+    public int Gather(int shard, SliceGeometry slice, long start, Span<byte> destination)
+    {
+        var (first, count) = slice.PiecesOf(start, destination.Length, Access.ShardData.GatherSpanBytes);
+        var covered = slice.Covering(first, count);
+        var copied = ShardData(shard, covered.Start, covered.Length).Gather(slice, start, destination);
+        if (LoadTelemetry.LoadedBytes.Enabled)
+        {
+            LoadTelemetry.LoadedBytes.Add(copied, _shardTags[shard]);
+        }
+
+        return copied;
     }
 
     public bool IsAligned(int shard, long fileOffset, int alignment) =>
