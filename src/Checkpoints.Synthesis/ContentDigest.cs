@@ -61,7 +61,11 @@ public static class ContentDigest
         return tensor.SelectedByteLength;
     }
 
-    private const int GatherBytes = 64 << 20;
+    /// <summary>
+    /// Small: the buffer is new memory of this process, whose first touches cost most of a copy on some machines (a
+    /// VM's fresh pages); four ranks on a node pay that four times. A few megabytes already make each gather long.
+    /// </summary>
+    private const int GatherBytes = 4 << 20;
 
     /// <summary>
     /// Runs the digest once over a small buffer, so that a timed load that follows does not count compiling the digest:
