@@ -9,6 +9,7 @@
 #   netfs.sh down MOUNTPOINT
 #   netfs.sh run  EXPORT MOUNTPOINT [options as for up] -- CMD [ARGS...]
 #   netfs.sh stats MOUNTPOINT     # the bytes the mount's proxy carried so far, as JSON (bytesServerToClient, ...)
+#   netfs.sh pin MOUNTPOINT CPUS  # run the mount's sshfs, proxy, socat and sftp-servers on CPUS only (taskset list, e.g. 1)
 #
 # Environment: NETFS_STATE_DIR (default /run/netfs) holds one state file and the logs per mount;
 # NETFS_SKIP_BUILD=1 skips `dotnet build`. Needs root (apt-get, FUSE mounts of root's sftp-server).
@@ -29,7 +30,7 @@ die() {
 }
 
 usage() {
-  sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -280,6 +281,24 @@ cmd_stats() {
   die "the proxy of $mountpoint ($PROXY_PID) wrote no statistics to $STATS_FILE within 5 s; see $LOG_DIR/proxy.log"
 }
 
+# Confines every process of the emulated network behind a mount (the sshfs client, the proxy, socat and the sftp-servers
+# it forked) to CPUS, threads included: with the loader on the other CPUs, the machine stands for a node whose network
+# and storage server do not take its cores.
+cmd_pin() {
+  (($# == 2)) || usage
+  local mountpoint state cpus="$2" SOCAT_PID="" PROXY_PID="" SSHFS_PID="" pid
+  [[ "$cpus" =~ ^[0-9]+([,-][0-9]+)*$ ]] || die "'$cpus' is not a CPU list (such as 1, or 0-1,3)"
+  mountpoint="$(realpath -m -- "$1")"
+  state="$(state_file_for "$mountpoint")"
+  [[ -f "$state" ]] || die "$mountpoint was not mounted by netfs.sh (no $state)"
+  # shellcheck disable=SC1090 # written by `record` with %q quoting
+  source "$state"
+  for pid in "$SSHFS_PID" "$PROXY_PID" $(pgrep -g "$SOCAT_PID"); do
+    [[ -n "$pid" ]] || continue
+    taskset -a -p -c "$cpus" "$pid" >/dev/null || die "could not pin process $pid of $mountpoint to CPUs $cpus"
+  done
+}
+
 # The "sequence" number of a snapshot (a file, or standard input), without needing jq.
 stats_sequence() { sed -n 's/.*"sequence":\([0-9][0-9]*\).*/\1/p' "$@" | head -n1 | grep . || echo 0; }
 
@@ -314,6 +333,7 @@ main() {
     down) cmd_down "$@" ;;
     run) cmd_run "$@" ;;
     stats) cmd_stats "$@" ;;
+    pin) cmd_pin "$@" ;;
     -h | --help | help) usage ;;
     *) usage ;;
   esac

@@ -21,6 +21,9 @@ def short($work): if . == null or $work == null then . else split($work + "/") |
 "- checkpoint: `ckpt synth --dtype bf16`, \(.config.size) in \(.config.shards) shards, \($checkpoint | mib) MiB of files",
 "- machine: \(.machine); commit `\(.commit)`; \(.date)\(if .complete then "" else " (INCOMPLETE: interrupted or still running)" end)",
 "- command: `sudo \(.command)`",
+(if .config.emulator_cpus then
+  "- CPUs: every mount's sshfs, proxy, socat and sftp-servers on CPU(s) \(.config.emulator_cpus), the ranks on \(.config.rank_cpus) (`--emulator-cpus`): a node whose network does not take its cores"
+else empty end),
 (if .config.selection_available then empty else
   "",
   "**This ckpt had no `--tp-size`/`--pp-size`: every process loaded the whole checkpoint.** The numbers show the",

@@ -80,7 +80,8 @@ def goal($what; $value; $limit): {what: $what, value: $value, limit: $limit, met
     config: {
       size: $size, shards: $shards, rtt: $rtt, runs: $runs_wanted, scenarios: ($scenarios | split(",")),
       checkpoint_bytes: $checkpointBytes, selection_available: ($selection == 1), settle_seconds: $settle, ckpt: $ckpt,
-      work: $work
+      work: $work, emulator_cpus: (if $emulatorCpus == "" then null else $emulatorCpus end),
+      rank_cpus: (if $rankCpus == "" then null else $rankCpus end)
     },
     full: $full,
     cases: ($cases | sort_by({"full": 0, "pp": 1, "pp-alone": 2, "tp": 3, "2x2-selection": 4, "2x2-global": 5}[.case] // 9)),

@@ -3,7 +3,7 @@
 # long its ranks take, against one process loading everything; every run cold.
 #
 #   bench/selective.sh [--size 4GiB] [--shards 4] [--runs 3] [--rtt 2ms] [--scenarios full,pp,tp,2x2]
-#                      [--out DIR] [--settle SECONDS] [--ckpt PATH]
+#                      [--out DIR] [--settle SECONDS] [--ckpt PATH] [--emulator-cpus LIST]
 #   bench/selective.sh --report-only [DIR]   # rewrite DIR/SELECTIVE-BENCHMARKS.md from DIR/selective-benchmarks.json
 #
 # The checkpoint (ckpt synth, BF16, Llama-shaped, shared with bench/run.sh) is copied to tmpfs and that export mounted
@@ -22,6 +22,9 @@
 # Before each run the page cache is dropped and --settle seconds waited (bench/lib/cold.sh); the scenarios rotate
 # from run to run. A ckpt whose load has no --tp-size/--pp-size is measured without them (every process loads
 # everything), with a warning. --ckpt PATH runs that ckpt instead of publishing one (scripts/publish-ckpt.sh).
+# --emulator-cpus LIST (taskset syntax, e.g. 1) runs every mount's sshfs, proxy, socat and sftp-servers on those CPUs
+# and the ranks on the others (bench/netfs.sh pin): a node whose network and storage server do not take its cores, as
+# on real machines, where here the emulated network otherwise shares both cores with the ranks it serves.
 # Results: OUT/selective-benchmarks.json (every run) and OUT/SELECTIVE-BENCHMARKS.md (default OUT: docs/).
 # Needs root (page cache drops, FUSE mounts). Waits while /tmp/ckpt-bench.lock exists, and holds it while measuring.
 set -euo pipefail
@@ -55,7 +58,7 @@ source "$BENCH_DIR/lib/lock.sh"
 
 # ---------------------------------------------------------------------------------------------- options
 size=4GiB shards=4 runs=3 rtt=2ms scenarios="$(IFS=,; echo "${ALL_SCENARIOS[*]}")" out_dir="$REPO_ROOT/docs" settle=""
-ckpt_path="" report_only=""
+ckpt_path="" report_only="" emulator_cpus="" RANK_CPUS=""
 while (($# > 0)); do
   case "$1" in
     --size) require_value "$@"; size="$2"; shift 2 ;;
@@ -66,12 +69,13 @@ while (($# > 0)); do
     --out) require_value "$@"; out_dir="$2"; shift 2 ;;
     --settle) require_value "$@"; settle="$2"; shift 2 ;;
     --ckpt) require_value "$@"; ckpt_path="$2"; shift 2 ;;
+    --emulator-cpus) require_value "$@"; emulator_cpus="$2"; shift 2 ;;
     --report-only)
       report_only="$REPO_ROOT/docs"
       if [[ -n "${2:-}" && "${2:0:1}" != - ]]; then report_only="$2"; shift; fi
       shift
       ;;
-    -h | --help) print_usage 2 25; exit 0 ;;
+    -h | --help) print_usage 2 28; exit 0 ;;
     *) usage_error "unknown option '$1'" ;;
   esac
 done
@@ -85,6 +89,23 @@ IFS=, read -r -a SCENARIOS <<<"$scenarios"
 for scenario in "${SCENARIOS[@]}"; do
   [[ " ${ALL_SCENARIOS[*]} " == *" $scenario "* ]] || usage_error "unknown scenario '$scenario' (full, pp, tp, 2x2)"
 done
+# The CPUs of a taskset list (1, or 0-2,5), one per line.
+expand_cpus() {
+  local part parts
+  IFS=, read -r -a parts <<<"$1"
+  for part in "${parts[@]}"; do
+    if [[ "$part" == *-* ]]; then seq "${part%-*}" "${part#*-}"; else echo "$part"; fi
+  done
+}
+if [[ -n "$emulator_cpus" ]]; then
+  [[ "$emulator_cpus" =~ ^[0-9]+([,-][0-9]+)*$ ]] || usage_error "--emulator-cpus '$emulator_cpus' is not a CPU list (such as 1, or 0-1,3)"
+  online="$(expand_cpus "$(cat /sys/devices/system/cpu/online)")"
+  for cpu in $(expand_cpus "$emulator_cpus"); do
+    grep -qx "$cpu" <<<"$online" || usage_error "--emulator-cpus $emulator_cpus: CPU $cpu is not online (online: $(cat /sys/devices/system/cpu/online))"
+  done
+  RANK_CPUS="$(grep -vxF -f <(expand_cpus "$emulator_cpus") <<<"$online" | paste -sd, -)" || true
+  [[ -n "$RANK_CPUS" ]] || usage_error "--emulator-cpus $emulator_cpus leaves no CPU for the ranks"
+fi
 if [[ -n "$ckpt_path" ]]; then
   [[ -f "$ckpt_path" && -x "$ckpt_path" ]] || usage_error "--ckpt $ckpt_path is not an executable file"
   ckpt_path="$(realpath -- "$ckpt_path")"
@@ -103,6 +124,7 @@ summarize() {
     --arg size "$size" --argjson shards "$shards" --arg rtt "$rtt" --argjson runs_wanted "$runs" \
     --argjson checkpointBytes "$TOTAL_BYTES" --argjson selection "$HAS_SELECTION" --argjson settle "$SETTLE_SECONDS" \
     --arg ckpt "$CKPT" --arg work "$WORK" --argjson complete "$COMPLETE" --arg scenarios "$scenarios" \
+    --arg emulatorCpus "$emulator_cpus" --arg rankCpus "$RANK_CPUS" \
     -f "$BENCH_DIR/selective-summary.jq" "$1"
 }
 
@@ -114,7 +136,7 @@ if [[ -n "$report_only" ]]; then
     size=\(.config.size) shards=\(.config.shards) rtt=\(.config.rtt) runs=\(.config.runs)
     scenarios=\(.config.scenarios | join(",")) TOTAL_BYTES=\(.config.checkpoint_bytes)
     HAS_SELECTION=\(if .config.selection_available then 1 else 0 end) SETTLE_SECONDS=\(.config.settle_seconds)
-    CKPT=\(.config.ckpt)"' "$json")"
+    CKPT=\(.config.ckpt) emulator_cpus=\(.config.emulator_cpus // "") RANK_CPUS=\(.config.rank_cpus // "")"' "$json")"
   jq -c '.runs[]' "$json" >"$json.runs"
   summarize "$json.runs" >"$json.tmp"
   rm -f -- "$json.runs"
@@ -227,7 +249,9 @@ launch_rank() {
     }' >"$dir/meta.json"
   # Nodes do not share a lock folder (each has its own /tmp); ckpt makes the last level itself. The ranks are given as
   # flags: torchrun's variables, which ckpt reads when they are not, must not leak in from the caller's shell.
-  start_group "$dir/worker.out" "$dir/worker.err" \
+  local pin=()
+  [[ -z "$RANK_CPUS" ]] || pin=(taskset -c "$RANK_CPUS")
+  start_group "$dir/worker.out" "$dir/worker.err" "${pin[@]}" \
     env -u RANK -u WORLD_SIZE -u LOCAL_RANK -u LOCAL_WORLD_SIZE "CKPT_LOCK_DIR=$LOCK_ROOT/node-$node" \
     bash -c "$WORKER" worker "$dir" "${prefetch[@]}" --load "${load[@]}"
   RANK_PIDS+=("$STARTED_PID")
@@ -393,7 +417,11 @@ main() {
   log "copying the checkpoint to $SHM_EXPORT (tmpfs export) and mounting it $nodes_needed time(s) at $rtt"
   copy_checkpoint "$DATA_DIR" "$SHM_EXPORT"
   mkdir -p -- "$LOCK_ROOT"
-  for ((node = 0; node < nodes_needed; node++)); do netfs_up "$SHM_EXPORT" "$MOUNT_PREFIX$node" --rtt "$rtt"; done
+  for ((node = 0; node < nodes_needed; node++)); do
+    netfs_up "$SHM_EXPORT" "$MOUNT_PREFIX$node" --rtt "$rtt"
+    [[ -z "$emulator_cpus" ]] || "$NETFS" pin "$MOUNT_PREFIX$node" "$emulator_cpus"
+  done
+  [[ -z "$emulator_cpus" ]] || log "the emulated network runs on CPU(s) $emulator_cpus, the ranks on $RANK_CPUS"
 
   RUN_STAMP="$(date +%Y%m%d-%H%M%S)" DATE="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   RUNS_FILE="$WORK/selective-runs/$RUN_STAMP.jsonl"
