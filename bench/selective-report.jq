@@ -5,6 +5,8 @@ def s: if . == null then "-" else "\(r2) s" end;
 def x: if . == null then "-" else "\(r2)x" end;
 def judged($limit): if . == null then "-" else "\(x) (<= \($limit)x, \(if . <= $limit then "met" else "missed" end))" end;
 def case($name): .cases[] | select(.case == $name);
+# Whether the run measured scenario $name (its section is left out otherwise).
+def ran($name): .config.scenarios | index($name) != null;
 # Commands name the script's work folder (bench/out) by its absolute path: shown relative to the repository.
 def short($work): if . == null or $work == null then . else split($work + "/") | join("bench/out/") end;
 .full as $full
@@ -48,6 +50,7 @@ end),
 "|---|---|---|---|---|",
 (case("full") | "| \($full.load_seconds | s) | \($full.wall_seconds | s) | \($full.selected_bytes | mib) | \(.storage_bytes | mib) | \(.storage_bytes / $checkpoint | x) |"),
 "",
+(if ran("pp") then
 "## pp: four nodes, one pipeline stage each (`--pp-size 4 --pp-rank i` on mount i, all at once)",
 "",
 "| node = stage | selected MiB | planned reads MiB | fetched MiB | fetched / selected (goal <= 1.1) | load | load / T_full (goal <= 0.35) | done | done / T_full |",
@@ -56,13 +59,17 @@ end),
 "",
 "At once, the four emulated nodes share this machine's two cores with four proxies, four sshfs clients and four",
 "sftp-servers: the times above are the machine's, not a node's. Alone, each stage on its node with the machine to itself:",
-"",
+""
+else empty end),
+(if ran("pp-alone") then
 "## pp-alone: the same four stages one after another, each cold and alone on its node",
 "",
 "| node = stage | selected MiB | planned reads MiB | fetched MiB | fetched / selected (goal <= 1.1) | load | load / T_full (goal <= 0.35) | done | done / T_full |",
 "|---|---|---|---|---|---|---|---|---|",
 (case("pp-alone") | .nodes[] | "| \(.node) | \(.selected_bytes | mib) | \(.planned_read_bytes | mib) | \(.storage_bytes | mib) | \(.fetched_over_selected | judged(1.1)) | \(.load_seconds | s) | \(.load_over_full | judged(0.35)) | \(.wall_seconds | s) | \(.wall_over_full | x) |"),
-"",
+""
+else empty end),
+(if ran("tp") then
 "## tp: four ranks on one node (`--tp-size 4 --tp-rank r --rank r --world-size 4`, all at once)",
 "",
 "| rank | selected MiB | load | done |",
@@ -70,7 +77,9 @@ end),
 (case("tp") | .processes[] | "| \(.global_rank) | \(.selected_bytes | mib) | \(.load_seconds | s) | \(.wall_seconds | s) |"),
 (case("tp") | "",
   "The node fetched \(.storage_bytes | mib) MiB: \(.fetched_over_checkpoint | judged(1.1)) the checkpoint's bytes; the last rank was done after \(.wall_seconds | s), \(.wall_over_full | judged(1.1)) T_full's \($full.wall_seconds | s)."),
-"",
+""
+else empty end),
+(if ran("2x2") then
 "## 2x2: TP 2 within a node, PP 2 across two nodes (global rank g = pp * 2 + tp, node = pp)",
 "",
 "*selection*: each rank loads its selection, the node's two ranks sharing the prefetch (`--rank tp --world-size 2`).",
@@ -88,7 +97,8 @@ end),
 (.cases[] | select(.scenario == "2x2") | . as $c | .nodes[] | . as $n
   | "| \($c.setup) | \(.node) | \(.ranks | map(tostring) | join(", ")) | \(.selected_bytes | mib) | \(.selected_outside_global_share_bytes | mib) | \(.prefetched_bytes | mib) | \(.storage_bytes | mib) | \(.fetched_beyond_prefetch_bytes | mib) | \(.fetched_over_selected | x) | "
     + "\([$c.processes[] | select(.node == $n.node) | .load_seconds | s] | join(", ")) | \(.wall_seconds | s) | \(.wall_over_full | x) |"),
-"",
+""
+else empty end),
 "## Commands (node i's mount is bench/out/mnt-selective-i)",
 "",
 (.config.work as $w | .cases[] | .case as $c | .processes[]
