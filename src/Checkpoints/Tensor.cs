@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Checkpoints.Format;
-using Checkpoints.Loading.Access;
 using Checkpoints.Loading.Session;
 using Checkpoints.Selection;
 using Checkpoints.Units;
@@ -137,7 +136,7 @@ public sealed class Tensor
             var piece = start / selected.PieceBytes;
             var within = start % selected.PieceBytes;
             // Pieces whose gaps the load reads anyway are gathered many rows at a time; wide apart, each is asked for alone.
-            var copied = selected.GapsAreRead && selected.Stride <= ShardData.GatherSpanBytes
+            var copied = selected.IsGathered
                 ? _bytes.Gather(ShardIndex, selected, start, destination)
                 : CopyPiece(selected, piece, within, destination);
             destination = destination[copied..];

@@ -61,9 +61,11 @@ internal sealed class ResolvedSelection
         var perShard = new ShardSelection[shards.Count];
         for (var shard = 0; shard < shards.Count; shard++)
         {
-            var pieces = byShard[shard].OrderBy(static geometry => geometry.FileOffset).SelectMany(static geometry => geometry.Ranges()).ToArray();
+            var ordered = byShard[shard].OrderBy(static geometry => geometry.FileOffset).ToArray();
+            var pieces = ordered.SelectMany(static geometry => geometry.Ranges()).ToArray();
+            var mapped = ordered.Where(static geometry => !geometry.IsGathered).SelectMany(static geometry => geometry.Ranges()).ToArray();
             perShard[shard] = new ShardSelection(shards[shard].FileLength, byShard[shard].Sum(static geometry => geometry.ByteLength), pieces,
-                coalescing.Reads(pieces, shards[shard].FileLength));
+                coalescing.Reads(pieces, shards[shard].FileLength), mapped);
         }
 
         return new ResolvedSelection(selection, geometries, perShard);

@@ -3,10 +3,11 @@ namespace Checkpoints.Selection;
 /// <summary>What a selection needs of one shard: the bytes selected, and the ranges the loader reads to get them.</summary>
 internal sealed class ShardSelection
 {
-    public ShardSelection(long fileLength, long selectedBytes, IReadOnlyList<ByteRange> pieces, IReadOnlyList<ByteRange> reads)
+    public ShardSelection(long fileLength, long selectedBytes, IReadOnlyList<ByteRange> pieces, IReadOnlyList<ByteRange> reads, IReadOnlyList<ByteRange>? mappedPieces = null)
     {
         FileLength = fileLength;
         Pieces = pieces;
+        MappedPieces = mappedPieces ?? pieces;
         SelectedBytes = selectedBytes;
         Reads = reads;
         ReadBytes = reads.Sum(static range => range.Length);
@@ -22,6 +23,12 @@ internal sealed class ShardSelection
     /// read through. Empty for a shard read whole because every tensor of it is selected whole.
     /// </summary>
     public IReadOnlyList<ByteRange> Pieces { get; }
+
+    /// <summary>
+    /// <see cref="Pieces"/> but the spans of slices gathered many rows at a time (<see cref="SliceGeometry.IsGathered"/>):
+    /// what a guarded map populates, since it gathers those slices by reads rather than through the map.
+    /// </summary>
+    public IReadOnlyList<ByteRange> MappedPieces { get; }
 
     /// <summary>
     /// What is read, sorted and apart: the selected ranges with small gaps between them read through, or the whole file

@@ -10,6 +10,9 @@ namespace Checkpoints.Selection;
 /// </summary>
 internal sealed class SliceGeometry
 {
+    /// <summary>A strided slice is gathered through spans of the file of at most this many bytes (one or more rows each).</summary>
+    public const long GatherSpanBytes = 64L << 20;
+
     private SliceGeometry(TensorSlice slice, long[] shape, long fileOffset, long pieceBytes, long stride, long pieces, long readThroughGap)
     {
         GapsAreRead = pieces > 1 && stride - pieceBytes <= readThroughGap;
@@ -47,14 +50,20 @@ internal sealed class SliceGeometry
     public bool IsContiguous => Pieces <= 1;
 
     /// <summary>
-    /// The pieces a copy of the slice's bytes [<paramref name="start"/>, + <paramref name="length"/>) touches, as many
-    /// as lie within <paramref name="spanBytes"/> of the file (at least one, whose stride must fit it).
+    /// Whether the slice is gathered many rows at a time, through spans of the file that cover them (its gaps are read,
+    /// and a row fits <see cref="GatherSpanBytes"/>), rather than asked for row by row.
     /// </summary>
-    public (long First, int Count) PiecesOf(long start, long length, long spanBytes)
+    public bool IsGathered => GapsAreRead && Stride <= GatherSpanBytes;
+
+    /// <summary>
+    /// The pieces one gather of the slice's bytes [<paramref name="start"/>, + <paramref name="length"/>) takes: those
+    /// it touches, as many as lie within <see cref="GatherSpanBytes"/> of the file (at least one: see <see cref="IsGathered"/>).
+    /// </summary>
+    public (long First, int Count) PiecesOf(long start, long length)
     {
         var first = start / PieceBytes;
         var needed = ((start % PieceBytes) + length + PieceBytes - 1) / PieceBytes;
-        return (first, (int)Math.Min(Math.Min(spanBytes / Stride, Pieces - first), needed));
+        return (first, (int)Math.Min(Math.Min(GatherSpanBytes / Stride, Pieces - first), needed));
     }
 
     /// <summary>The file's bytes from the start of piece <paramref name="first"/> to the end of <paramref name="count"/> pieces on: the pieces and the gaps between.</summary>

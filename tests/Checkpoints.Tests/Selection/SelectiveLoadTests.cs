@@ -148,6 +148,28 @@ public sealed class SelectiveLoadTests
     }
 
     [Fact]
+    public void ColumnCutsGatheredByReads_StayOutOfWhatAGuardedMapPopulates_TheirRowsDoNot()
+    {
+        using var directory = new TempDirectory();
+        SyntheticCheckpoint.Write(directory.Path, 6L << 20, 1, DType.BF16);
+        var shard = Checkpoint.PlanLoad(directory.Path, new LoadOptions { Selection = TensorSelection.TensorParallel(1, 4), CoalesceGapBytes = 4096 }).Shards[0];
+        using var checkpoint = Checkpoint.Open(directory.Path, new LoadOptions { Strategy = LoadStrategy.Lazy, Selection = TensorSelection.TensorParallel(1, 4), CoalesceGapBytes = 4096 });
+        var selection = shard.Selection;
+        static bool Overlaps(ByteRange range, Tensor tensor) => range.Start < tensor.FileOffset + tensor.ByteLength && tensor.FileOffset < range.End;
+
+        var cuts = checkpoint.Tensors.Where(static tensor => tensor is { IsSelected: true, IsSelectedContiguous: false }).ToList();
+        Assert.NotEmpty(cuts);
+        Assert.All(cuts, cut =>
+        {
+            Assert.Contains(selection.Pieces, piece => Overlaps(piece, cut));
+            Assert.DoesNotContain(selection.MappedPieces, piece => Overlaps(piece, cut));
+        });
+        var rows = checkpoint.Tensors.Where(static tensor => tensor is { IsSelected: true, IsSelectedContiguous: true }).ToList();
+        Assert.All(rows, row => Assert.Contains(selection.MappedPieces, piece => Overlaps(piece, row)));
+        Assert.Equal(selection.Pieces.Where(piece => !cuts.Exists(cut => Overlaps(piece, cut))), selection.MappedPieces);
+    }
+
+    [Fact]
     public void Residency_IsJudgedOnTheSelectedRanges_NotTheWholeShard()
     {
         using var directory = new TempDirectory();

@@ -8,9 +8,6 @@ namespace Checkpoints.Loading.Access;
 /// </summary>
 internal abstract class ShardData : IDisposable
 {
-    /// <summary>A strided slice is gathered through spans of the file of at most this many bytes (one or more rows each).</summary>
-    public const long GatherSpanBytes = 64L << 20;
-
     public abstract long Length { get; }
 
     /// <summary>The bytes [<paramref name="offset"/>, offset + length) of the file. Bounds are the caller's duty.</summary>
@@ -23,14 +20,14 @@ internal abstract class ShardData : IDisposable
     public virtual void CopyTo(long offset, Span<byte> destination) => GetSpan(offset, destination.Length).CopyTo(destination);
 
     /// <summary>
-    /// Copies the bytes of <paramref name="slice"/> (a slice of one run per row, whose gaps the load reads) from its byte
-    /// <paramref name="start"/>, in its own row-major order, into <paramref name="destination"/>: as many pieces as lie
-    /// within <see cref="GatherSpanBytes"/> of the file (<see cref="SliceGeometry.PiecesOf"/>). Returns the bytes copied.
+    /// Copies the bytes of <paramref name="slice"/> (a slice gathered many rows at a time: <see cref="SliceGeometry.IsGathered"/>)
+    /// from its byte <paramref name="start"/>, in its own row-major order, into <paramref name="destination"/>: the pieces
+    /// of one gather span (<see cref="SliceGeometry.PiecesOf"/>). Returns the bytes copied.
     /// By default the pieces are copied out of one span that covers them: one request for many rows, not one per row.
     /// </summary>
     public virtual int Gather(SliceGeometry slice, long start, Span<byte> destination)
     {
-        var (first, count) = slice.PiecesOf(start, destination.Length, GatherSpanBytes);
+        var (first, count) = slice.PiecesOf(start, destination.Length);
         var covered = slice.Covering(first, count);
         var span = GetSpan(covered.Start, (int)covered.Length);
         var within = start % slice.PieceBytes;

@@ -43,7 +43,7 @@ internal sealed unsafe class StridedReads : IDisposable
     /// <exception cref="ObjectDisposedException">The checkpoint was disposed while this waited.</exception>
     public int Gather(SliceGeometry slice, long start, Span<byte> destination)
     {
-        var (first, count) = slice.PiecesOf(start, destination.Length, ShardData.GatherSpanBytes);
+        var (first, count) = slice.PiecesOf(start, destination.Length);
         var covered = slice.Covering(first, count);
         var parts = _settings.Wait(_path, $"{Invariant.N(covered.Length)} bytes at byte {Invariant.N(covered.Start)} were being read", abandon =>
         {

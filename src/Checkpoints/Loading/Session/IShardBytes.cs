@@ -1,4 +1,3 @@
-using Checkpoints.Loading.Access;
 using Checkpoints.Selection;
 
 namespace Checkpoints.Loading.Session;
@@ -16,7 +15,7 @@ internal interface IShardBytes
 
     /// <summary>
     /// Copies the strided slice <paramref name="slice"/> of shard <paramref name="shard"/> from its byte
-    /// <paramref name="start"/> into <paramref name="destination"/>, as far as one gather goes (<see cref="ShardData.Gather"/>); returns the bytes copied.
+    /// <paramref name="start"/> into <paramref name="destination"/>, as far as one gather goes (<see cref="SliceGeometry.PiecesOf"/>); returns the bytes copied.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The checkpoint was disposed.</exception>
     int Gather(int shard, SliceGeometry slice, long start, Span<byte> destination);

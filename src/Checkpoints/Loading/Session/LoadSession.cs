@@ -136,7 +136,7 @@ internal sealed class LoadSession : IShardBytes, IDisposable, IAsyncDisposable
 
     public int Gather(int shard, SliceGeometry slice, long start, Span<byte> destination)
     {
-        var (first, count) = slice.PiecesOf(start, destination.Length, Access.ShardData.GatherSpanBytes);
+        var (first, count) = slice.PiecesOf(start, destination.Length);
         var covered = slice.Covering(first, count);
         var copied = ShardData(shard, covered.Start, covered.Length).Gather(slice, start, destination);
         if (LoadTelemetry.LoadedBytes.Enabled)
@@ -331,8 +331,9 @@ internal sealed class LoadSession : IShardBytes, IDisposable, IAsyncDisposable
                     ? openedAhead.Populated(header, settings)
                     : MappedShardData.OpenPopulated(header, identity, settings);
             case (_, ShardAccess.PopulatedMap):
-                // Only the selected pieces are populated: a segment of whole tensors would read unselected ones too.
-                var selected = ShardSegments.Plan(pieces, ShardSegments.ReadGroupBytes, ShardSegments.ChunkBytes, _options.CoalesceGapBytes);
+                // Only the selected pieces are populated: a segment of whole tensors would read unselected ones too. The
+                // spans of column cuts are not: the map gathers those by reads (StridedReads), not by mapping every page.
+                var selected = ShardSegments.Plan(plan.Selection.MappedPieces, ShardSegments.ReadGroupBytes, ShardSegments.ChunkBytes, _options.CoalesceGapBytes);
                 return _openAhead.Take(shard, settings, header.FilePath) is { } mapped
                     ? mapped.Populated(header, settings, selected)
                     : MappedShardData.OpenPopulated(header, identity, settings, selected);
