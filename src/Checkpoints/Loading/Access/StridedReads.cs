@@ -12,9 +12,9 @@ namespace Checkpoints.Loading.Access;
 /// <summary>
 /// Gathers a strided slice (one run per row, such as a tensor-parallel rank's columns) of a mapped shard with vectored
 /// reads of the file, rather than through the map: mapping the span that covers the pieces costs a page-table entry for
-/// every page of it, gaps included, and unmapping it as much again, while a read copies only what it is given. On a node
-/// where each rank takes a quarter of every row, that is four ranks each mapping every byte of the row-parallel weights
-/// against each copying its quarter. The gaps go into a scratch buffer no one reads: one call serves hundreds of rows.
+/// every page of it, gaps included, and unmapping it as much again. Where four ranks each take a quarter of every row,
+/// each would map all of the row-parallel weights to copy out its quarter. The gaps go into a scratch buffer no one
+/// reads: one call serves hundreds of rows.
 /// </summary>
 /// <remarks>
 /// The reads run on the read pool under the timeout, into buffers of their own that are copied out once they are done
