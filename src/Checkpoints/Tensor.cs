@@ -133,20 +133,20 @@ public sealed class Tensor
 
         while (!destination.IsEmpty)
         {
-            var piece = start / selected.PieceBytes;
-            var within = start % selected.PieceBytes;
             // Pieces whose gaps the load reads anyway are gathered many rows at a time; wide apart, each is asked for alone.
             var copied = selected.IsGathered
                 ? _bytes.Gather(ShardIndex, selected, start, destination)
-                : CopyPiece(selected, piece, within, destination);
+                : CopyPiece(selected, start, destination);
             destination = destination[copied..];
             start += copied;
         }
     }
 
-    /// <summary>One piece (or what the destination holds of it), asked for by itself; returns the bytes copied.</summary>
-    private int CopyPiece(SliceGeometry selected, long piece, long within, Span<byte> destination)
+    /// <summary>The piece that holds the slice's byte <paramref name="start"/>, from there (or what the destination holds of it), asked for by itself; returns the bytes copied.</summary>
+    private int CopyPiece(SliceGeometry selected, long start, Span<byte> destination)
     {
+        var piece = start / selected.PieceBytes;
+        var within = start % selected.PieceBytes;
         var count = (int)Math.Min(destination.Length, selected.PieceBytes - within);
         _bytes.CopyTo(ShardIndex, selected.FileOffset + (piece * selected.Stride) + within, destination[..count]);
         return count;

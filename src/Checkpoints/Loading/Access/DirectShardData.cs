@@ -191,8 +191,7 @@ internal sealed unsafe class DirectShardData : ShardData
         var read = chunk.Job.Task.Result;
         if (chunk.At + read < to)
         {
-            throw new IOException($"{_header.FilePath}: the file ends at byte {Invariant.N(chunk.At + read)}, before byte " +
-                $"{Invariant.N(to)} of its data: the shard was truncated while loading; {ShardChanged.Fix}");
+            throw ShardChanged.EndedEarly(_header.FilePath, chunk.At + read, to);
         }
 
         new ReadOnlySpan<byte>((byte*)chunk.Buffer + (from - chunk.At), (int)(to - from)).CopyTo(destination.Span[(int)(from - offset)..]);

@@ -136,6 +136,10 @@ internal static class ShardChanged
         }
     }
 
+    /// <summary>A read of <paramref name="path"/> met the end of the file at <paramref name="end"/>, before the byte <paramref name="needed"/> it was to reach.</summary>
+    public static IOException EndedEarly(string path, long end, long needed) =>
+        new($"{path}: the file ends at byte {Invariant.N(end)}, before byte {Invariant.N(needed)} of its data: the shard was truncated while loading; {Fix}");
+
     public static IOException Length(string path, long expected, long actual) =>
         new($"{path}: the shard changed while loading: it was {Invariant.N(expected)} bytes when opened, now {Invariant.N(actual)}; {Fix}");
 }

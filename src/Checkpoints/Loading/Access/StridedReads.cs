@@ -186,8 +186,7 @@ internal sealed unsafe class StridedReads : IDisposable
                 {
                     // A file that ends early was cut short or replaced since it was opened: say which, when it shows it.
                     ShardChanged.ThrowIfChanged(_path, _opened);
-                    throw new IOException($"{_path}: the file ends at byte {Invariant.N(covered.Start + done)}, before byte {Invariant.N(covered.End)} of its data: " +
-                        $"the shard was truncated while loading; {ShardChanged.Fix}");
+                    throw ShardChanged.EndedEarly(_path, covered.Start + done, covered.End);
                 }
 
                 done += read;
