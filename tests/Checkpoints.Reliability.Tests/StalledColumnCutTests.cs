@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Checkpoints.Loading.Planning;
 using Checkpoints.NetEmu;
 using Checkpoints.Reliability.Tests.TestSupport;
@@ -32,7 +33,7 @@ public sealed class StalledColumnCutTests(ITestOutputHelper output)
         var network = await FaultyNetwork.StartAsync();
         await using (network)
         {
-            var expected = ReadSlices(network.ServedDirectory);
+            var expected = ReferenceTensors.Read(network.ServedDirectory, Rank);
             // Lazy: nothing is read ahead, so the cut's rows are still on the server when the link stops.
             var checkpoint = Checkpoint.Open(network.MountPoint, new LoadOptions
             {
@@ -55,44 +56,27 @@ public sealed class StalledColumnCutTests(ITestOutputHelper output)
                     .First(shard => shard.Count() > cutInShard)
                     .ElementAt(cutInShard);
                 var firedAt = 0L;
-                var failedAt = 0L;
-                var verified = 0;
-                Exception? failure = null;
-                Tensor? failedTensor = null;
-                await Task.Factory.StartNew(() =>
+                var consumption = await Consumer.ReadAllInBackground(checkpoint, expected, tensor =>
                 {
-                    foreach (var tensor in checkpoint.Tensors.Where(static tensor => tensor.IsSelected))
+                    if (tensor == cut)
                     {
-                        if (tensor == cut)
-                        {
-                            // The reads of earlier tensors brought read-ahead into this mount's cache: what the cut needs
-                            // must come from the server, so it goes first (pages no map holds are dropped).
-                            PageCache.Evict(tensor.ShardPath);
-                            firedAt = System.Diagnostics.Stopwatch.GetTimestamp();
-                            network.Proxy.Stall(ProxyDirection.ServerToClient);
-                        }
-
-                        try
-                        {
-                            Assert.Equal(expected[tensor.Name], Slice(tensor));
-                            verified++;
-                        }
-                        catch (IOException exception)
-                        {
-                            (failure, failedTensor, failedAt) = (exception, tensor, System.Diagnostics.Stopwatch.GetTimestamp());
-                            return;
-                        }
+                        // The reads of earlier tensors brought read-ahead into this mount's cache: what the cut needs
+                        // must come from the server, so it goes first (pages no map holds are dropped).
+                        PageCache.Evict(tensor.ShardPath);
+                        firedAt = Stopwatch.GetTimestamp();
+                        network.Proxy.Stall(ProxyDirection.ServerToClient);
                     }
-                }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).WaitAsync(FaultyNetwork.Patience);
-                output.WriteLine($"after {verified} verified slices, reading {failedTensor?.Name}: {failure?.Message}");
+                }).WaitAsync(FaultyNetwork.Patience);
+                output.WriteLine(consumption.Outcome);
 
-                Assert.Same(cut, failedTensor);
-                var error = Assert.IsAssignableFrom<IOException>(failure);
+                Assert.Same(cut, consumption.FailedTensor);
+                Assert.Empty(consumption.Mismatches);
+                var error = Assert.IsAssignableFrom<IOException>(consumption.Failure);
                 Assert.Contains(cut.ShardPath, error.Message, StringComparison.Ordinal);
                 Assert.Contains("did not finish within 2 s", error.Message, StringComparison.Ordinal);
                 Assert.Contains(waitingOn, error.Message, StringComparison.Ordinal);
-                Assert.True(verified >= checkpoint.Tensors.Count(candidate => candidate.IsSelected && candidate.ShardIndex < FaultyNetwork.FaultedShard));
-                var failedAfter = System.Diagnostics.Stopwatch.GetElapsedTime(firedAt, failedAt);
+                Assert.True(consumption.TensorsVerified >= checkpoint.Tensors.Count(candidate => candidate.IsSelected && candidate.ShardIndex < FaultyNetwork.FaultedShard));
+                var failedAfter = Stopwatch.GetElapsedTime(firedAt, consumption.EndedAt);
                 Assert.True(failedAfter < FailsWithin, $"Failed only {failedAfter} after the fault.");
             }
             finally
@@ -104,19 +88,5 @@ public sealed class StalledColumnCutTests(ITestOutputHelper output)
         }
 
         await SshfsLeftovers.AssertNoneAsync(network.Mount);
-    }
-
-    /// <summary>The rank's slice of every tensor, read from the local copy the mount serves.</summary>
-    private static Dictionary<string, byte[]> ReadSlices(string directory)
-    {
-        using var local = Checkpoint.Open(directory, new LoadOptions { Strategy = LoadStrategy.Lazy, Selection = Rank });
-        return local.Tensors.Where(static tensor => tensor.IsSelected).ToDictionary(static tensor => tensor.Name, Slice, StringComparer.Ordinal);
-    }
-
-    private static byte[] Slice(Tensor tensor)
-    {
-        var bytes = new byte[tensor.SelectedByteLength];
-        tensor.CopySelectedTo(0, bytes);
-        return bytes;
     }
 }

@@ -16,7 +16,10 @@ internal sealed record Consumption(int TensorsVerified, IReadOnlyList<string> Mi
         : $"after {TensorsVerified} verified tensors, reading {FailedTensor?.Name} threw {Failure.GetType().Name}: {Failure.Message}";
 }
 
-/// <summary>A model loader's loop: every tensor in order, each compared with the reference as soon as it is handed out.</summary>
+/// <summary>
+/// A model loader's loop: every selected tensor in order (its slice, when the load selects one), each compared with the
+/// reference as soon as it is handed out.
+/// </summary>
 internal static class Consumer
 {
     /// <param name="checkpoint">The load under test.</param>
@@ -26,12 +29,12 @@ internal static class Consumer
     {
         var verified = 0;
         var mismatches = new List<string>();
-        foreach (var tensor in checkpoint.Tensors)
+        foreach (var tensor in checkpoint.Tensors.Where(static tensor => tensor.IsSelected))
         {
             beforeTensor?.Invoke(tensor);
             try
             {
-                if (tensor.Bytes.SequenceEqual(expected[tensor.Name]))
+                if (ReferenceTensors.Selected(tensor).SequenceEqual(expected[tensor.Name]))
                 {
                     verified++;
                 }
